@@ -1,0 +1,43 @@
+# Two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WAREHOUSE := $(or $(SCORECARD_WAREHOUSE),data/warehouse.duckdb)
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: run test venv warehouse demo bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Builds the demo warehouse through the real ETL only if it is missing.
+warehouse: $(VENV)/.installed
+	@if [ ! -f "$(WAREHOUSE)" ]; then $(PY) -m etl demo; else echo "Warehouse $(WAREHOUSE) exists."; fi
+
+demo: $(VENV)/.installed
+	$(PY) -m etl demo
+
+run: warehouse
+	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+
+# Browser tests need Debian's chromium; install it once if missing.
+/usr/bin/chromium:
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'
+
+test: $(VENV)/.installed-dev /usr/bin/chromium
+	$(PY) -m pytest -q tests
+
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks --scale 1 10
+
+clean:
+	rm -rf $(VENV) data/warehouse.duckdb* data/sample test-artifacts
