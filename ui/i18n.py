@@ -1,0 +1,64 @@
+"""Translation table assembled from ui/translations/*.yaml (key → {sv, en}).
+
+core.yaml belongs to the app pages, council.yaml to the council pages. Keys must be unique
+across files. Missing keys render as the key itself (and a test checks completeness)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+LANGS = ("sv", "en")
+DEFAULT_LANG = "sv"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+@lru_cache(maxsize=1)
+def _load(dir_str: str, stamp: tuple) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for f in sorted(Path(dir_str).glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for key, val in data.items():
+            if key in table:
+                raise ValueError(f"translation key {key!r} defined twice ({f.name})")
+            table[str(key)] = val if isinstance(val, dict) else {}
+    return table
+
+
+def translation_table(directory: Path = TRANSLATIONS_DIR) -> dict[str, dict[str, str]]:
+    files = sorted(directory.glob("*.yaml"))
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+    return _load(str(directory), stamp)
+
+
+def incomplete_keys(table: dict[str, dict[str, str]] | None = None) -> list[str]:
+    table = translation_table() if table is None else table
+    return sorted(k for k, v in table.items() if any(not isinstance(v.get(l), str) or not v.get(l).strip() for l in LANGS))
+
+
+def translate(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
+    entry = translation_table().get(key)
+    if not entry:
+        return key
+    text = entry.get(lang) or entry.get(DEFAULT_LANG) or key
+    if fmt:
+        try:
+            text = text.format(**fmt)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **fmt: Any) -> str:
+        return translate(key, lang, **fmt)
+
+    t.lang = lang  # type: ignore[attr-defined]
+    return t
+
+
+def name_col(lang: str) -> str:
+    """Column holding the display name in the query layer's frames: name_sv / name_en."""
+    return "name_en" if lang == "en" else "name_sv"

@@ -1,0 +1,196 @@
+"""Shared page setup and guard. Every page file calls `setup_page(<key>)` first.
+
+With `st.navigation` a deep link can run a page file without app.py having run in that
+session, so the setup (page config, language, period, warehouse guard, login hook) lives
+here and not in app.py.
+
+    ctx = setup_page("committee_scorecard")
+    ctx.t("label.measure")                        # translated label
+    ctx.fmt.percent(97.3)                          # "97,3 %" in Swedish
+    ctx.q(query.scorecard, code, ctx.grain, ctx.period)   # cached on wh.version()
+
+Page headings: `nav.<page_key>` in the translation table (core.yaml holds nav titles for all
+pages, including the council pages); setup_page renders it as the page title.
+Session state shared between pages: "_lang", "_grain", "_period", "_committee"."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import streamlit as st
+
+from ui.formatting import Formatter
+from ui.i18n import DEFAULT_LANG, LANGS, name_col, translate, translation_table, translator
+
+GRAINS = ("month", "quarter", "tertial", "year")
+DEFAULT_GRAIN = "tertial"
+
+
+@dataclass
+class PageContext:
+    page_key: str
+    lang: str
+    t: Callable[..., str]
+    wh: Any
+    grain: str
+    period: str
+    fmt: Formatter
+    periods: list[str] = field(default_factory=list)
+
+    @property
+    def name_col(self) -> str:
+        return name_col(self.lang)
+
+    def q(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Cached query-layer call: fn(wh, *args, **kwargs), keyed on the warehouse version."""
+        from ui.data import cached
+
+        return cached(self.wh, fn, *args, **kwargs)
+
+    def name(self, row: Any) -> str:
+        """Display name from a row/dict with name_sv / name_en."""
+        try:
+            v = row[self.name_col]
+        except (KeyError, IndexError, TypeError):
+            v = None
+        if v is None or (isinstance(v, float) and v != v) or v == "":
+            try:
+                v = row["name_sv"]
+            except (KeyError, IndexError, TypeError):
+                v = ""
+        return str(v)
+
+
+# Hook for a later login guard: each guard gets the context and may st.stop().
+GUARDS: list[Callable[[PageContext], None]] = []
+
+
+def register_guard(fn: Callable[[PageContext], None]) -> None:
+    if fn not in GUARDS:
+        GUARDS.append(fn)
+
+
+def current_lang() -> str:
+    """Language for this session: session state, else ?lang=, else Swedish."""
+    lang = st.session_state.get("_lang")
+    if lang not in LANGS:
+        qp = st.query_params.get("lang")
+        lang = qp if qp in LANGS else DEFAULT_LANG
+        st.session_state["_lang"] = lang
+    return lang
+
+
+def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: str, page_key: str,
+                               default: Any, format_func: Callable = str, container: Any = None, **kw: Any) -> Any:
+    """A widget whose value survives page switches (widget state is per page; the canonical
+    value lives in st.session_state[state_key])."""
+    container = container or st.sidebar
+    wkey = f"w_{page_key}_{state_key}"
+    current = st.session_state.get(state_key, default)
+    if current not in options:
+        current = default if default in options else (options[0] if options else None)
+    if wkey in st.session_state and st.session_state[wkey] not in options:
+        del st.session_state[wkey]
+
+    def _sync() -> None:
+        st.session_state[state_key] = st.session_state[wkey]
+
+    index = options.index(current) if current in options else 0
+    widget = container.radio if kind == "radio" else container.selectbox
+    value = widget(label, options, index=index, key=wkey, on_change=_sync, format_func=format_func, **kw)
+    st.session_state[state_key] = value
+    return value
+
+
+def _warehouse():
+    from metrics.warehouse import get_warehouse, warehouse_path
+
+    return get_warehouse(), warehouse_path
+
+
+def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True) -> PageContext:
+    lang = current_lang()
+    t = translator(lang)
+    title = t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else page_key
+    try:
+        st.set_page_config(page_title=f"{title} · {t('app.title')}", page_icon="📊", layout="wide")
+    except Exception:  # already configured in this run by the entry point – harmless
+        pass
+
+    # language switch (top of the sidebar)
+    lang = _persisted_radio_or_select(
+        "radio", "Språk / Language", list(LANGS), "_lang", page_key, lang,
+        format_func=lambda l: {"sv": "Svenska", "en": "English"}[l], horizontal=True,
+    )
+    t = translator(lang)
+    fmt = Formatter(lang)
+    if show_title:
+        st.title(t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else title)
+
+    # warehouse guard
+    try:
+        wh, warehouse_path = _warehouse()
+        version = wh.version()
+    except Exception as exc:  # the warehouse module itself failed
+        st.error(t("guard.warehouse_error", error=str(exc)))
+        st.stop()
+    if not version:
+        st.warning(t("guard.no_warehouse", path=str(warehouse_path())))
+        st.code("make run\n# eller / or\npython -m etl demo", language="bash")
+        st.stop()
+
+    ctx = PageContext(page_key=page_key, lang=lang, t=t, wh=wh, grain=DEFAULT_GRAIN, period="", fmt=fmt)
+
+    from metrics import query
+
+    # period selector
+    if needs_period:
+        grain = _persisted_radio_or_select(
+            "select", t("label.grain"), list(GRAINS), "_grain", page_key, DEFAULT_GRAIN,
+            format_func=lambda g: t(f"grain.{g}"),
+        )
+        try:
+            periods = list(ctx.q(query.periods, grain))
+            default_period = ctx.q(query.latest_complete_period, grain) if periods else None
+        except Exception as exc:
+            st.error(t("guard.query_error", error=str(exc)))
+            st.stop()
+        if not periods:
+            st.warning(t("guard.no_data"))
+            st.stop()
+        if default_period not in periods:
+            default_period = periods[0]
+        if st.session_state.get("_period_grain") != grain:
+            st.session_state["_period"] = default_period
+            st.session_state["_period_grain"] = grain
+        period = _persisted_radio_or_select(
+            "select", t("label.period"), periods, "_period", page_key, default_period,
+            format_func=fmt.period,
+        )
+        ctx.grain, ctx.period, ctx.periods = grain, period, periods
+
+    # warehouse version / published time
+    try:
+        meta = ctx.q(_meta)
+    except Exception:
+        meta = {}
+    st.sidebar.caption(t("label.warehouse_published", published=fmt.date(meta.get("published_at"), with_time=True),
+                         version=str(meta.get("version", ""))[:19]))
+
+    for guard in list(GUARDS):
+        guard(ctx)
+    return ctx
+
+
+def _meta(wh: Any) -> dict:
+    return wh.meta()
+
+
+def status_legend(ctx: PageContext) -> None:
+    from ui import status
+
+    st.caption(" · ".join(f"{status.icon(s)} {status.word(s, ctx.lang)}" for s in status.STATUSES)
+               + f" · {status.RED_FLAG} {ctx.t('label.red_flag')}")
+
+
+__all__ = ["PageContext", "setup_page", "register_guard", "GUARDS", "current_lang", "translate", "status_legend"]
