@@ -188,3 +188,17 @@ class Formatter:
 
     def score(self, x: Any) -> str:
         return format_score(x, self.lang)
+
+
+_UNIT_SV = {"sek": "kr", "user": "användare", "year": "år", "users": "användare", "per": "per"}
+
+
+def unit_label(unit: Any, lang: str = "sv") -> str:
+    """Catalogue unit → display unit: 'SEK / user / year' → 'kr/användare/år' (sv), 'SEK/user/year' (en)."""
+    if is_missing(unit) or unit == "":
+        return ""
+    u = str(unit).strip()
+    parts = [p.strip() for p in u.split("/")]
+    if lang == "sv":
+        parts = [" ".join(_UNIT_SV.get(w.lower(), w) for w in p.split()) for p in parts]
+    return "/".join(parts)
