@@ -1,0 +1,50 @@
+"""python -m benchmarks --scale 1 10 100 [--sources ...] [--out results.json]"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from benchmarks.report import table  # noqa: E402
+from benchmarks.runner import DEFAULT_SOURCES, run  # noqa: E402
+
+LATEST = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def parse(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--scale", type=float, nargs="+", default=[1.0, 10.0],
+                    help="scale factors of the demo data (1 = Stockholm size); default 1 10")
+    ap.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES,
+                    help="sources whose ETL is compared with the floor and the naive pipeline "
+                         "(all sources are loaded regardless); default: %(default)s")
+    ap.add_argument("--out", default=str(LATEST), help="JSON results file; default benchmarks/results/latest.json")
+    ap.add_argument("--seed", type=int, default=2013)
+    ap.add_argument("--end-month", default=None, help="last month of the demo data (YYYY-MM); shorter = faster")
+    ap.add_argument("--repeat", type=int, default=30, help="warm repetitions per query (p50/p95)")
+    ap.add_argument("--cold-repeat", type=int, default=5, help="cold runs per query (fresh Warehouse each)")
+    ap.add_argument("--grain", default="tertial", help="period grain for the app queries")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive pandas + GX COMPLETE pipeline")
+    ap.add_argument("--work-dir", default=None, help="where to generate data (default: a temp dir, removed after)")
+    ap.add_argument("--keep", action="store_true", help="keep generated data and warehouses")
+    ap.add_argument("--table-out", default=None, help="also write the plain-text table to this file")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    opts = parse(argv)
+    result = run(opts)
+    text = table(result)
+    print(text)
+    if opts.table_out:
+        Path(opts.table_out).write_text(text + "\n", encoding="utf-8")
+    failed = any(r.get("errors") for r in result["runs"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""Orchestration: for each scale factor, generate → ETL → floor → naive → marts → queries,
+each in its own child process; then ratios, growth and targets from figures of this same run."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks.child import ChildFailed, run_child
+from benchmarks.sources import BIG_SOURCES
+
+QUERY_NAMES = ["city_overview", "scorecard", "measure_series", "measure_ranking", "drilldown"]
+
+
+def machine() -> dict:
+    info = {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count()}
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        info["cpu"] = platform.processor()
+    try:
+        for line in open("/proc/meminfo", encoding="utf-8"):
+            if line.startswith("MemTotal"):
+                info["ram_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import duckdb
+    import pandas
+
+    info["duckdb"] = duckdb.__version__
+    info["pandas"] = pandas.__version__
+    try:
+        from importlib.metadata import version
+
+        info["great_expectations"] = version("great_expectations")
+    except Exception:  # noqa: BLE001
+        pass
+    return info
+
+
+def _log(msg: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _step(run: dict, name: str, task: str, **kwargs):
+    t0 = time.perf_counter()
+    _log(f"  {name} ...")
+    try:
+        res = run_child(task, **kwargs)
+        _log(f"  {name} done in {time.perf_counter() - t0:.1f} s (peak RSS {res['peak_rss_mb']:.0f} MB)")
+        return res
+    except ChildFailed as err:
+        _log(f"  {name} FAILED: {err}")
+        run.setdefault("errors", {})[name] = str(err)
+        return None
+
+
+def _count_rows(paths: list[str]) -> int:
+    """Data lines of CSV files (header excluded); parquet via pyarrow metadata."""
+    n = 0
+    for p in paths:
+        if p.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            n += pq.ParquetFile(p).metadata.num_rows
+            continue
+        with open(p, "rb") as f:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                lines += 1
+        n += max(lines - 1, 0)
+    return n
+
+
+def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
+    run: dict = {"scale": scale}
+    work = base / f"scale_{scale:g}"
+    src_dir = work / "sources"
+    work.mkdir(parents=True, exist_ok=True)
+    t_scale = time.perf_counter()
+    _log(f"scale {scale:g}: {work}")
+
+    gen = _step(run, "generate", "generate", out_dir=str(src_dir), scale=scale, seed=opts.seed,
+                end_month=opts.end_month)
+    if not gen:
+        return run
+    files = gen["files"]
+    run["generate"] = {"seconds": gen["seconds"], "peak_rss_mb": gen["peak_rss_mb"], "bytes": gen["bytes"],
+                       "unrecognised": gen["unrecognised"]}
+    run["rows"] = {s: _count_rows(ps) for s, ps in files.items()}
+    selected = {s: files[s] for s in sources if s in files}
+    missing = [s for s in sources if s not in files]
+    if missing:
+        run["missing_sources"] = missing
+
+    wh = work / "warehouse.duckdb"
+    etl = _step(run, "etl", "etl", warehouse=str(wh), files=files, big_sources=list(selected))
+    if etl:
+        run["etl"] = etl["sources"]
+        run["etl_peak_rss_mb"] = etl["peak_rss_mb"]
+        run["etl_marts_stubbed"] = etl["marts_stubbed"]
+        run["warehouse_bytes"] = etl["warehouse_bytes"]
+
+    floor = _step(run, "floor", "floor", files=selected, work_dir=str(work))
+    if floor:
+        run["floor"] = floor["sources"]
+        run["floor_peak_rss_mb"] = floor["peak_rss_mb"]
+
+    if not opts.no_naive:
+        naive = _step(run, "naive", "naive", files=selected, work_dir=str(work),
+                      warehouse=str(wh) if wh.exists() else None)
+        if naive:
+            run["naive"] = naive["sources"]
+            run["naive_peak_rss_mb"] = naive["peak_rss_mb"]
+
+    if wh.exists():
+        wh_marts = work / "warehouse_marts.duckdb"
+        marts = _step(run, "marts", "marts", warehouse=str(wh), out_warehouse=str(wh_marts))
+        if marts:
+            run["marts"] = {k: marts[k] for k in ("build_seconds", "build_peak_rss_mb", "scan", "mart_rows")}
+            run["marts"]["peak_rss_mb"] = marts["peak_rss_mb"]
+            queries = _step(run, "queries", "queries", warehouse=str(wh_marts), repeat=opts.repeat,
+                            cold_repeat=opts.cold_repeat, grain=opts.grain)
+            if queries:
+                run["queries"] = queries["queries"]
+                run["query_params"] = queries["params"]
+                run["queries_peak_rss_mb"] = queries["peak_rss_mb"]
+    run["wall_seconds"] = time.perf_counter() - t_scale
+    derive(run)
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return run
+
+
+def derive(run: dict) -> None:
+    """Rates and ratios, only from figures measured in this run."""
+    ratios = {}
+    for s, e in (run.get("etl") or {}).items():
+        if not e.get("big"):
+            continue
+        rows = e.get("rows_read") or run.get("rows", {}).get(s, 0)
+        r = {"rows": rows, "etl_s": e["seconds"], "etl_rows_per_s": rows / e["seconds"] if e["seconds"] else None}
+        f = (run.get("floor") or {}).get(s, {})
+        if f.get("seconds"):
+            r["floor_s"] = f["seconds"]
+            r["floor_rows_per_s"] = f["rows"] / f["seconds"]
+            r["etl_vs_floor"] = e["seconds"] / f["seconds"]
+        n = (run.get("naive") or {}).get(s, {})
+        if n.get("seconds"):
+            r["naive_s"] = n["seconds"]
+            r["etl_vs_naive"] = e["seconds"] / n["seconds"]
+        ratios[s] = r
+    if ratios:
+        tot_e = sum(r["etl_s"] for r in ratios.values())
+        tot_f = sum(r.get("floor_s", 0) for r in ratios.values())
+        tot_n = sum(r.get("naive_s", 0) for r in ratios.values())
+        ratios["_total"] = {"rows": sum(r["rows"] for r in ratios.values()), "etl_s": tot_e,
+                            "floor_s": tot_f or None, "naive_s": tot_n or None,
+                            "etl_vs_floor": tot_e / tot_f if tot_f else None,
+                            "etl_vs_naive": tot_e / tot_n if tot_n else None}
+    run["etl_ratios"] = ratios
+    m = run.get("marts")
+    if m and m["scan"]["seconds"]:
+        m["ratio_to_scan"] = m["build_seconds"] / m["scan"]["seconds"]
+
+
+def growth(runs: list[dict]) -> dict:
+    """For consecutive scales: data factor (rows), raw factor per figure, and the factor normalised to
+    10x data: raw ** (1 / log10(data factor)); 'linear' is ≈ 10."""
+    import math
+
+    def figures(run: dict) -> dict:
+        f = {}
+        for s, r in run.get("etl_ratios", {}).items():
+            f[f"etl_s[{s}]"] = r.get("etl_s")
+            f[f"floor_s[{s}]"] = r.get("floor_s")
+            f[f"naive_s[{s}]"] = r.get("naive_s")
+        if run.get("marts"):
+            f["marts_build_s"] = run["marts"]["build_seconds"]
+            f["raw_scan_s"] = run["marts"]["scan"]["seconds"]
+        for q, v in (run.get("queries") or {}).items():
+            f[f"query_warm_p95_ms[{q}]"] = v["warm_p95_ms"]
+            f[f"query_cold_p50_ms[{q}]"] = v["cold_p50_ms"]
+        f["etl_peak_rss_mb"] = run.get("etl_peak_rss_mb")
+        f["queries_peak_rss_mb"] = run.get("queries_peak_rss_mb")
+        return {k: v for k, v in f.items() if v}
+
+    def data_rows(run: dict) -> int:
+        return sum(run.get("rows", {}).values())
+
+    out = {}
+    for a, b in zip(runs, runs[1:]):
+        ra, rb = data_rows(a), data_rows(b)
+        if not ra or not rb or rb <= ra:
+            continue
+        data = rb / ra
+        fa, fb = figures(a), figures(b)
+        step = {"data_factor": data, "figures": {}}
+        for k in fa:
+            if k in fb:
+                raw = fb[k] / fa[k]
+                per10 = raw ** (1 / math.log10(data)) if data > 1 and raw > 0 else None
+                step["figures"][k] = {"raw": raw, "per_10x": per10}
+        out[f"{a['scale']:g}->{b['scale']:g}"] = step
+    return out
+
+
+def targets(runs: list[dict], grow: dict, target_scale: float = 10) -> list[dict]:
+    by = {r["scale"]: r for r in runs}
+    ref = by.get(target_scale) or (runs[-1] if runs else {})
+    at = f"{ref.get('scale', 0):g}x"
+    out = []
+    tot = (ref.get("etl_ratios") or {}).get("_total", {})
+    for s, r in (ref.get("etl_ratios") or {}).items():
+        if s != "_total" and r.get("etl_vs_floor") is not None:
+            out.append({"target": f"ETL {s} <= 2.0x DuckDB floor ({at})", "value": r["etl_vs_floor"], "limit": 2.0,
+                        "met": r["etl_vs_floor"] <= 2.0})
+    if tot.get("etl_vs_floor") is not None:
+        out.append({"target": f"ETL all big sources <= 2.0x DuckDB floor ({at})", "value": tot["etl_vs_floor"],
+                    "limit": 2.0, "met": tot["etl_vs_floor"] <= 2.0})
+    m = ref.get("marts")
+    if m and m.get("ratio_to_scan") is not None:
+        out.append({"target": f"measure build <= 3x one raw scan ({at})", "value": m["ratio_to_scan"], "limit": 3.0,
+                    "met": m["ratio_to_scan"] <= 3.0})
+    for q, v in (ref.get("queries") or {}).items():
+        out.append({"target": f"query {q} warm p95 <= 100 ms ({at})", "value": v["warm_p95_ms"], "limit": 100.0,
+                    "met": v["warm_p95_ms"] <= 100.0})
+    # growth: per-10x factor of data ≤ 10 (linear) with 20 % allowance for timer noise at small figures
+    for step, g in grow.items():
+        worst = [(k, v["per_10x"]) for k, v in g["figures"].items()
+                 if v["per_10x"] is not None and not k.startswith(("floor_", "naive_", "raw_scan"))]
+        if worst:
+            k, v = max(worst, key=lambda kv: kv[1])
+            out.append({"target": f"growth {step}: worst figure per 10x data <= 10 (linear, +20% noise)",
+                        "value": v, "limit": 12.0, "met": v <= 12.0, "figure": k})
+    for r in runs:
+        if r["scale"] >= 100:
+            ok = not r.get("errors") and bool(r.get("queries"))
+            out.append({"target": f"{r['scale']:g}x completes on this machine", "value": r.get("wall_seconds"),
+                        "limit": None, "met": ok, "errors": list((r.get("errors") or {}).keys())})
+    return out
+
+
+def run(opts) -> dict:
+    base = Path(opts.work_dir) if opts.work_dir else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    result = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+              "config": {"scales": opts.scale, "sources": opts.sources, "seed": opts.seed,
+                         "end_month": opts.end_month, "repeat": opts.repeat, "cold_repeat": opts.cold_repeat,
+                         "grain": opts.grain, "naive": not opts.no_naive},
+              "runs": []}
+    for scale in opts.scale:
+        result["runs"].append(run_scale(scale, base, opts.sources, opts))
+        result["growth"] = growth(result["runs"])
+        result["targets"] = targets(result["runs"], result["growth"])
+        result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if opts.out:  # write after every scale so a long run leaves partial results
+            Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(opts.out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    if not opts.work_dir and not opts.keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+DEFAULT_SOURCES = BIG_SOURCES

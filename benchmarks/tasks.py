@@ -1,0 +1,150 @@
+"""Benchmark tasks. Each runs in its own child process (see benchmarks.child); arguments and
+results are JSON-able. Timings are taken inside the child, around the measured call only
+(interpreter start and imports are not counted)."""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from benchmarks.memory import peak_rss_mb, reset_peak  # noqa: E402
+
+
+# ---------------------------------------------------------------- generate
+def task_generate(out_dir: str, scale: float, seed: int = 2013, end_month: str | None = None) -> dict:
+    from benchmarks import adapters
+    from benchmarks.sources import group_by_source
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    paths = adapters.generate(out, seed=seed, end_month=end_month, scale=scale)
+    seconds = time.perf_counter() - t0
+    by_source = group_by_source(paths)
+    files = {s: [str(p) for p in ps] for s, ps in by_source.items()}
+    unknown = [str(p) for p in paths if not any(str(p) in v for v in files.values())]
+    size = {s: sum(Path(p).stat().st_size for p in ps) for s, ps in files.items()}
+    return {"seconds": seconds, "files": files, "bytes": size, "unrecognised": unknown}
+
+
+# ---------------------------------------------------------------- ETL
+def task_etl(warehouse: str, files: dict[str, list[str]], big_sources: list[str]) -> dict:
+    """Load every source through the project's ETL, in dependency order, one publish per source,
+    timing each; per-source peak RSS via a VmHWM reset between sources."""
+    from benchmarks import adapters
+
+    wh = Path(warehouse)
+    results = {}
+    adapters.prepare_etl()
+    for source, paths in files.items():
+        reset_peak()
+        t0 = time.perf_counter()
+        info = adapters.etl_load(wh, [Path(p) for p in paths], source)
+        seconds = time.perf_counter() - t0
+        info.update({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "big": source in big_sources})
+        results[source] = info
+    return {"sources": results, "warehouse_bytes": wh.stat().st_size if wh.exists() else 0,
+            "marts_stubbed": adapters.MARTS_STUBBED}
+
+
+# ---------------------------------------------------------------- floor
+def task_floor(files: dict[str, list[str]], work_dir: str) -> dict:
+    from benchmarks.baselines import run_floor
+
+    out = {}
+    for source, paths in files.items():
+        out[source] = run_floor([Path(p) for p in paths], Path(work_dir) / f"floor_{source}.duckdb", source)
+    return {"sources": out}
+
+
+# ---------------------------------------------------------------- naive
+def task_naive(files: dict[str, list[str]], work_dir: str, warehouse: str | None = None) -> dict:
+    from benchmarks.baselines import run_naive
+
+    out = {}
+    for source, paths in files.items():
+        reset_peak()
+        r = run_naive([Path(p) for p in paths], Path(work_dir) / f"naive_{source}.duckdb", source,
+                      Path(warehouse) if warehouse else None)
+        r["peak_rss_mb"] = peak_rss_mb()
+        out[source] = r
+    return {"sources": out}
+
+
+# ---------------------------------------------------------------- marts
+def task_marts(warehouse: str, out_warehouse: str, scan_repeat: int = 3) -> dict:
+    """build_marts on a copy of the loaded warehouse (kept as out_warehouse for the query task),
+    and the raw aggregate scan of the fact tables the measures read, in the same connection."""
+    import duckdb
+
+    from benchmarks import adapters
+    from benchmarks.scan import fact_tables_read_by_measures, scan_queries, time_scan
+
+    shutil.copyfile(warehouse, out_warehouse)
+    con = duckdb.connect(out_warehouse)
+    queries = scan_queries(con, fact_tables_read_by_measures())
+    for sql in queries.values():  # same page-cache state for both: touch the data once first
+        con.execute(sql).fetchall()
+    reset_peak()
+    t0 = time.perf_counter()
+    adapters.build_marts(con)
+    con.execute("CHECKPOINT")
+    build_s = time.perf_counter() - t0
+    build_rss = peak_rss_mb()
+    scan = time_scan(con, queries, repeat=scan_repeat)
+    marts = {}
+    for t in ("measure_values", "perspective_scores", "overall_scores", "indicator_values"):
+        try:
+            marts[t] = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        except duckdb.Error:
+            pass
+    con.close()
+    return {"build_seconds": build_s, "build_peak_rss_mb": build_rss, "scan": scan, "mart_rows": marts}
+
+
+# ---------------------------------------------------------------- queries
+def _pct(values: list[float], p: float) -> float:
+    vals = sorted(values)
+    if len(vals) == 1:
+        return vals[0]
+    k = (len(vals) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(vals) - 1)
+    return vals[lo] + (vals[hi] - vals[lo]) * (k - lo)
+
+
+def task_queries(warehouse: str, repeat: int = 30, cold_repeat: int = 5, grain: str = "tertial") -> dict:
+    from benchmarks import adapters
+
+    os.environ["SCORECARD_WAREHOUSE"] = warehouse
+    calls = adapters.app_queries(Path(warehouse), grain)
+    out = {}
+    reset_peak()
+    for name, (fn, desc) in calls["calls"].items():
+        cold = []
+        for _ in range(cold_repeat):
+            t0 = time.perf_counter()
+            wh = adapters.new_warehouse(Path(warehouse))
+            fn(wh)
+            cold.append(time.perf_counter() - t0)
+            adapters.close_warehouse(wh)
+        wh = adapters.new_warehouse(Path(warehouse))
+        res = fn(wh)
+        warm = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn(wh)
+            warm.append(time.perf_counter() - t0)
+        adapters.close_warehouse(wh)
+        out[name] = {
+            "call": desc,
+            "rows": int(len(res)) if hasattr(res, "__len__") else 1,
+            "warm_p50_ms": _pct(warm, 0.5) * 1000, "warm_p95_ms": _pct(warm, 0.95) * 1000,
+            "warm_max_ms": max(warm) * 1000,
+            "cold_p50_ms": statistics.median(cold) * 1000, "cold_max_ms": max(cold) * 1000,
+        }
+    return {"queries": out, "params": calls["params"], "queries_peak_rss_mb": peak_rss_mb()}
