@@ -1,0 +1,102 @@
+"""Datakvalitet / Data quality: latest batch per source, freshness per source and committee
+(gaps highlighted), the quarantine with reasons, and the ETL run history."""
+import streamlit as st
+
+from metrics import quality_query as qq
+from metrics import query
+from ui import views
+from ui.page import setup_page
+from ui.tables import download_buttons
+
+ctx = setup_page("data_quality", needs_period=False)
+t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
+
+BATCH_TINT = {"loaded": "", "unchanged": "", "rejected": "background-color: #F7DFCC; border-left: 4px solid #D55E00"}
+
+
+def _batch_display(df):
+    out = df.copy()
+    if "status" in out:
+        out["status"] = [t(f"batch_status.{s}") if f"{s}" in ("loaded", "rejected", "unchanged") else s for s in out["status"]]
+    for c in ("rows_read", "rows_loaded", "rows_quarantined", "rows_replaced"):
+        if c in out:
+            out[c] = [fmt.number(v) for v in out[c]]
+    for c in ("started_at", "finished_at"):
+        if c in out:
+            out[c] = [fmt.date(v, with_time=True) for v in out[c]]
+    return views.translate_columns(out, lang)
+
+
+latest = ctx.q(qq.latest_batches)
+fresh = ctx.q(qq.freshness)
+quar = ctx.q(qq.quarantine)
+hist = ctx.q(qq.batch_history, 200)
+
+m = st.columns(4)
+m[0].metric(t("quality.metric_sources"), fmt.number(len(latest)))
+m[1].metric(t("quality.metric_rejected"), fmt.number(int((latest["status"] == "rejected").sum()) if len(latest) else 0))
+m[2].metric(t("quality.metric_quarantined"), fmt.number(len(quar)))
+m[3].metric(t("quality.metric_gaps"), fmt.number(int(fresh["gap"].sum()) if len(fresh) else 0))
+
+st.subheader(t("quality.latest_batches"))
+if latest.empty:
+    st.info(t("label.no_rows"))
+else:
+    ld = _batch_display(latest)
+    rejected = (latest["status"] == "rejected").tolist()
+    st.dataframe(ld.style.apply(lambda r: [BATCH_TINT["rejected"] if rejected[r.name] else ""] * len(r), axis=1),
+                 hide_index=True, key="quality_latest")
+    download_buttons(latest, "senaste_laddningar", t, lang, key="latest")
+
+st.subheader(t("quality.freshness"))
+st.caption(t("quality.freshness_help"))
+if fresh.empty:
+    st.info(t("label.no_rows"))
+else:
+    names = dict(zip(*[ctx.q(query.committees)[c] for c in ("committee_code", ctx.name_col)]))
+    f1, f2 = st.columns([1, 3])
+    only_gaps = f1.toggle(t("quality.only_gaps"), value=False, key="quality_only_gaps")
+    sources = sorted(fresh["source"].unique())
+    src = f2.selectbox(t("quality.filter_source"), [None] + sources, key="quality_source",
+                       format_func=lambda s: t("quality.all_sources") if s is None else s)
+    fv = fresh
+    if only_gaps:
+        fv = fv[fv["gap"]]
+    if src:
+        fv = fv[fv["source"] == src]
+    fv = fv.reset_index(drop=True)
+    fd = fv.assign(
+        committee_code=[f"{c} – {names.get(c, '')}" for c in fv["committee_code"]],
+        latest_period=[fmt.period(p) for p in fv["latest_period"]],
+        expected_period=[fmt.period(p) for p in fv["expected_period"]],
+        first_period=[fmt.period(p) for p in fv["first_period"]],
+        gap=[("⚠ " + t("word.yes")) if g else t("word.no") for g in fv["gap"]],
+    )
+    fd = views.translate_columns(fd, lang)
+    gaps = fv["gap"].tolist()
+    st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
+    st.dataframe(fd.style.apply(lambda r: [BATCH_TINT["rejected"] if gaps[r.name] else ""] * len(r), axis=1),
+                 hide_index=True, key="quality_freshness")
+    download_buttons(fv, "aktualitet", t, lang, key="freshness")
+
+st.subheader(t("quality.quarantine"))
+st.caption(t("quality.quarantine_count", n=fmt.number(len(quar))))
+if quar.empty:
+    st.info(t("label.no_rows"))
+else:
+    batches = sorted(quar["batch_id"].unique().tolist(), reverse=True)
+    b = st.selectbox(t("quality.batch"), [None] + batches, key="quality_batch",
+                     format_func=lambda x: t("quality.all_batches") if x is None else str(x))
+    qv = quar if b is None else quar[quar["batch_id"] == b]
+    st.dataframe(views.translate_columns(qv, lang), hide_index=True, key="quality_quarantine",
+                 column_config={t("col.reason"): st.column_config.TextColumn(t("col.reason"), width="large")})
+    download_buttons(qv, "karantan", t, lang, key="quarantine")
+
+st.subheader(t("quality.history"))
+if hist.empty:
+    st.info(t("label.no_rows"))
+else:
+    cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
+                        "rows_replaced", "periods_min", "periods_max", "started_at", "finished_at", "message") if c in hist]
+    st.dataframe(_batch_display(hist[cols]), hide_index=True, key="quality_history")
+    download_buttons(hist, "korhistorik", t, lang, key="history")

@@ -1,0 +1,149 @@
+"""Mätetal / Measure explorer: one measure across committees and periods — ranking against the
+target, time series with target and red threshold, the definition, and the records behind a value."""
+import streamlit as st
+
+from metrics import query
+from ui import figures, views
+from ui import status as S
+from ui.page import setup_page
+from ui.tables import download_buttons
+
+ctx = setup_page("measure_explorer")
+t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
+
+catalog = ctx.q(query.measure_catalog)
+committees = ctx.q(query.committees)
+names = dict(zip(committees["committee_code"], committees[ctx.name_col].fillna(committees["name_sv"])))
+mids = catalog["measure_id"].tolist()
+mnames = dict(zip(catalog["measure_id"], catalog[ctx.name_col].fillna(catalog["name_sv"])))
+
+qp_m = st.query_params.get("measure")
+if qp_m in mnames and "explorer_measure" not in st.session_state:
+    st.session_state["explorer_measure"] = qp_m
+
+c1, c2, c3 = st.columns([2, 1, 1])
+measure_id = c1.selectbox(t("explorer.pick_measure"), mids, key="explorer_measure",
+                          format_func=lambda m: f"{m} – {mnames[m]}")
+mrow = catalog.set_index("measure_id").loc[measure_id]
+measure = {"measure_id": measure_id, **mrow.to_dict()}
+unit = measure.get("unit")
+
+# period range (newest first in ctx.periods)
+periods_old_first = list(reversed(ctx.periods))
+end_idx = periods_old_first.index(ctx.period)
+default_from = periods_old_first[max(0, end_idx - (23 if ctx.grain == "month" else 7))]
+p_from = c2.selectbox(t("label.period_from"), periods_old_first[: end_idx + 1], key="explorer_from",
+                      index=periods_old_first[: end_idx + 1].index(default_from), format_func=fmt.period)
+c3.text_input(t("label.period_to"), fmt.period(ctx.period), disabled=True, key="explorer_to",
+              help=t("label.period"))
+
+# selection of committees
+s1, s2 = st.columns([1, 3])
+mode = s1.radio(t("explorer.selection"), ["all", "peer", "committees"], key="explorer_mode",
+                format_func=lambda m: t({"all": "explorer.sel_all", "peer": "explorer.sel_peer", "committees": "explorer.sel_committees"}[m]))
+groups = sorted(committees["peer_group"].dropna().unique().tolist())
+if mode == "peer":
+    g = s2.selectbox(t("label.peer_group"), groups, key="explorer_peer", format_func=lambda x: t(f"peer_group.{x}"))
+    codes = committees.loc[committees["peer_group"] == g, "committee_code"].tolist()
+elif mode == "committees":
+    default = [c for c in [st.session_state.get("_committee")] if c in names] or list(names)[:3]
+    codes = s2.multiselect(t("label.committees"), list(names), default=default, key="explorer_committees",
+                           format_func=lambda c: names[c])
+else:
+    codes = list(names)
+if not codes:
+    st.info(t("label.no_rows"))
+    st.stop()
+codes_arg = None if mode == "all" else codes
+
+tab_rank, tab_series, tab_def, tab_drill = st.tabs([t("explorer.ranking"), t("explorer.series"),
+                                                     t("explorer.definition"), t("explorer.drilldown")])
+
+with tab_rank:
+    rk = ctx.q(query.measure_ranking, measure_id, ctx.grain, ctx.period, committee_codes=codes_arg)
+    if rk.empty:
+        st.info(t("label.no_rows"))
+    else:
+        st.plotly_chart(figures.ranking_bar(rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
+                        config={"displayModeBar": False})
+        rdisp = rk.assign(**{
+            t("label.committee"): rk[ctx.name_col].fillna(rk["name_sv"]),
+            t("label.value"): [fmt.value(v, unit) for v in rk["value"]],
+            t("label.target"): [fmt.value(v, unit) for v in rk["target"]],
+            t("label.status"): [S.label(s, lang) for s in rk["status"]],
+            t("label.score"): [fmt.score(v) for v in rk["score"]],
+            t("label.n_obs"): [fmt.number(v) for v in rk["n_obs"]],
+        })[[t("label.committee"), t("label.value"), t("label.target"), t("label.status"), t("label.score"), t("label.n_obs")]]
+        st.dataframe(rdisp, hide_index=True, key="explorer_ranking_table")
+        download_buttons(rk, f"rangordning_{measure_id}_{ctx.period}", t, lang, key="ranking")
+
+with tab_series:
+    ser = ctx.q(query.measure_series, measure_id, ctx.grain, p_from, ctx.period, codes)
+    if ser.empty:
+        st.info(t("label.no_rows"))
+    else:
+        labels = dict(names)
+        labels["CITY"] = t("label.city")
+        for g in groups:
+            labels[f"PEER:{g}"] = t("label.peer_median") + " – " + t(f"peer_group.{g}").lower()
+        plot = ser
+        committee_rows = ser[~ser["committee_code"].astype(str).str.match(r"^(CITY|PEER:)")]
+        if committee_rows["committee_code"].nunique() > 8:  # many committees: city and peer lines only
+            agg = ser[ser["committee_code"].astype(str).str.match(r"^(CITY|PEER:)")]
+            plot = agg if not agg.empty else ser
+        st.plotly_chart(figures.series_lines(plot, measure, labels, lang), key="explorer_series_fig",
+                        config={"displayModeBar": False})
+        sdisp = ser.assign(**{
+            t("label.committee"): [labels.get(c, c) for c in ser["committee_code"]],
+            t("label.period"): [fmt.period(p) for p in ser["period"]],
+            t("label.value"): [fmt.value(v, unit) for v in ser["value"]],
+            t("label.status"): [S.label(s, lang) for s in ser["status"]],
+            t("label.score"): [fmt.score(v) for v in ser["score"]],
+        })[[t("label.committee"), t("label.period"), t("label.value"), t("label.status"), t("label.score")]]
+        st.dataframe(sdisp, hide_index=True, key="explorer_series_table")
+        download_buttons(ser, f"tidsserie_{measure_id}", t, lang, key="series")
+
+with tab_def:
+    desc = measure.get(f"description_{lang}") or measure.get("description_sv") or ""
+    st.markdown(f"### {measure_id} {mnames[measure_id]}")
+    if desc:
+        st.markdown(desc)
+    direction = str(measure.get("direction"))
+    os_ = str(measure.get("objective_subjective") or "").upper()[:1]
+    cost = str(measure.get("production_cost") or "").upper()[:1]
+    if direction == "band":
+        target_txt = t("explorer.band", low=fmt.number(measure.get("band_low"), 1), high=fmt.number(measure.get("band_high"), 1))
+    else:
+        target_txt = f"{fmt.value(measure.get('target'), unit)} · {t('label.red_threshold')}: {fmt.value(measure.get('red_threshold'), unit)}"
+    rows = [
+        (t("label.perspective"), t(f"perspective.{measure.get('perspective')}")),
+        (t("explorer.formula"), measure.get(f"formula_{lang}") or measure.get("formula_sv") or "–"),
+        (t("explorer.unit"), str(unit)),
+        (t("explorer.direction"), t(f"explorer.direction.{direction}") if direction in ("higher", "lower", "band") else direction),
+        (t("label.target"), target_txt),
+        (t("explorer.source"), measure.get(f"source_{lang}") or measure.get("source_sv") or "–"),
+        (t("explorer.objective_subjective"), t("explorer.objective") if os_ == "O" else t("explorer.subjective") if os_ == "S" else str(measure.get("objective_subjective"))),
+        (t("explorer.frequency"), t(f"frequency.{measure.get('frequency')}") if f"{measure.get('frequency')}" in ("month", "quarter", "tertial", "year") else str(measure.get("frequency"))),
+        (t("explorer.production_cost"), t(f"explorer.cost.{cost}") if cost in ("L", "M", "H") else str(measure.get("production_cost"))),
+        (t("explorer.min_n"), fmt.number(measure.get("min_n")) if measure.get("min_n") == measure.get("min_n") else "–"),
+    ]
+    import pandas as pd
+
+    ddf = pd.DataFrame(rows, columns=[t("explorer.definition"), t("label.value")])
+    st.table(ddf.set_index(t("explorer.definition")))
+    download_buttons(ddf, f"definition_{measure_id}", t, lang, key="definition")
+
+with tab_drill:
+    st.caption(t("explorer.drilldown_help"))
+    d1, d2 = st.columns(2)
+    dcode = d1.selectbox(t("label.committee"), codes, key="explorer_drill_committee", format_func=lambda c: names.get(c, c),
+                         index=codes.index(st.session_state["_committee"]) if st.session_state.get("_committee") in codes else 0)
+    prange = periods_old_first[periods_old_first.index(p_from): end_idx + 1][::-1]
+    dperiod = d2.selectbox(t("label.period"), prange, key="explorer_drill_period", format_func=fmt.period)
+    dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
+    st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count', n=fmt.number(len(dd)))}**")
+    if dd.empty:
+        st.info(t("label.no_rows"))
+    else:
+        st.dataframe(dd, hide_index=True, key="explorer_drill_table")
+        download_buttons(dd, f"underlag_{measure_id}_{dcode}_{dperiod}", t, lang, key="drill")
