@@ -1,0 +1,127 @@
+import pandas as pd
+import pytest
+
+from ui import figures, views
+from ui import status as S
+from ui.formatting import NBSP
+
+
+def _overview():
+    rows = []
+    for code, sv, en, pg, base in [("BROMMA", "Bromma stadsdelsnämnd", "Bromma District Council", "district_councils", 80),
+                                   ("UTBN", "Utbildningsnämnden", "Education Committee", "specialist_committees", 40)]:
+        r = {"committee_code": code, "name_sv": sv, "name_en": en, "peer_group": pg,
+             "overall_score": base, "overall_status": "yellow" if base > 50 else "red",
+             "n_red_measures": 1 if base > 50 else 5, "n_grey_measures": 0}
+        for i, p in enumerate(figures.PERSPECTIVES):
+            r[f"score_{p}"] = base + i
+            r[f"status_{p}"] = "green" if base + i >= 90 else "yellow" if base + i >= 50 else "red"
+            r[f"red_flag_{p}"] = p == "quality"
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_cells_carry_score_icon_and_word():
+    fig = figures.overview_heatmap(_overview(), "sv", "T2 2025")
+    hm = fig.data[0]
+    assert hm.type == "heatmap"
+    assert list(hm.y) == ["Bromma stadsdelsnämnd", "Utbildningsnämnden"]
+    assert len(hm.x) == 6 and hm.x[0] == "Extern nytta" and hm.x[-1] == "Totalindex"
+    assert hm.text[0][0] == "80 ▲ Gul"
+    assert hm.text[1][4] == "44 ✖ Röd ⚑"
+    assert hm.z[1][4] == S.STATUSES.index("red")
+    assert "T2 2025" in fig.layout.title.text
+    assert fig.layout.yaxis.title.text == "Nämnd/bolag"
+    assert fig.layout.separators == f",{NBSP}"
+    en = figures.overview_heatmap(_overview(), "en", "T2 2025")
+    assert en.data[0].y[1] == "Education Committee" and en.data[0].text[0][0] == "80 ▲ Yellow"
+    assert en.layout.separators == ".,"
+
+
+def test_ranking_bar_has_target_and_red_threshold_lines_and_units():
+    rk = pd.DataFrame({"committee_code": ["A", "B", "C"], "name_sv": ["Aa", "Bb", "Cc"], "name_en": ["Aa", "Bb", "Cc"],
+                       "peer_group": ["x"] * 3, "value": [99.8, 99.3, 98.7], "status": ["green", "yellow", "red"],
+                       "score": [100, 80, 20], "target": [99.5] * 3, "red_threshold": [99.0] * 3, "n_obs": [10, 10, 10]})
+    m = {"measure_id": "Q1", "name_sv": "Tillgänglighet", "name_en": "Availability", "unit": "%", "direction": "higher",
+         "target": 99.5, "red_threshold": 99.0}
+    fig = figures.ranking_bar(rk, m, "sv", "T2 2025")
+    names = [d.name for d in fig.data]
+    assert names == ["Värde", "Mål", "Gränsvärde rött"]
+    bar, target, red = fig.data
+    assert list(bar.x) == [99.8, 99.3, 98.7]
+    assert list(bar.marker.color) == [S.COLOURS["green"], S.COLOURS["yellow"], S.COLOURS["red"]]
+    assert bar.text[0] == f"99,8{NBSP}% ✔"
+    assert list(target.x) == [99.5, 99.5] and list(red.x) == [99.0, 99.0]
+    assert fig.layout.xaxis.title.text == "Tillgänglighet (%)"
+    assert fig.layout.title.text == "Tillgänglighet, T2 2025"
+
+
+def test_ranking_bar_band_measure_draws_band_not_target():
+    rk = pd.DataFrame({"committee_code": ["A"], "name_sv": ["Aa"], "name_en": ["Aa"], "peer_group": ["x"], "value": [4.2],
+                       "status": ["green"], "score": [100], "target": [None], "red_threshold": [None], "n_obs": [1]})
+    m = {"measure_id": "C1", "name_sv": "It-kostnad av verksamhetskostnad", "unit": "%", "direction": "band",
+         "band_low": 3.0, "band_high": 5.0}
+    fig = figures.ranking_bar(rk, m, "sv")
+    band = [d for d in fig.data if d.name == "Målintervall"]
+    assert [list(d.x) for d in band] == [[3.0, 3.0], [5.0, 5.0]]
+    assert not [d for d in fig.data if d.name == "Mål"]
+
+
+def test_series_lines_one_trace_per_committee_plus_target():
+    ser = pd.DataFrame({"committee_code": ["A", "A", "CITY", "CITY"], "period": ["2025-T1", "2025-T2"] * 2,
+                        "value": [50.0, 60.0, 55.0, 58.0], "status": ["red"] * 4, "score": [0] * 4,
+                        "target": [70.0] * 4, "red_threshold": [55.0] * 4, "n_obs": [1] * 4})
+    m = {"measure_id": "E1", "name_sv": "Digital andel ärenden", "name_en": "Digital take-up", "unit": "%",
+         "direction": "higher", "target": 70.0, "red_threshold": 55.0}
+    fig = figures.series_lines(ser, m, {"A": "Aa", "CITY": "Staden totalt"}, "en")
+    assert [d.name for d in fig.data] == ["Aa", "Staden totalt", "Target", "Red threshold"]
+    assert list(fig.data[0].x) == ["T1 2025", "T2 2025"]
+    assert list(fig.data[2].y) == [70.0, 70.0]
+    assert fig.layout.yaxis.title.text == "Digital take-up (%)"
+    assert fig.layout.xaxis.title.text == "Period"
+
+
+def test_radar_has_committee_and_peer_median():
+    ps = pd.DataFrame({"perspective": list(figures.PERSPECTIVES), "score": [80, 60, 95, 40, 70],
+                       "peer_median_score": [70, 70, 70, 70, 70]})
+    fig = figures.radar(ps, "sv", "Bromma")
+    assert [d.name for d in fig.data] == ["Bromma", "Median jämförelsegrupp"]
+    assert list(fig.data[0].r) == [80, 60, 95, 40, 70, 80]
+    assert fig.data[0].theta[0] == "Extern nytta"
+    assert fig.layout.polar.radialaxis.title.text == "Poäng (0–100)"
+    assert list(fig.layout.polar.radialaxis.range) == [0, 100]
+
+
+def test_red_measures_bar_axis_titles():
+    fig = figures.red_measures_bar(_overview(), "sv")
+    assert fig.data[0].orientation == "h"
+    assert list(fig.data[0].x) == [1, 5]
+    assert fig.layout.xaxis.title.text == "Antal röda mätetal (st)"
+
+
+def test_status_never_colour_alone():
+    for s in S.STATUSES:
+        assert S.icon(s) and S.word(s, "sv") and S.word(s, "en")
+        assert S.label(s).startswith(S.icon(s))
+    assert len(set(S.ICONS.values())) == 4 and len(set(S.COLOURS.values())) == 4
+    assert S.label("red") == "✖ Röd" and S.label("green", "en") == "✔ Green"
+    assert S.norm(None) == "grey" and S.norm("nonsense") == "grey"
+
+
+def test_overview_table_one_row_per_committee_with_coloured_statuses():
+    disp, stat = views.overview_table(_overview(), "sv")
+    assert len(disp) == 2
+    assert disp.loc[1, "It-kvalitet"] == "44 ✖ Röd ⚑"
+    assert stat.loc[1, "It-kvalitet"] == "red"
+    html = views.style_statuses(disp, stat).to_html()
+    assert S.TINTS["red"] in html
+
+
+def test_scorecard_flags_in_words():
+    row = {"measure_id": "E2", "value": None, "insufficient_data": True, "n_obs": 12, "carried_forward": False,
+           "target_overridden": False, "value_period": "2025-T2"}
+    assert views.flags_text(row, "sv", "2025-T2", 30) == "För få observationer (12 av minst 30) – otillräckligt underlag"
+    row = {"value": 70.0, "insufficient_data": False, "carried_forward": True, "value_period": "2024",
+           "target_overridden": True}
+    assert views.flags_text(row, "en", "2025-T2") == ("Carried forward from 2024 (latest survey); "
+                                                      "Committee-specific target (overrides the city default)")
