@@ -1,0 +1,68 @@
+"""perspective_scores and overall_scores from measure_values (rules in metrics/scoring.py)."""
+from __future__ import annotations
+
+import duckdb
+
+from metrics import scoring
+from metrics.catalog import PERSPECTIVE_CODES, Measure
+
+
+def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...]) -> None:
+    create_perspective_scores(con)
+    create_overall_scores(con)
+
+
+def create_perspective_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Weighted mean of the member scores when at least 2/3 of the perspective's measures are scored."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE perspective_scores AS
+        WITH members AS (
+            SELECT perspective, count(*) AS n_members,
+                   CAST(ceil(count(*) * {scoring.PERSPECTIVE_MIN_SHARE} - 1e-9) AS INTEGER) AS n_required
+            FROM measure_catalog GROUP BY perspective
+        ), agg AS (
+            SELECT v.committee_code, v.peer_group, v.grain, v.period, v.perspective,
+                   sum(v.score * d.weight) / NULLIF(sum(d.weight) FILTER (WHERE v.score IS NOT NULL), 0) AS mean_score,
+                   count(v.score) AS n_measures,
+                   bool_or(v.status = 'red') AS red_flag,
+                   count(*) FILTER (WHERE v.status = 'red') AS n_red_measures,
+                   count(*) FILTER (WHERE v.status = 'grey') AS n_grey_measures
+            FROM measure_values v JOIN measure_catalog d USING (measure_id)
+            GROUP BY ALL
+        ), scored AS (
+            SELECT a.*, m.n_members, m.n_required,
+                   CASE WHEN a.n_measures >= m.n_required THEN a.mean_score END AS score
+            FROM agg a JOIN members m USING (perspective)
+        )
+        SELECT committee_code, grain, period, perspective, score, {scoring.score_status_sql('score')} AS status,
+               red_flag, n_measures, n_members, n_red_measures, n_grey_measures,
+               median(score) FILTER (WHERE peer_group IS NOT NULL)
+                   OVER (PARTITION BY grain, period, perspective, peer_group) AS peer_median_score,
+               peer_group
+        FROM scored
+        ORDER BY grain, period, committee_code, perspective
+    """)
+
+
+def create_overall_scores(con: duckdb.DuckDBPyConnection) -> None:
+    n_perspectives = len(PERSPECTIVE_CODES)
+    n_required = scoring.min_required(n_perspectives, scoring.OVERALL_MIN_SHARE)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE overall_scores AS
+        WITH agg AS (
+            SELECT committee_code, peer_group, grain, period,
+                   avg(score) AS mean_score, count(score) AS n_perspectives,
+                   sum(n_red_measures) AS n_red_measures, sum(n_grey_measures) AS n_grey_measures,
+                   count(*) FILTER (WHERE red_flag) AS n_red_flags
+            FROM perspective_scores GROUP BY ALL
+        ), scored AS (
+            SELECT *, CASE WHEN n_perspectives >= {n_required} THEN mean_score END AS score FROM agg
+        )
+        SELECT committee_code, grain, period, score, {scoring.score_status_sql('score')} AS status,
+               n_perspectives, n_red_flags, n_red_measures, n_grey_measures,
+               median(score) FILTER (WHERE peer_group IS NOT NULL)
+                   OVER (PARTITION BY grain, period, peer_group) AS peer_median_score,
+               peer_group
+        FROM scored
+        ORDER BY grain, period, committee_code
+    """)

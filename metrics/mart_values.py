@@ -1,0 +1,214 @@
+"""measure_values: every committee (plus CITY and PEER:<group>) × measure × grain × period.
+
+Pipeline (all temp tables, set-based):
+  _mv_raw      the declarations' SQL: measure, committee, month, numerator, denominator, n_obs
+  _mv_raw_ent  the same summed per entity (committee itself, CITY, PEER:<group>) → ratio of sums
+  _mv_pv       sums over every period the measure is computed for (its own grain or coarser),
+               honouring accumulation (year to date, to date); only periods with a denominator > 0
+  measure_values  each chosen period takes the latest value at the measure's grain ending at or
+               before the period's end (ASOF join), at most carry_forward_months old; then targets,
+               overrides, status, score, peer median, peer and city value.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics import scoring
+from metrics.catalog import Measure
+from metrics.periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
+
+CATALOG_COLUMNS = [
+    "measure_id", "ord", "perspective", "name_sv", "name_en", "description_sv", "description_en",
+    "formula_sv", "formula_en", "unit", "direction", "target", "red_threshold", "band_low", "band_high",
+    "objective_subjective", "source_sv", "source_en", "frequency", "frequency_note_sv", "frequency_note_en",
+    "production_cost", "min_n", "grain", "grain_rank", "accumulate", "scale", "cap", "weight",
+    "carry_forward_months",
+]
+
+
+def catalog_frame(measures: tuple[Measure, ...]) -> pd.DataFrame:
+    rows = []
+    for i, m in enumerate(measures):
+        row = {c: getattr(m, c, None) for c in CATALOG_COLUMNS}
+        row.update(measure_id=m.id, ord=i + 1, grain_rank=RANK[m.grain])
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS)
+    for col in ("target", "red_threshold", "band_low", "band_high", "scale", "cap", "weight"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def write_catalog(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...]) -> None:
+    frame = catalog_frame(measures)  # noqa: F841 (read by DuckDB's replacement scan)
+    con.execute("CREATE OR REPLACE TABLE measure_catalog AS SELECT * FROM frame")
+
+
+def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure]) -> None:
+    parts = ["SELECT NULL::VARCHAR AS measure_id, NULL::VARCHAR AS committee_code, NULL::DATE AS month, "
+             "NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::DOUBLE AS n_obs WHERE false"]
+    for m in usable:
+        parts.append(
+            f"SELECT '{m.id}', CAST(committee_code AS VARCHAR), CAST(month AS DATE), CAST(numerator AS DOUBLE), "
+            f"CAST(denominator AS DOUBLE), CAST(n_obs AS DOUBLE) FROM (\n{m.sql}\n) AS q_{m.id}"
+        )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _mv_raw AS
+        SELECT measure_id, committee_code, month, SUM(num) AS num, SUM(den) AS den, SUM(n_obs) AS n_obs
+        FROM ({' UNION ALL '.join(parts)}) AS u
+        WHERE committee_code IS NOT NULL AND month IS NOT NULL
+        GROUP BY ALL
+    """)
+
+
+def create_members(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    """Which entity rows each committee's numbers add up into: itself, CITY and its peer group."""
+    if "dim_committees" in tables:
+        source = "SELECT committee_code, peer_group FROM dim_committees"
+    else:
+        source = "SELECT NULL::VARCHAR AS committee_code, NULL::VARCHAR AS peer_group WHERE false"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _mv_members AS
+        WITH c AS ({source})
+        SELECT committee_code, committee_code AS entity, peer_group FROM c
+        UNION ALL SELECT committee_code, 'CITY', NULL FROM c
+        UNION ALL SELECT committee_code, 'PEER:' || peer_group, NULL FROM c
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _mv_raw_ent AS
+        SELECT r.measure_id, m.entity, r.month, SUM(r.num) AS num, SUM(r.den) AS den, SUM(r.n_obs) AS n_obs
+        FROM _mv_raw r JOIN _mv_members m USING (committee_code)
+        GROUP BY ALL
+    """)
+
+
+def periods_sql(first: str, last: str) -> str:
+    """Every period of every grain overlapping the months first..last, with its first and last month."""
+    selects = []
+    for grain in GRAINS:
+        start = start_sql(grain, "m")
+        selects.append(f"""
+            SELECT DISTINCT '{grain}' AS grain, {label_sql(grain, 'm')} AS period, {start} AS start_month,
+                   CAST({start} + INTERVAL {MONTHS_PER[grain] - 1} MONTH AS DATE) AS end_month, {RANK[grain]} AS grain_rank
+            FROM months""")
+    return f"""
+        WITH months AS (
+            SELECT CAST(unnest(range({first}, {last} + INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS DATE) AS m
+        )
+        {' UNION ALL '.join(selects)}"""
+
+
+def create_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """scorecard_periods: the reporting horizon runs from the first month with data to the latest month of
+    the monthly measures that report actuals (a benefit plan due in 2030 must not stretch it)."""
+    first, last = con.execute("""
+        SELECT min(r.month),
+               COALESCE(max(r.month) FILTER (WHERE d.grain = 'month' AND d.accumulate <> 'to_date'),
+                        least(max(r.month), CAST(date_trunc('month', current_date) AS DATE)))
+        FROM _mv_raw r JOIN measure_catalog d USING (measure_id)
+    """).fetchone()
+    if first is None or last is None:
+        con.execute("""CREATE OR REPLACE TABLE scorecard_periods (grain VARCHAR, period VARCHAR, start_month DATE,
+                       end_month DATE, grain_rank INTEGER, complete BOOLEAN, last_data_month DATE)""")
+        return
+    first = min(first, last)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE scorecard_periods AS
+        SELECT *, end_month <= DATE '{last}' AS complete, DATE '{last}' AS last_data_month
+        FROM ({periods_sql(f"DATE '{first}'", f"DATE '{last}'")}) AS p
+        ORDER BY grain_rank, grain, start_month
+    """)
+
+
+def create_period_values(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _mv_pv AS
+        SELECT r.measure_id, r.entity, p.grain, p.period, p.start_month, p.end_month,
+               SUM(r.num) AS num, SUM(r.den) AS den, SUM(r.n_obs) AS n_obs
+        FROM _mv_raw_ent r
+        JOIN measure_catalog d USING (measure_id)
+        JOIN scorecard_periods p
+          ON p.grain_rank >= d.grain_rank
+         AND r.month <= p.end_month
+         AND r.month >= CASE d.accumulate WHEN 'none' THEN p.start_month
+                                          WHEN 'year_to_date' THEN CAST(date_trunc('year', p.end_month) AS DATE)
+                                          ELSE DATE '1000-01-01' END
+        GROUP BY ALL
+        HAVING SUM(r.den) > 0
+    """)
+
+
+def targets_source(tables: set[str]) -> str:
+    if "targets" in tables:
+        return "SELECT committee_code, year, measure_id, target, red_threshold FROM targets"
+    return ("SELECT NULL::VARCHAR AS committee_code, NULL::INTEGER AS year, NULL::VARCHAR AS measure_id, "
+            "NULL::DOUBLE AS target, NULL::DOUBLE AS red_threshold WHERE false")
+
+
+def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TABLE measure_values AS
+        WITH entities AS (
+            SELECT DISTINCT entity AS committee_code, peer_group FROM _mv_members
+        ), grid AS (
+            SELECT e.committee_code, e.peer_group, d.measure_id, d.perspective, p.grain, p.period,
+                   p.start_month, p.end_month,
+                   CASE WHEN p.grain_rank >= d.grain_rank THEN p.grain ELSE d.grain END AS value_grain
+            FROM entities e CROSS JOIN measure_catalog d CROSS JOIN scorecard_periods p
+        ), found AS (
+            SELECT g.*, v.period AS value_period, v.end_month AS value_end, v.num, v.den, v.n_obs
+            FROM grid g ASOF LEFT JOIN _mv_pv v
+              ON g.measure_id = v.measure_id AND g.committee_code = v.entity
+             AND g.value_grain = v.grain AND g.end_month >= v.end_month
+        ), aged AS (
+            SELECT f.*, d.carry_forward_months,
+                   f.value_end IS NOT NULL AND date_diff('month', f.value_end, f.end_month) <= d.carry_forward_months AS usable
+            FROM found f JOIN measure_catalog d USING (measure_id)
+        ), valued AS (
+            SELECT a.committee_code, a.peer_group, a.measure_id, a.perspective, a.grain, a.period,
+                   a.start_month AS period_start, a.end_month AS period_end,
+                   CASE WHEN a.usable THEN a.value_period END AS value_period,
+                   CASE WHEN a.usable THEN round(LEAST(COALESCE(d.cap, 'Infinity'::DOUBLE),
+                                                       d.scale * a.num / a.den), 9) END AS value,
+                   CASE WHEN a.usable THEN a.num END AS numerator,
+                   CASE WHEN a.usable THEN a.den END AS denominator,
+                   CASE WHEN a.usable THEN a.n_obs END AS n_obs,
+                   COALESCE(a.usable AND a.value_end < a.start_month, false) AS carried_forward,
+                   d.direction, d.min_n, d.band_low, d.band_high,
+                   CASE WHEN d.direction = 'band' THEN NULL ELSE COALESCE(t.target, d.target) END AS target,
+                   CASE WHEN d.direction = 'band' THEN NULL ELSE COALESCE(t.red_threshold, d.red_threshold) END AS red_threshold,
+                   d.direction <> 'band' AND t.target IS NOT NULL AS target_overridden
+            FROM aged a JOIN measure_catalog d USING (measure_id)
+            LEFT JOIN ({targets_source(tables)}) t
+              ON t.committee_code = a.committee_code AND t.year = year(a.end_month) AND t.measure_id = a.measure_id
+        ), scored AS (
+            SELECT *, {scoring.STATUS_SQL} AS status, {scoring.SCORE_SQL} AS score,
+                   COALESCE(value IS NOT NULL AND n_obs < min_n, false) AS insufficient_data
+            FROM valued
+        )
+        SELECT s.committee_code, s.grain, s.period, s.measure_id, s.perspective, s.value, s.value_period,
+               s.numerator, s.denominator, s.n_obs, s.target, s.red_threshold, s.band_low, s.band_high,
+               s.status, s.score, s.insufficient_data, s.carried_forward, s.target_overridden,
+               median(s.value) FILTER (WHERE s.status <> 'grey' AND s.peer_group IS NOT NULL)
+                   OVER (PARTITION BY s.measure_id, s.grain, s.period, s.peer_group) AS peer_median,
+               peer.value AS peer_value, city.value AS city_value,
+               s.peer_group, s.period_start, s.period_end
+        FROM scored s
+        LEFT JOIN scored peer ON peer.committee_code = 'PEER:' || s.peer_group AND peer.measure_id = s.measure_id
+             AND peer.grain = s.grain AND peer.period = s.period
+        LEFT JOIN scored city ON city.committee_code = 'CITY' AND city.measure_id = s.measure_id
+             AND city.grain = s.grain AND city.period = s.period
+        ORDER BY s.grain, s.period, s.committee_code, s.measure_id
+    """)
+
+
+def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...], usable: list[Measure],
+          tables: set[str]) -> None:
+    write_catalog(con, measures)
+    create_raw(con, usable)
+    create_members(con, tables)
+    create_periods(con)
+    create_period_values(con)
+    create_measure_values(con, tables)
+    for name in ("_mv_raw", "_mv_raw_ent", "_mv_pv"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
