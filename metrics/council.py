@@ -70,7 +70,9 @@ def _locked(path: Path, exclusive: bool):
 def _project_exists(project_id: str, wh: Any = None, warehouse: Path | str | None = None) -> bool:
     sql = "SELECT count(*) AS n FROM dim_projects WHERE project_id = ?"
     if wh is not None:
-        return int(wh.df(sql, [project_id]).n.iloc[0]) > 0
+        from metrics.portfolio import run
+
+        return int(run(wh, sql, [project_id]).n.iloc[0]) > 0
     path = Path(warehouse) if warehouse else default_warehouse_path()
     if not path.exists():
         return False
