@@ -21,6 +21,25 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     for contract in load_contracts().values():
         con.execute(contract_ddl(contract))
+    con.execute(V_INCIDENTS)
+
+
+# Incidents with their committee (mapping: location wins over assignment_group) and SLA outcome.
+V_INCIDENTS = """
+CREATE OR REPLACE VIEW v_incidents AS
+SELECT i.*,
+       coalesce(by_location.committee_code, by_group.committee_code) AS committee_code,
+       sla.resolve_hours,
+       CASE WHEN i.resolved_at IS NOT NULL AND sla.resolve_hours IS NOT NULL
+            THEN (epoch(i.resolved_at) - epoch(i.opened_at)) / 3600.0 <= sla.resolve_hours END
+           AS resolved_in_time
+FROM fact_incidents i
+LEFT JOIN map_incident_committee by_location
+       ON by_location.match_field = 'location' AND by_location.match_value = i.location
+LEFT JOIN map_incident_committee by_group
+       ON by_group.match_field = 'assignment_group' AND by_group.match_value = i.assignment_group
+LEFT JOIN dim_incident_sla sla ON sla.priority = i.priority
+"""
 
 
 def refresh_calendar(con: duckdb.DuckDBPyConnection, first: str = "2013-01-01", last: str | None = None) -> None:

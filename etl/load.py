@@ -1,0 +1,187 @@
+"""Load one batch (a file or a SQL extract) into an open warehouse connection, following its contract.
+
+Batch rules reject the whole batch (nothing loads, the batch is logged as rejected); row rules send
+single rows to etl_quarantine and the rest loads. See docs/architecture.md, "Load semantics".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from etl.contracts import Contract
+from etl.gate import validate_frame
+from etl.readers import ROW_COLUMN, SourceData, UnreadableSource
+from etl.rules import create_typed, create_violations, lit, period_text_expr, q, scope_expr
+from etl.servicenow import PREPROCESSORS
+
+EXAMPLES_IN_MESSAGE = 3
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    source: str
+    file_name: str
+    status: str                      # loaded | rejected | unchanged
+    message: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_replaced: int = 0
+    reasons: list[str] = field(default_factory=list)   # quarantine reasons of this batch
+
+
+def rows(n: int, word: str = "row") -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class Rejected(Exception):
+    """A batch rule failed; the message says why in plain words."""
+
+
+def next_batch_id(con) -> int:
+    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM etl_batches").fetchall()[0][0]
+
+
+def _log(con, result: BatchResult, content_hash: str, started: datetime, periods=(None, None)) -> None:
+    con.execute(
+        "INSERT INTO etl_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.batch_id, result.source, result.file_name, content_hash, result.rows_read,
+         result.rows_loaded, result.rows_quarantined, result.rows_replaced, result.status,
+         result.message, started, datetime.now(), periods[0], periods[1]])
+
+
+def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: str) -> BatchResult:
+    """Read, validate and load one batch; always logs it in etl_batches and returns what happened."""
+    started = datetime.now()
+    batch_id = next_batch_id(con)
+    try:
+        data = read()
+    except UnreadableSource as err:
+        result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
+        _log(con, result, "", started)
+        return result
+    earlier = con.execute(
+        "SELECT min(batch_id) FROM etl_batches WHERE source = ? AND content_hash = ? AND status = 'loaded'",
+        [contract.source, data.content_hash]).fetchall()[0][0]
+    if earlier is not None:
+        message = f"{data.file_name}: same content as batch {earlier}, already loaded; nothing changed"
+        result = BatchResult(batch_id, contract.source, data.file_name, "unchanged", message,
+                             rows_read=len(data.frame))
+        _log(con, result, data.content_hash, started)
+        return result
+    try:
+        result = _validate_and_insert(con, contract, data, batch_id)
+    except Rejected as err:
+        result = BatchResult(batch_id, contract.source, data.file_name, "rejected", str(err),
+                             rows_read=len(data.frame))
+        _log(con, result, data.content_hash, started)
+        return result
+    _log(con, result, data.content_hash, started, _periods(con, contract))
+    return result
+
+
+def match_columns(contract: Contract, data: SourceData) -> dict[str, str]:
+    """File column → contract column (case-insensitive); personal drop_columns never pass this point."""
+    wanted = {c.lower(): c for c in contract.column_names}
+    mapping = {}
+    for col in data.frame.columns:
+        if col != ROW_COLUMN and col.strip().lower() in wanted:
+            mapping[col] = wanted[col.strip().lower()]
+    missing = [c for c in contract.required_columns if c not in mapping.values()]
+    if missing:
+        found = ", ".join(c for c in data.frame.columns if c != ROW_COLUMN) or "none"
+        raise Rejected(f"{data.file_name}: required column {', '.join(missing)} is missing "
+                       f"(columns found: {found}); nothing loaded")
+    return mapping
+
+
+def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
+    mapping = match_columns(contract, data)
+    frame = data.frame[[ROW_COLUMN, *mapping]].rename(columns=mapping)
+    con.register("source_frame", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM source_frame")
+    finally:
+        con.unregister("source_frame")
+    present = set(mapping.values())
+    rows_read = len(frame)
+    if contract.preprocess:
+        rows_read = PREPROCESSORS[contract.preprocess](con, contract, present)
+    return present, rows_read
+
+
+def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int) -> BatchResult:
+    present, rows_read = _stage(con, contract, data)
+    create_typed(con, contract, present, data.decimal_comma)
+    create_violations(con, contract, data.file_name)
+    candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
+    bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
+    _check_bad_share(con, contract, data, candidates, bad)
+    _check_expectations(con, contract, data, present)
+    replaced = _delete_scope(con, contract)
+    cols = ", ".join(q(c) for c in contract.column_names)
+    con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
+                    SELECT {cols}, {batch_id}, _source_row FROM typed
+                    WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row""")
+    _quarantine(con, contract, data.file_name, batch_id, present)
+    reasons = [r for (r,) in con.execute(
+        "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
+    loaded = candidates - bad
+    message = (f"{data.file_name} ({data.read_note}): {rows(loaded)} loaded into {contract.table}, "
+               f"{rows(bad)} quarantined, {rows(replaced, 'earlier row')} replaced")
+    if contract.preprocess and rows_read != candidates:
+        message += f"; {rows_read} event rows collapsed to {candidates} records in their latest state"
+    return BatchResult(batch_id, contract.source, data.file_name, "loaded", message, rows_read,
+                       loaded, bad, replaced, reasons)
+
+
+def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int) -> None:
+    if candidates == 0 or bad / candidates <= contract.max_bad_share:
+        return
+    examples = [r for (r,) in con.execute(
+        f"SELECT reason FROM violations ORDER BY _source_row LIMIT {EXAMPLES_IN_MESSAGE}").fetchall()]
+    raise Rejected(
+        f"{data.file_name} ({data.read_note}): {bad} of {candidates} rows ({100 * bad / candidates:.1f} %) "
+        f"break row rules, more than the {100 * contract.max_bad_share:g} % allowed for {contract.source}; "
+        f"nothing loaded. First problems: " + "; ".join(examples))
+
+
+def _check_expectations(con, contract: Contract, data: SourceData, present: set[str]) -> None:
+    cols = ", ".join(q(c) for c in contract.column_names)
+    frame = con.execute(f"SELECT {cols} FROM typed").df()
+    failures = validate_frame(contract, frame, present)
+    if failures:
+        raise Rejected(f"{data.file_name}: the Great Expectations suite for {contract.source} failed; "
+                       f"nothing loaded. " + "; ".join(failures))
+
+
+def _delete_scope(con, contract: Contract) -> int:
+    names = list(contract.scope)
+    inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
+    match = " AND ".join(f"{scope_expr(contract, n, contract.table)} = s.s{i}" for i, n in enumerate(names))
+    return con.execute(f"""
+        DELETE FROM {contract.table} USING (
+            SELECT DISTINCT {inner} FROM typed
+            WHERE _source_row NOT IN (SELECT _source_row FROM violations)) s
+        WHERE {match}""").fetchall()[0][0]
+
+
+def _quarantine(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> None:
+    raw_cols = [c for c in contract.column_names if c in present]
+    packed = ", ".join(f"{q(c)} := c.{q(c)}" for c in raw_cols)
+    con.execute(f"""
+        INSERT INTO etl_quarantine
+        SELECT {batch_id}, {lit(contract.source)}, {lit(file_name)}, v._source_row, v.column_name, v.rule,
+               v.reason, to_json(struct_pack({packed}))
+        FROM violations v JOIN cand c USING (_source_row)
+        ORDER BY v._source_row, v.column_name, v.rule""")
+
+
+def _periods(con, contract: Contract) -> tuple[str | None, str | None]:
+    expr = period_text_expr(contract)
+    if expr is None:
+        return None, None
+    return tuple(con.execute(f"""SELECT min({expr}), max({expr}) FROM typed
+                                 WHERE _source_row NOT IN (SELECT _source_row FROM violations)""").fetchall()[0])

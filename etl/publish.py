@@ -1,0 +1,100 @@
+"""Atomic publishing of the warehouse file (docs/architecture.md, "Warehouse file and publishing").
+
+lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
+write warehouse_meta → close → os.replace(staging, published). Any failure deletes the staging
+file and leaves the published file byte-identical.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import duckdb
+
+from etl.contracts import load_contracts
+from etl.rules import q
+from etl.schema import create_all, refresh_calendar
+
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+T = TypeVar("T")
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("SCORECARD_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+@contextmanager
+def exclusive_lock(warehouse: Path):
+    """Only one loader at a time; waits for a running one to finish."""
+    with open(warehouse.with_name(warehouse.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def loaded_month_range(con) -> tuple[str, str] | None:
+    """Earliest and latest month with data in any month-grain period column."""
+    parts = []
+    for c in load_contracts().values():
+        if c.period_column and c.column(c.period_column).type in ("month", "date", "timestamp"):
+            col = q(c.period_column)
+            parts.append(f"SELECT min({col}) AS lo, max({col}) AS hi FROM {c.table}")
+    lo, hi = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]
+    if lo is None:
+        return None
+    return lo.strftime("%Y-%m-01"), hi.strftime("%Y-%m-01")
+
+
+def build_marts(con) -> None:
+    from metrics.build import build_marts as build
+
+    build(con)
+
+
+def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None) -> T:
+    """Run `work(con)` on a staging copy of the warehouse and publish it atomically; returns its result."""
+    warehouse = Path(warehouse or warehouse_path())
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    staging = warehouse.with_name(warehouse.name + ".staging")
+    with exclusive_lock(warehouse):
+        _remove(staging)
+        try:
+            if warehouse.exists():
+                shutil.copyfile(warehouse, staging)
+            con = duckdb.connect(str(staging))
+            try:
+                result = _run_in_staging(con, work)
+            finally:
+                con.close()
+            os.replace(staging, warehouse)
+        except BaseException:
+            _remove(staging)
+            raise
+    return result
+
+
+def _run_in_staging(con, work: Callable):
+    create_all(con)
+    result = work(con)
+    months = loaded_month_range(con)
+    if months:
+        refresh_calendar(con, *months)
+    build_marts(con)
+    version = con.execute("SELECT coalesce(max(batch_id), 0) FROM etl_batches").fetchall()[0][0]
+    published_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
+                [str(version), published_at])
+    con.execute("CHECKPOINT")
+    return result

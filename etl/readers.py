@@ -1,0 +1,187 @@
+"""Readers: turn a source file or SQL extract into an all-text frame with 1-based source row numbers.
+
+Every reader returns a `SourceData`: a pandas DataFrame whose columns are the source's columns as
+text ('' = empty cell) plus `_source_row`, the content hash and a plain-words description of how
+the source was read (encoding, delimiter). Typing and rule checks happen later, in DuckDB SQL.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ROW_COLUMN = "_source_row"
+
+
+class UnreadableSource(Exception):
+    """The source cannot be read at all (batch rule: the batch is rejected)."""
+
+
+@dataclass
+class SourceData:
+    file_name: str
+    frame: pd.DataFrame          # text columns + _source_row
+    content_hash: str
+    read_note: str               # e.g. "CSV, encoding cp1252, delimiter ';' with decimal comma"
+    decimal_comma: bool = False
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Strict UTF-8 (BOM stripped) first, then Windows-1252; never a silent guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8 with BOM"
+        except UnicodeDecodeError as err:
+            raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({err.reason} at byte {err.start})")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252 (Windows-1252)"
+    except UnicodeDecodeError as err:
+        raise UnreadableSource(
+            f"is neither UTF-8 nor Windows-1252 (byte 0x{data[err.start]:02x} at position {err.start}); "
+            "save it as UTF-8 and load it again")
+
+
+def detect_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        return ","  # a single-column file
+    return best
+
+
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows that are entirely empty but keep the numbering of the others."""
+    frame = frame.fillna("").astype(str)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.insert(0, ROW_COLUMN, range(1, len(frame) + 1))
+    data_cols = [c for c in frame.columns if c != ROW_COLUMN]
+    if data_cols:
+        not_empty = (frame[data_cols].apply(lambda s: s.str.strip()) != "").any(axis=1)
+        frame = frame[not_empty]
+    return frame.reset_index(drop=True)
+
+
+def read_csv(path: Path, data: bytes) -> SourceData:
+    text, encoding = decode_text(data)
+    delimiter = detect_delimiter(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise UnreadableSource(f"is not a readable CSV file ({err})")
+    shown = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
+    note = f"CSV, encoding {encoding}, delimiter {shown}"
+    if delimiter == ";":
+        note += " with decimal comma"
+    return SourceData(path.name, _text_frame(frame), sha256_bytes(data), note, decimal_comma=delimiter == ";")
+
+
+def _cell_text(value) -> str:
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text[:-9] if text.endswith(" 00:00:00") else text
+    return str(value)
+
+
+def read_xlsx(path: Path, data: bytes) -> SourceData:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types for a broken workbook
+        raise UnreadableSource(f"is not a readable Excel workbook ({err})")
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    if not rows:
+        raise UnreadableSource("has an empty first sheet (no header row)")
+    header = [_cell_text(v) for v in rows[0]]
+    body = [[_cell_text(v) for v in row] for row in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = frame.loc[:, [h != "" for h in header]]
+    return SourceData(path.name, _text_frame(frame), sha256_bytes(data), "Excel workbook, first sheet")
+
+
+def _series_text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        fmt = "%Y-%m-%d" if (series.dropna().dt.normalize() == series.dropna()).all() else "%Y-%m-%d %H:%M:%S"
+        return series.dt.strftime(fmt).fillna("")
+    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_string_dtype(series):
+        return series.astype(str).where(series.notna(), "")
+    return series.map(_cell_text)
+
+
+def read_parquet(path: Path, data: bytes) -> SourceData:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except Exception as err:  # pyarrow raises ArrowInvalid and OSError subclasses
+        raise UnreadableSource(f"is not a readable Parquet file ({err})")
+    text = pd.DataFrame({c: _series_text(frame[c]) for c in frame.columns})
+    return SourceData(path.name, _text_frame(text), sha256_bytes(data), "Parquet")
+
+
+READERS = {".csv": read_csv, ".txt": read_csv, ".xlsx": read_xlsx, ".parquet": read_parquet}
+
+
+def read_file(path: Path) -> SourceData:
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UnreadableSource(f"has an unsupported file type '{path.suffix}' (use .csv, .xlsx or .parquet)")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UnreadableSource(f"cannot be opened ({err.strerror})")
+    return reader(path, data)
+
+
+def canonical_hash(frame: pd.DataFrame) -> str:
+    """sha256 of the extract independent of row order: sorted column names, then sorted JSON rows."""
+    columns = sorted(c for c in frame.columns if c != ROW_COLUMN)
+    rows = sorted(json.dumps(r, ensure_ascii=False) for r in frame[columns].values.tolist())
+    payload = json.dumps(columns) + "\n" + "\n".join(rows)
+    return sha256_bytes(payload.encode("utf-8"))
+
+
+def read_sql(url: str, query: str | None = None, table: str | None = None) -> SourceData:
+    import sqlalchemy as sa
+
+    if bool(query) == bool(table):
+        raise UnreadableSource("needs exactly one of --query or --table")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            stmt = sa.text(query) if query else sa.select(sa.text("*")).select_from(sa.table(table))
+            result = conn.execute(stmt)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()), dtype=object)
+    except sa.exc.SQLAlchemyError as err:
+        raise UnreadableSource(f"could not be read ({err.__class__.__name__}: {str(err).splitlines()[0]})")
+    finally:
+        engine.dispose()
+    text = pd.DataFrame({c: frame[c].map(_cell_text) for c in frame.columns}, columns=frame.columns)
+    text = _text_frame(text)
+    name = sa.engine.make_url(url).render_as_string(hide_password=True)
+    name += f" table {table}" if table else " query"
+    what = f"table {table}" if table else f"query {query.strip()}"
+    return SourceData(name, text, canonical_hash(text), f"SQL extract, {what}")
