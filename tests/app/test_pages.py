@@ -1,0 +1,232 @@
+"""AppTest of every app page against the session demo warehouse (values from the marts)."""
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.formatting import NBSP, format_number, format_value
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+
+
+def run_page(name: str, query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    for k, v in (query_params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def df_by_key(at: AppTest, key: str):
+    for d in at.dataframe:
+        if d.key == key:
+            return d.value
+    raise AssertionError(f"no dataframe {key}; have {[d.key for d in at.dataframe]}")
+
+
+@pytest.fixture
+def q(wh):
+    from metrics import query
+
+    class Q:
+        grain = "tertial"
+        period = query.latest_complete_period(wh, "tertial")
+    Q.query = query
+    Q.wh = wh
+    return Q
+
+
+# ------------------------------------------------------------------ city overview
+
+def test_city_overview_one_row_per_committee(app_env, q):
+    at = run_page("city_overview")
+    assert at.title[0].value == "Stadsöversikt"
+    expected = q.query.city_overview(q.wh, q.grain, q.period)
+    committees = q.query.committees(q.wh)
+    assert len(expected) == len(committees) > 0
+    table = df_by_key(at, "overview_table")
+    assert len(table) == len(expected)
+    assert list(table["Nämnd/bolag"]) == list(expected["name_sv"])
+    # red-measure counts come from the mart as they are
+    assert list(table["Antal röda mätetal"]) == [int(x) for x in expected["n_red_measures"].fillna(0)]
+    # cell = score + icon + word, in Swedish
+    row0 = expected.iloc[0]
+    cell = table.iloc[0]["It-kvalitet"]
+    if row0["score_quality"] == row0["score_quality"]:
+        assert cell.startswith(format_number(row0["score_quality"], 0))
+    assert any(w in cell for w in ("Grön", "Gul", "Röd", "Grå"))
+
+
+def test_city_overview_peer_group_filter(app_env, q):
+    at = run_page("city_overview")
+    at.selectbox(key="overview_peer").set_value("district_councils").run()
+    assert not at.exception
+    table = df_by_key(at, "overview_table")
+    expected = q.query.city_overview(q.wh, q.grain, q.period, peer_group="district_councils")
+    assert 0 < len(table) == len(expected) < len(q.query.committees(q.wh))
+    assert set(table["Jämförelsegrupp"]) == {"Stadsdelsnämnder"}
+
+
+def test_language_switch_changes_labels(app_env, q):
+    at = run_page("city_overview")
+    assert "Nämnd/bolag" in df_by_key(at, "overview_table").columns
+    at.radio(key="w_city_overview__lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "City overview"
+    table = df_by_key(at, "overview_table")
+    assert "Committee/company" in table.columns and "Nämnd/bolag" not in table.columns
+    expected = q.query.city_overview(q.wh, q.grain, q.period)
+    assert list(table["Committee/company"]) == list(expected["name_en"])
+
+
+# ------------------------------------------------------------------ committee scorecard
+
+def test_committee_scorecard_15_measures_with_swedish_values(app_env, q):
+    code = q.query.committees(q.wh)["committee_code"].iloc[0]
+    at = run_page("committee_scorecard", {"committee": code})
+    assert at.title[0].value == "Nämndens styrkort"
+    assert at.selectbox(key="scorecard_committee").value == code
+    table = df_by_key(at, "scorecard_table")
+    sc = q.query.scorecard(q.wh, code, q.grain, q.period)
+    assert len(table) == 15 == len(sc)
+    assert list(table["Id"]) == list(sc["measure_id"])
+    with_value = sc[sc["value"].notna()]
+    assert len(with_value) > 0
+    for _, r in with_value.iterrows():
+        shown = table.loc[table["Id"] == r["measure_id"], "Värde"].iloc[0]
+        assert shown == format_value(r["value"], r["unit"], "sv")
+    # one percent measure in Swedish format: decimal comma and "\u00a0%"
+    q1 = sc.set_index("measure_id").loc["Q1"]
+    if q1["value"] == q1["value"]:
+        shown = table.loc[table["Id"] == "Q1", "Värde"].iloc[0]
+        assert shown.endswith(f"{NBSP}%") and "," in shown
+    # status is icon + word
+    assert all(s.split(" ", 1)[1] in ("Grön", "Gul", "Röd", "Grå") for s in table["Status"])
+
+
+def test_committee_scorecard_flags_and_perspective_cards(app_env, q):
+    code = q.query.committees(q.wh)["committee_code"].iloc[0]
+    at = run_page("committee_scorecard", {"committee": code})
+    sc = q.query.scorecard(q.wh, code, q.grain, q.period)
+    table = df_by_key(at, "scorecard_table")
+    for _, r in sc[sc["insufficient_data"].fillna(False).astype(bool)].iterrows():
+        assert "otillräckligt underlag" in table.loc[table["Id"] == r["measure_id"], "Anmärkning"].iloc[0]
+    for _, r in sc[sc["carried_forward"].fillna(False).astype(bool)].iterrows():
+        assert "Framfört värde" in table.loc[table["Id"] == r["measure_id"], "Anmärkning"].iloc[0]
+    md = " ".join(m.value for m in at.markdown)
+    for p in ("Externt nyttoperspektiv", "Internt nyttoperspektiv", "It-mognadsperspektiv", "It-kostnadsperspektiv",
+              "It-kvalitetsperspektiv"):
+        assert p in md
+    ps = q.query.perspective_scores(q.wh, code, q.grain, q.period)
+    for s in ps["score"].dropna():
+        assert format_number(s, 0) in md
+
+
+def test_committee_scorecard_in_english(app_env, q):
+    code = q.query.committees(q.wh)["committee_code"].iloc[1]
+    at = run_page("committee_scorecard", {"committee": code})
+    at.radio(key="w_committee_scorecard__lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Committee scorecard"
+    table = df_by_key(at, "scorecard_table")
+    assert "Value" in table.columns and "Värde" not in table.columns
+    sc = q.query.scorecard(q.wh, code, q.grain, q.period)
+    r = sc[sc["value"].notna()].iloc[0]
+    assert table.loc[table["Id"] == r["measure_id"], "Value"].iloc[0] == format_value(r["value"], r["unit"], "en")
+
+
+# ------------------------------------------------------------------ measure explorer
+
+def test_measure_explorer_ranking_definition_drilldown(app_env, q):
+    at = run_page("measure_explorer")
+    assert at.title[0].value == "Mätetal"
+    at.selectbox(key="explorer_measure").set_value("Q2").run()
+    assert not at.exception
+    rk = q.query.measure_ranking(q.wh, "Q2", q.grain, q.period)
+    table = df_by_key(at, "explorer_ranking_table")
+    assert len(table) == len(rk) > 0
+    r0 = rk.iloc[0]
+    assert table.iloc[0]["Värde"] == format_value(r0["value"], "%", "sv")
+    # definition panel shows the formula and production cost from the catalogue
+    cat = q.query.measure_catalog(q.wh).set_index("measure_id").loc["Q2"]
+    tbl = at.table[0].value
+    assert cat["formula_sv"] in list(tbl.iloc[:, 0])
+    # drilldown: rows behind the first committee's value
+    code = at.selectbox(key="explorer_drill_committee").value
+    period = at.selectbox(key="explorer_drill_period").value
+    dd = q.query.drilldown(q.wh, "Q2", code, q.grain, period)
+    assert len(df_by_key(at, "explorer_drill_table")) == len(dd) > 0
+    assert any(f"{format_number(len(dd))} rader" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------ data quality
+
+def test_data_quality_tables(app_env, wh):
+    from metrics import quality_query as qq
+
+    at = run_page("data_quality")
+    assert at.title[0].value == "Datakvalitet"
+    latest = qq.latest_batches(wh)
+    assert len(latest) > 5
+    assert len(df_by_key(at, "quality_latest")) == len(latest)
+    assert set(df_by_key(at, "quality_latest")["Källa"]) == set(latest["source"])
+    fresh = qq.freshness(wh)
+    assert len(df_by_key(at, "quality_freshness")) == len(fresh) > 0
+    hist = qq.batch_history(wh)
+    assert len(df_by_key(at, "quality_history")) == len(hist)
+    quar = qq.quarantine(wh)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rader i karantän"] == format_number(len(quar))
+    assert metrics["Källor"] == format_number(len(latest))
+
+
+def test_quality_query_freshness_consistent(wh):
+    from metrics import quality_query as qq
+
+    f = qq.freshness(wh)
+    assert list(f.columns)[:6] == ["source", "committee_code", "latest_period", "expected_period", "months_behind", "gap"]
+    assert (f["months_behind"] >= 0).all()
+    assert (f["gap"] == ((f["months_behind"] > 0) | (f["missing_months"] > 0))).all()
+    assert (f["latest_period"] <= f["expected_period"]).all()
+    lb = qq.latest_batches(wh)
+    assert lb["source"].is_unique
+    hist = qq.batch_history(wh)
+    for _, r in lb.iterrows():
+        assert r["batch_id"] == hist.loc[hist["source"] == r["source"], "batch_id"].max()
+
+
+# ------------------------------------------------------------------ architecture rules
+
+def test_pages_do_not_import_great_expectations(app_env):
+    """Run every page in a fresh interpreter; great_expectations must not be loaded."""
+    script = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+for p in {[p.name for p in sorted((ROOT / 'pages').glob('*.py'))]!r} + ['../app.py']:
+    at = AppTest.from_file({str(ROOT / 'pages')!r} + '/' + p, default_timeout=120)
+    at.run()
+    assert not at.exception, (p, [e.value for e in at.exception])
+print('GE_LOADED' if 'great_expectations' in sys.modules else 'GE_ABSENT')
+"""
+    import os
+
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(app_env))
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "GE_ABSENT"
+
+
+def test_pages_hold_no_sql_and_call_setup_page():
+    for p in sorted((ROOT / "pages").glob("*.py")):
+        src = p.read_text(encoding="utf-8")
+        assert "import duckdb" not in src and "great_expectations" not in src and "etl.validate" not in src, p.name
+        assert "setup_page(" in src, f"{p.name} must call ui.page.setup_page itself (deep links skip app.py)"
+        for word in ("SELECT ", "select ", " FROM wh"):
+            assert word not in src, f"{p.name} holds SQL"

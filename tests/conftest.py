@@ -1,0 +1,28 @@
+"""Shared fixtures: one small demo warehouse built once per test session through the real
+ETL (`python -m etl demo --scale 0.2`), used by the AppTest (tests/app) and browser (tests/e2e)
+suites. Other suites keep their own hand-made fixtures."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """Path of a demo warehouse (scale 0.2). Fails (never skips) when the demo build fails."""
+    d = tmp_path_factory.mktemp("demo_wh")
+    wh = d / "w.duckdb"
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), GX_ANALYTICS_ENABLED="false")
+    env.pop("SCORECARD_COUNCIL_DB", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "demo", "--scale", "0.2", "--sample-dir", str(d / "sample")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0 and wh.exists(), f"demo warehouse build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return wh
