@@ -1,0 +1,74 @@
+"""Nyttorealisering / Benefit realisation: rate per portfolio and per committee, benefits due but not
+reported, and the disbenefits."""
+import pandas as pd
+import streamlit as st
+
+from metrics import portfolio_query as pq
+from ui import portfolio_figures as figs
+from ui.page import setup_page
+
+ctx = setup_page("benefit_realisation", needs_period=False)
+t, fmt = ctx.t, ctx.fmt
+st.caption(t("council.intro.benefit_realisation"))
+
+months = ctx.q(pq.as_of_months)
+if not months:
+    st.info(t("council.empty.no_benefits"))
+    st.stop()
+as_of = st.selectbox(t("council.label.as_of"), months, format_func=fmt.period, key="br_as_of")
+
+
+def rate_table(df: pd.DataFrame, label: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({
+        t("council.col.name"): label,
+        t("council.col.n_benefits"): df.n_benefits,
+        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in df.planned_sek_due],
+        t("council.col.realised_sek"): [fmt.tkr(v) for v in df.realised_sek],
+        t("council.col.rate"): [fmt.percent(v) for v in df.rate],
+    })
+
+
+st.subheader(t("council.section.by_portfolio"))
+by_p = ctx.q(pq.realisation, as_of, "portfolio")
+by_p["label"] = [f"{int(i)}. {n}" for i, n in zip(by_p.portfolio_id, by_p[ctx.name_col])]
+st.plotly_chart(figs.realisation_figure(by_p, "label", t, ctx.lang), width="stretch")
+st.dataframe(rate_table(by_p, by_p.label), hide_index=True, width="stretch")
+
+st.subheader(t("council.section.by_committee"))
+by_c = ctx.q(pq.realisation, as_of, "committee")
+by_c["label"] = by_c[ctx.name_col].fillna(by_c.owner_committee)
+st.plotly_chart(figs.realisation_figure(by_c, "label", t, ctx.lang), width="stretch")
+st.dataframe(rate_table(by_c, by_c.label), hide_index=True, width="stretch")
+
+st.subheader(t("council.section.overdue"))
+overdue = ctx.q(pq.overdue_benefits, as_of)
+if overdue.empty:
+    st.success(t("council.empty.no_overdue"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("council.col.benefit_id"): overdue.benefit_id,
+        t("council.label.project"): [f"{p} · {n}" for p, n in zip(overdue.project_id, overdue.project_name)],
+        t("council.col.kind"): [t(f"council.kind.{k}") for k in overdue.kind],
+        t("council.col.description"): overdue.description,
+        t("council.col.committee"): overdue.committee_en if ctx.lang == "en" else overdue.committee_sv,
+        t("council.col.first_due_month"): [fmt.period(d.strftime("%Y-%m")) for d in overdue.first_due_month],
+        t("council.col.months_overdue"): overdue.months_overdue,
+        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in overdue.planned_sek_due],
+        t("council.col.overdue"): t("council.label.overdue"),
+    }), hide_index=True, width="stretch")
+
+st.subheader(t("council.section.disbenefits"))
+dis = ctx.q(pq.disbenefits, as_of)
+if dis.empty:
+    st.info(t("council.empty.no_disbenefits"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("council.col.benefit_id"): dis.benefit_id,
+        t("council.label.project"): [f"{p} · {n}" for p, n in zip(dis.project_id, dis.project_name)],
+        t("council.col.description"): dis.description,
+        t("council.col.committee"): dis.committee_en if ctx.lang == "en" else dis.committee_sv,
+        t("council.col.baseline"): [f"{fmt.number(v)} {u}" for v, u in zip(dis.baseline, dis.unit)],
+        t("council.col.target"): [f"{fmt.number(v)} {u}" for v, u in zip(dis.target, dis.unit)],
+        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in dis.planned_sek_due],
+        t("council.col.realised_sek"): [fmt.tkr(v) for v in dis.realised_sek],
+    }), hide_index=True, width="stretch")

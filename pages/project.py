@@ -1,0 +1,130 @@
+"""Projekt / Project: the benefit calculation, planned vs realised benefit, overdue benefits, cost against
+grant and the council's decisions for one project."""
+import pandas as pd
+import streamlit as st
+
+from metrics import portfolio_query as pq
+from ui import portfolio_figures as figs
+from ui.page import setup_page
+
+ctx = setup_page("project", needs_period=False)
+t, fmt = ctx.t, ctx.fmt
+st.caption(t("council.intro.project"))
+
+plist = ctx.q(pq.projects)
+if plist.empty:
+    st.info(t("council.empty.no_projects"))
+    st.stop()
+ids = list(plist.project_id)
+names = dict(zip(plist.project_id, plist.name))
+wanted = st.query_params.get("project")
+default = ids.index(wanted) if wanted in ids else 0
+c1, c2 = st.columns([2, 1])
+pid = c1.selectbox(t("council.label.project"), ids, index=default, format_func=lambda p: f"{p} · {names[p]}",
+                   key="project_pick")
+months = ctx.q(pq.as_of_months)
+as_of = c2.selectbox(t("council.label.as_of"), months or [None], format_func=fmt.period, key="project_as_of")
+p = plist[plist.project_id == pid].iloc[0]
+
+st.header(f"{pid} · {p['name']}")
+info = {
+    t("council.label.portfolio"): f"{int(p.portfolio_id)}. {p.portfolio_en if ctx.lang == 'en' else p.portfolio_sv}",
+    t("council.label.status"): t(f"council.status.{p.status}"),
+    t("council.label.tier"): t(f"council.tier.{p.tier}"),
+    t("council.label.owner"): p.committee_en if ctx.lang == "en" else p.committee_sv,
+    t("council.label.benefit_owner"): p.benefit_owner,
+    t("council.label.period"): f"{fmt.date(p.start_date)} – {fmt.date(p.end_date)}",
+    t("council.label.goals"): str(p.council_goals).replace(";", ", "),
+}
+if isinstance(p.learning_goals, str) and p.learning_goals:
+    info[t("council.label.learning_goals")] = p.learning_goals
+if isinstance(p.exit_plan, str) and p.exit_plan:
+    info[t("council.label.exit_plan")] = p.exit_plan
+st.markdown("\n".join(f"- **{k}:** {v}" for k, v in info.items()))
+
+# ---- benefit calculation ------------------------------------------------------------------------
+st.subheader(t("council.section.calculation"))
+calc = ctx.q(pq.project_calculation, pid)
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(t("council.label.npv"), fmt.money(calc["npv"]))
+payback = calc["payback_years"]
+k2.metric(t("council.label.payback"),
+          t("council.label.no_payback") if payback is None else t("council.label.payback_years",
+                                                                     value=fmt.number(payback, 1)))
+k3.metric(t("council.label.granted"), fmt.money(p.granted_sek))
+k4.metric(t("council.label.spent"), fmt.money(p.spent_sek),
+          delta=t("council.label.over_budget") if p.over_budget else t("council.label.within_budget"),
+          delta_color="inverse" if p.over_budget else "off")
+st.caption(t("council.label.assumptions", rate=fmt.percent(100 * calc["rate"], 0), horizon=calc["horizon_years"],
+             go_live=fmt.period(calc["go_live"].strftime("%Y-%m"))))
+flows = calc["flows"]
+st.plotly_chart(figs.flows_figure(flows, t, ctx.lang), width="stretch")
+st.dataframe(pd.DataFrame({
+    t("council.col.year"): flows.calendar_year.astype(str),
+    t("council.col.citizen_benefit"): [fmt.tkr(v) for v in flows.citizen_benefit],
+    t("council.col.operational_benefit"): [fmt.tkr(v) for v in flows.operational_benefit],
+    t("council.col.development_cost"): [fmt.tkr(v) for v in flows.development_cost],
+    t("council.col.running_cost"): [fmt.tkr(v) for v in flows.running_cost],
+    t("council.col.net"): [fmt.tkr(v) for v in flows.net],
+    t("council.col.present_value"): [fmt.tkr(v) for v in flows.present_value],
+}), hide_index=True, width="stretch")
+
+# ---- planned vs realised ------------------------------------------------------------------------
+st.subheader(t("council.section.curves"))
+curves = ctx.q(pq.benefit_curves, pid)
+if curves.empty:
+    st.info(t("council.empty.no_curves"))
+else:
+    st.plotly_chart(figs.curves_figure(curves, t, ctx.lang), width="stretch")
+
+st.subheader(t("council.section.benefits"))
+benefits = ctx.q(pq.project_benefits, pid, as_of) if as_of else pd.DataFrame()
+if benefits.empty:
+    st.info(t("council.empty.no_benefits"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("council.col.benefit_id"): benefits.benefit_id,
+        t("council.col.kind"): [t(f"council.kind.{k}") + (" (−)" if d else "")
+                                for k, d in zip(benefits.kind, benefits.disbenefit)],
+        t("council.col.description"): benefits.description,
+        t("council.col.baseline"): [f"{fmt.number(v)} {u}" for v, u in zip(benefits.baseline, benefits.unit)],
+        t("council.col.target"): [f"{fmt.number(v)} {u}" for v, u in zip(benefits.target, benefits.unit)],
+        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in benefits.planned_sek_due],
+        t("council.col.realised_sek"): [fmt.tkr(v) for v in benefits.realised_sek],
+        t("council.col.rate"): [fmt.percent(v) for v in benefits.rate],
+        t("council.col.overdue"): [t("council.label.overdue") if o else "" for o in benefits.overdue],
+    }), hide_index=True, width="stretch")
+    overdue = benefits[benefits.overdue]
+    st.subheader(t("council.section.overdue"))
+    if overdue.empty:
+        st.success(t("council.empty.no_overdue"))
+    else:
+        for _, b in overdue.iterrows():
+            st.warning(f"{t('council.label.overdue')}: {b.benefit_id} · {b.description} · "
+                       f"{t('council.col.planned_sek_due')} {fmt.money(b.planned_sek_due)}")
+
+# ---- cost against grant -------------------------------------------------------------------------
+st.subheader(t("council.section.cost"))
+cost = ctx.q(pq.project_cost, pid)
+if not cost.empty:
+    st.plotly_chart(figs.cost_figure(cost, t, ctx.lang), width="stretch")
+    st.dataframe(pd.DataFrame({
+        t("council.col.year"): cost.year.astype(str),
+        t("council.col.granted_sek"): [fmt.tkr(v) for v in cost.granted_sek],
+        t("council.col.spent_sek"): [fmt.tkr(v) for v in cost.spent_sek],
+        t("council.col.over_budget"): [t("council.label.over_budget") if o else t("council.label.within_budget")
+                                       for o in cost.over_grant],
+    }), hide_index=True, width="stretch")
+
+# ---- decisions (council store: read fresh, not cached) ------------------------------------------
+st.subheader(t("council.section.decisions"))
+log = pq.decision_log(ctx.wh, pid)
+if log.empty:
+    st.info(t("council.empty.no_decisions"))
+else:
+    st.dataframe(pd.DataFrame({
+        t("council.col.decision_date"): [fmt.date(d) for d in log.decision_date],
+        t("council.col.decision"): [t(f"council.decision.{d}") for d in log.decision],
+        t("council.col.rationale"): log.rationale,
+        t("council.col.recorded_by"): log.recorded_by,
+    }), hide_index=True, width="stretch")

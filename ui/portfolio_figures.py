@@ -1,0 +1,122 @@
+"""Plotly figure builders for the council pages (pure: DataFrame in, figure out; tested directly).
+
+Colours: Okabe–Ito palette (colour-blind safe); series are also told apart by pattern/line style
+and named in the legend, never by colour alone. Money is shown in mnkr/SEK m on the axes."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.formatting import format_mnkr, format_percent
+
+BLUE, ORANGE, VERMILLION, GREEN, SKY, GREY, PURPLE = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9",
+                                                       "#999999", "#CC79A7")
+STATUS_COLOURS = {"applied": GREY, "granted": SKY, "running": BLUE, "finished": GREEN, "stopped": VERMILLION}
+TIER_PATTERNS = {"basic": "", "differentiating": "", "innovative": "/"}
+I1_TARGET, I1_RED = 80.0, 60.0
+
+
+def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> go.Figure:
+    fig.update_layout(title=title, yaxis_title=y_title, legend_title_text="", margin=dict(l=10, r=10, t=50, b=10),
+                      separators=", " if lang == "sv" else ".,", template="plotly_white")
+    if fig.layout.height is None:
+        fig.update_layout(height=420)
+    return fig
+
+
+def frames_figure(years: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Grouped bars per year: frame, granted, spent (mnkr) – `years` from portfolio_query.portfolio_years
+    (already filtered to one portfolio or summed by the caller)."""
+    df = years.groupby("year", as_index=False)[["frame_sek", "granted_sek", "spent_sek"]].sum()
+    fig = go.Figure()
+    for col, colour, pattern in (("frame_sek", GREY, ""), ("granted_sek", BLUE, "/"), ("spent_sek", ORANGE, "x")):
+        fig.add_bar(x=df.year.astype(str), y=df[col] / 1e6, name=t(f"council.col.{col}"), marker_color=colour,
+                    marker_pattern_shape=pattern,
+                    hovertext=[format_mnkr(v, lang) for v in df[col]], hoverinfo="text+name")
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("council.fig.frames"), t("council.axis.mnkr"), lang=lang)
+
+
+def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Horizontal bars: share of granted money and of frames per focus area (per cent)."""
+    name = "name_en" if lang == "en" else "name_sv"
+    labels = [f"{pid}. {n}" for pid, n in zip(balance.portfolio_id, balance[name])]
+    fig = go.Figure()
+    fig.add_bar(y=labels, x=balance.frame_share, orientation="h", name=t("council.col.frame_share"),
+                marker_color=GREY, text=[format_percent(v, 1, lang) for v in balance.frame_share])
+    fig.add_bar(y=labels, x=balance.granted_share, orientation="h", name=t("council.col.granted_share"),
+                marker_color=BLUE, marker_pattern_shape="/",
+                text=[format_percent(v, 1, lang) for v in balance.granted_share])
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
+    return _layout(fig, t("council.fig.balance"), "", lang=lang)
+
+
+def status_figure(by_status: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Stacked bars: number of projects per portfolio by status (innovative tier hatched)."""
+    fig = go.Figure()
+    pids = sorted(by_status.portfolio_id.unique())
+    for status in ("applied", "granted", "running", "finished", "stopped"):
+        for tier in ("basic", "differentiating", "innovative"):
+            sub = by_status[(by_status.status == status) & (by_status.tier == tier)]
+            if sub.empty:
+                continue
+            counts = sub.set_index("portfolio_id").n_projects.reindex(pids, fill_value=0)
+            fig.add_bar(x=[str(p) for p in pids], y=counts.values,
+                        name=f"{t('council.status.' + status)} · {t('council.tier.' + tier)}",
+                        marker_color=STATUS_COLOURS[status], marker_pattern_shape=TIER_PATTERNS[tier])
+    fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"))
+    return _layout(fig, t("council.fig.status"), t("council.axis.projects"), lang=lang)
+
+
+def curves_figure(curves: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Cumulative planned vs realised benefit (mnkr) per month."""
+    fig = go.Figure()
+    fig.add_scatter(x=curves.month, y=curves.cum_planned_sek / 1e6, name=t("council.col.cum_planned"),
+                    mode="lines", line=dict(color=GREY, dash="dash", width=3))
+    fig.add_scatter(x=curves.month, y=curves.cum_realised_sek / 1e6, name=t("council.col.cum_realised"),
+                    mode="lines", line=dict(color=BLUE, width=3))
+    return _layout(fig, t("council.fig.curves"), t("council.axis.mnkr"), lang=lang)
+
+
+def cost_figure(cost: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Grant vs spend per year (mnkr)."""
+    fig = go.Figure()
+    fig.add_bar(x=cost.year.astype(str), y=cost.granted_sek / 1e6, name=t("council.col.granted_sek"),
+                marker_color=GREY)
+    fig.add_bar(x=cost.year.astype(str), y=cost.spent_sek / 1e6, name=t("council.col.spent_sek"),
+                marker_color=ORANGE, marker_pattern_shape="x")
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("council.fig.cost"), t("council.axis.mnkr"), lang=lang)
+
+
+def flows_figure(flows: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Benefit calculation per year: benefits up, costs down (mnkr), cumulative net as a line."""
+    x = [str(y) for y in flows.calendar_year]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=flows.citizen_benefit / 1e6, name=t("council.col.citizen_benefit"), marker_color=GREEN)
+    fig.add_bar(x=x, y=flows.operational_benefit / 1e6, name=t("council.col.operational_benefit"),
+                marker_color=SKY, marker_pattern_shape="/")
+    fig.add_bar(x=x, y=-flows.development_cost / 1e6, name=t("council.col.development_cost"),
+                marker_color=VERMILLION, marker_pattern_shape="x")
+    fig.add_bar(x=x, y=-flows.running_cost / 1e6, name=t("council.col.running_cost"), marker_color=ORANGE,
+                marker_pattern_shape=".")
+    fig.add_scatter(x=x, y=flows.cumulative_net / 1e6, name=t("council.col.cumulative_net"), mode="lines+markers",
+                    line=dict(color="#000000", width=2))
+    fig.update_layout(barmode="relative")
+    return _layout(fig, t("council.fig.flows"), t("council.axis.mnkr"), lang=lang)
+
+
+def realisation_figure(df: pd.DataFrame, label_col: str, t: Callable, lang: str = "sv",
+                       title_key: str = "council.fig.realisation") -> go.Figure:
+    """Horizontal bars of realisation rate (per cent) with I1's target (80) and red threshold (60) marked."""
+    d = df.dropna(subset=["rate"]).sort_values("rate")
+    colours = [BLUE if r >= I1_TARGET else ORANGE if r > I1_RED else VERMILLION for r in d.rate]
+    fig = go.Figure()
+    fig.add_bar(y=d[label_col].astype(str), x=d.rate, orientation="h", marker_color=colours,
+                text=[format_percent(v, 1, lang) for v in d.rate], name=t("council.col.rate"), showlegend=False)
+    fig.add_vline(x=I1_TARGET, line_dash="dash", annotation_text=t("council.label.target", value="80"))
+    fig.add_vline(x=I1_RED, line_dash="dot", annotation_text=t("council.label.red_threshold", value="60"))
+    fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, 28 * len(d) + 120))
+    return _layout(fig, t(title_key), "", lang=lang)
