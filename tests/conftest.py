@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> Path:
-    """Path of a demo warehouse (scale 0.2). Fails (never skips) when the demo build fails."""
+    """Path of a demo warehouse (scale 0.2). Fails (never skips) when the demo build fails.
+
+    SCORECARD_TEST_WAREHOUSE=<path> reuses a demo warehouse built earlier (faster local runs)."""
+    reuse = os.environ.get("SCORECARD_TEST_WAREHOUSE")
+    if reuse:
+        assert Path(reuse).exists(), f"SCORECARD_TEST_WAREHOUSE={reuse} does not exist"
+        return Path(reuse)
     d = tmp_path_factory.mktemp("demo_wh")
     wh = d / "w.duckdb"
     env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), GX_ANALYTICS_ENABLED="false")

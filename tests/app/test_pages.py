@@ -24,11 +24,29 @@ def run_page(name: str, query_params: dict | None = None) -> AppTest:
     return at
 
 
-def df_by_key(at: AppTest, key: str):
-    for d in at.dataframe:
-        if d.key == key:
-            return d.value
-    raise AssertionError(f"no dataframe {key}; have {[d.key for d in at.dataframe]}")
+# AppTest does not expose a dataframe's key: tables are found by columns only they have.
+TABLE_COLUMNS = {
+    "overview_table": {"sv": ["Antal röda mätetal", "Totalindex"], "en": ["Red measures", "Overall index"]},
+    "overview_movers": {"sv": ["Förändring"], "en": ["Change"]},
+    "scorecard_table": {"sv": ["Anmärkning", "Trend"], "en": ["Notes", "Trend"]},
+    "explorer_ranking_table": {"sv": ["Antal observationer", "Mål"], "en": ["Observations", "Target"]},
+    "explorer_series_table": {"sv": ["Period", "Poäng"], "en": ["Period", "Score"]},
+    "quality_latest": {"sv": ["Meddelande", "Lästa rader"], "en": ["Message", "Rows read"]},
+    "quality_freshness": {"sv": ["Lucka", "Månader efter"], "en": ["Gap", "Months behind"]},
+    "quality_quarantine": {"sv": ["Orsak", "Regel"], "en": ["Reason", "Rule"]},
+    "quality_history": {"sv": ["Första period", "Meddelande"], "en": ["First period", "Message"]},
+}
+EXCLUDE = {"quality_latest": "Första period", "explorer_series_table": "Antal observationer"}
+
+
+def df_by_key(at: AppTest, key: str, lang: str = "sv"):
+    if key not in TABLE_COLUMNS:  # drill-down: the dataframe after the ranking and series tables
+        return at.dataframe[-1].value
+    cols = TABLE_COLUMNS[key][lang]
+    hits = [d.value for d in at.dataframe if all(c in d.value.columns for c in cols)
+            and EXCLUDE.get(key) not in d.value.columns]
+    assert len(hits) == 1, f"{len(hits)} tables match {key}: {[list(d.value.columns) for d in at.dataframe]}"
+    return hits[0]
 
 
 @pytest.fixture
@@ -80,7 +98,7 @@ def test_language_switch_changes_labels(app_env, q):
     at.radio(key="w_city_overview__lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "City overview"
-    table = df_by_key(at, "overview_table")
+    table = df_by_key(at, "overview_table", "en")
     assert "Committee/company" in table.columns and "Nämnd/bolag" not in table.columns
     expected = q.query.city_overview(q.wh, q.grain, q.period)
     assert list(table["Committee/company"]) == list(expected["name_en"])
@@ -135,7 +153,7 @@ def test_committee_scorecard_in_english(app_env, q):
     at.radio(key="w_committee_scorecard__lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Committee scorecard"
-    table = df_by_key(at, "scorecard_table")
+    table = df_by_key(at, "scorecard_table", "en")
     assert "Value" in table.columns and "Värde" not in table.columns
     sc = q.query.scorecard(q.wh, code, q.grain, q.period)
     r = sc[sc["value"].notna()].iloc[0]
