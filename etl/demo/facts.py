@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from . import dims
 from . import reference as ref
-from .writers import ids, write_csv_swedish
+from .writers import append_lines_cp1252, decimal_comma, ids
 
 
 def _logistic(x):
@@ -102,7 +102,9 @@ def write_ledger(path: Path, seed: int, cal: dims.Calendar, it_cost: np.ndarray,
     sys_order = np.argsort(sys_owner, kind="stable")
     sys_start = np.searchsorted(sys_owner[sys_order], np.arange(n_c + 1))
     sys_ids = systems["system_id"].to_numpy(dtype=object)[sys_order]
-    texts = [np.array(c[4], dtype=object) for c in cats]
+    # text lookup: index (cat * 3 + variant) * n_committees + committee
+    text_lut = pa.array([f"{c[4][v % len(c[4])]} – {dims.SHORT[code]}" for c in cats for v in range(3)
+                         for code in dims.CODES])
 
     spend = project_spend.copy() if project_spend is not None and len(project_spend) else None
     if spend is not None:
@@ -151,46 +153,53 @@ def write_ledger(path: Path, seed: int, cal: dims.Calendar, it_cost: np.ndarray,
         s_pos = s_lo + (rng.random(len(comm)) * (s_hi - s_lo)).astype(int)
         system = np.where(with_sys & (s_hi > s_lo), sys_ids[np.minimum(s_pos, len(sys_ids) - 1)], "")
         text_idx = rng.integers(0, 3, len(comm))
-        text = np.empty(len(comm), dtype=object)
-        for ci in range(n_cat):
-            sel = cat == ci
-            text[sel] = texts[ci][text_idx[sel]]
-        text = text + " – " + short[comm]
-        frame = pd.DataFrame({
-            "committee_code": codes[comm],
-            "account": np.array([c[0] for c in cats], dtype=object)[cat],
-            "text": text,
-            "amount_sek": np.round(amount, 2),
-            "supplier_type": np.array([c[1] for c in cats], dtype=object)[cat],
-            "cost_class": cls[cat].astype(object),
-            "system_id": system,
-            "project_id": "",
-        })
+        text = text_lut.take(pa.array((cat * 3 + text_idx) * n_c + comm))
+        account = np.array([c[0] for c in cats], dtype=object)[cat]
+        supplier = np.array([c[1] for c in cats], dtype=object)[cat]
+        cclass = cls[cat].astype(object)
+        committee = codes[comm]
+        project = np.full(len(comm), "", dtype=object)
+        amounts = np.round(amount, 2)
         if proj is not None:
-            pf = pd.DataFrame({
-                "committee_code": proj["committee_code"].to_numpy(dtype=object),
-                "account": np.where(proj["supplier_type"] == "internal", "6541", "6550").astype(object),
-                "text": ("Projekt " + proj["project_id"].astype(str) + " – portföljmedel, "
-                         + proj["committee_code"].map(dims.SHORT).astype(str)).to_numpy(dtype=object),
-                "amount_sek": np.round(proj["amount_sek"].to_numpy(dtype=float), 2),
-                "supplier_type": proj["supplier_type"].to_numpy(dtype=object),
-                "cost_class": proj["cost_class"].to_numpy(dtype=object),
-                "system_id": "",
-                "project_id": proj["project_id"].to_numpy(dtype=object),
-            })
-            frame = pd.concat([frame, pf], ignore_index=True)
+            pcode = proj["committee_code"].to_numpy(dtype=object)
+            pid = proj["project_id"].to_numpy(dtype=object)
+            ptext = np.array([f"Projekt {a} – portföljmedel, {dims.SHORT[b]}" for a, b in zip(pid, pcode)],
+                             dtype=object)
+            committee = np.concatenate([committee, pcode])
+            account = np.concatenate([account, np.where(proj["supplier_type"].to_numpy() == "internal", "6541",
+                                                        "6550").astype(object)])
+            text = pa.concat_arrays([text, pa.array(ptext, pa.string())])
+            amounts = np.concatenate([amounts, np.round(proj["amount_sek"].to_numpy(dtype=float), 2)])
+            supplier = np.concatenate([supplier, proj["supplier_type"].to_numpy(dtype=object)])
+            cclass = np.concatenate([cclass, proj["cost_class"].to_numpy(dtype=object)])
+            system = np.concatenate([system, np.full(len(proj), "", dtype=object)])
+            project = np.concatenate([project, pid])
         if m == bad_month:
-            bad = frame.iloc[[0, 1]].copy()
-            bad["committee_code"] = BAD_LEDGER_CODE
-            bad["text"] = ["Datakommunikation – Vantör (gammal kod)", "Licenser – Vantör (gammal kod)"]
-            frame = pd.concat([frame, bad], ignore_index=True)
+            committee = np.concatenate([committee, [BAD_LEDGER_CODE, BAD_LEDGER_CODE]])
+            account = np.concatenate([account, ["6230", "6570"]])
+            text = pa.concat_arrays([text, pa.array(["Datakommunikation – Vantör (gammal kod)",
+                                                     "Licenser – Vantör (gammal kod)"])])
+            amounts = np.concatenate([amounts, [18450.0, 7320.5]])
+            supplier = np.concatenate([supplier, ["external", "external"]])
+            cclass = np.concatenate([cclass, ["run", "run"]])
+            system = np.concatenate([system, ["", ""]])
+            project = np.concatenate([project, ["", ""]])
+        n_out = len(committee)
         label = cal.labels[m]
-        frame.insert(0, "month", label)
-        frame.insert(0, "line_id", np.asarray(ids(label.replace("-", "") + "-", 1, len(frame), 7)
-                                              .to_numpy(zero_copy_only=False), dtype=object))
-        frame = frame[LEDGER_COLUMNS]
-        write_csv_swedish(frame, path, mode="w" if m == 0 else "a", header=m == 0)
-        total_rows += len(frame)
+        cols = {
+            "line_id": ids(label.replace("-", "") + "-", 1, n_out, 7),
+            "month": pa.array(np.full(n_out, label, dtype=object), pa.string()),
+            "committee_code": pa.array(committee, pa.string()),
+            "account": pa.array(account, pa.string()),
+            "text": text,
+            "amount_sek": decimal_comma(amounts),
+            "supplier_type": pa.array(supplier, pa.string()),
+            "cost_class": pa.array(cclass, pa.string()),
+            "system_id": pa.array(system, pa.string()),
+            "project_id": pa.array(project, pa.string()),
+        }
+        total_rows += n_out
+        append_lines_cp1252(path, cols, header=m == 0)
     return path, total_rows
 
 

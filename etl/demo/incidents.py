@@ -51,6 +51,16 @@ SEASON = np.array([1.1, 1.05, 1.05, 1.0, 1.0, 0.95, 0.6, 1.12, 1.08, 1.05, 1.02,
 BAD_PRIORITY_INCIDENTS = 3   # deliberately delivered with priority "?" (quarantine demo)
 
 
+_PERSONS: dict[str, pa.Array] = {}
+
+
+def _person_labels(prefix: str) -> pa.Array:
+    """Pseudonyms like "Caller 2403" (these personal columns are dropped on load)."""
+    if prefix not in _PERSONS:
+        _PERSONS[prefix] = pa.array([f"{prefix} {i}" for i in range(1000, 10000)])
+    return _PERSONS[prefix]
+
+
 class IncidentModel:
     def __init__(self, cal: dims.Calendar, systems: pd.DataFrame, it_users: np.ndarray, scale: float,
                  seed: int):
@@ -198,8 +208,8 @@ class IncidentModel:
         none = np.zeros(n_rows, dtype=bool)
 
         def person_col(prefix: str, col: int, missing: np.ndarray) -> pa.Array:
-            return with_missing(pc.binary_join_element_wise(pa.scalar(prefix), int_str(person[inc, col]), " "),
-                                missing)
+            labels = _person_labels(prefix)
+            return with_missing(labels.take(pa.array(person[inc, col] - 1000)), missing)
 
         table = pa.table({
             "number": numbers,
