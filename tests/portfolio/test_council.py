@@ -87,7 +87,7 @@ def test_decision_survives_etl_load_and_publish(tmp_path, monkeypatch):
     ino_before = os.stat(warehouse).st_ino
 
     # a new delivery of projects → load + publish (copy + rename replaces the warehouse file)
-    (src / "projects.csv").write_text(PROJECTS_CSV.format(name="E-tjänst för förskoleplats, etapp 2"),
+    (src / "projects.csv").write_text(PROJECTS_CSV.format(name="E-tjänst för förskoleplats etapp 2"),
                                       encoding="utf-8")
     results = run_batches(plan_files([src / "projects.csv"]), warehouse)
     assert [r.status for r in results] == ["loaded"]
