@@ -1,0 +1,38 @@
+"""Helpers for the ETL tests (imported as etl_helpers; tests/etl is on sys.path)."""
+import os
+from pathlib import Path
+
+import duckdb
+from etl.cli import plan_files, run_batches
+
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> Path:
+    return FIXTURES / name
+
+
+def load(warehouse: Path, *names: str, source: str | None = None):
+    """Load fixture files (or paths) in one command and publish; returns the batch results."""
+    paths = [n if isinstance(n, Path) else fixture(n) for n in names]
+    return run_batches(plan_files(paths, source), warehouse)
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def snapshot(warehouse: Path, exclude=("warehouse_meta",)) -> dict[str, list[tuple]]:
+    """Every table's full content, sorted, keyed by table name."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall() if t not in exclude]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    finally:
+        con.close()
