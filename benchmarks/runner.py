@@ -68,6 +68,11 @@ def _count_rows(paths: list[str]) -> int:
     """Data lines of CSV files (header excluded); parquet via pyarrow metadata."""
     n = 0
     for p in paths:
+        if p.endswith(".xlsx"):
+            import openpyxl
+
+            n += max(openpyxl.load_workbook(p, read_only=True).worksheets[0].max_row - 1, 0)
+            continue
         if p.endswith(".parquet"):
             import pyarrow.parquet as pq
 
@@ -97,7 +102,10 @@ def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
     files = gen["files"]
     run["generate"] = {"seconds": gen["seconds"], "peak_rss_mb": gen["peak_rss_mb"], "bytes": gen["bytes"],
                        "unrecognised": gen["unrecognised"]}
-    run["rows"] = {s: _count_rows(ps) for s, ps in files.items()}
+    # rows per source as the generator reports them (data rows; incidents: event-log rows)
+    run["rows"] = {s: int(gen["rows"].get(s) or _count_rows(ps)) for s, ps in files.items()}
+    if gen.get("incident_records"):
+        run["incident_records"] = gen["incident_records"]
     selected = {s: files[s] for s in sources if s in files}
     missing = [s for s in sources if s not in files]
     if missing:
@@ -109,6 +117,7 @@ def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
         run["etl"] = etl["sources"]
         run["etl_peak_rss_mb"] = etl["peak_rss_mb"]
         run["etl_marts_stubbed"] = etl["marts_stubbed"]
+        run["etl_gx_warmup_s"] = etl["gx_warmup_s"]
         run["warehouse_bytes"] = etl["warehouse_bytes"]
 
     floor = _step(run, "floor", "floor", files=selected, work_dir=str(work))

@@ -36,8 +36,15 @@ def scan_queries(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str,
         group = next((g for g in COMMITTEE_COLUMNS if g in cols), None)
         period = c.period_column if c.period_column in cols else next(
             (n for n, col in cols.items() if col.type in ("month", "date", "timestamp")), None)
-        keys = ([f'"{group}"'] if group else []) + ([f"date_trunc('month', \"{period}\")"] if period else [])
-        aggs = ["count(*)"] + [f'sum("{n}")' for n, col in cols.items() if col.type in ("integer", "decimal")]
+        if period and cols[period].type in ("integer", "year"):
+            period_key = [f'"{period}"']
+        elif period:
+            period_key = [f"date_trunc('month', \"{period}\")"]
+        else:
+            period_key = []
+        keys = ([f'"{group}"'] if group else []) + period_key
+        aggs = ["count(*)"] + [f'sum("{n}")' for n, col in cols.items()
+                               if col.type in ("integer", "decimal") and n != period]
         sel = ", ".join(keys + aggs)
         out[table] = f"SELECT {sel} FROM {table}" + (" GROUP BY ALL" if keys else "")
     return out

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = "0.02"
-END_MONTH = os.environ.get("BENCH_SMOKE_END_MONTH", "2014-12")
+END_MONTH = os.environ.get("BENCH_SMOKE_END_MONTH", "2021-06")
 QUERIES = ["city_overview", "scorecard", "measure_series", "measure_ranking", "drilldown"]
 BIG = ["incidents", "it_costs", "survey_responses", "eservice_transactions", "outages"]
 
