@@ -31,6 +31,9 @@ def parse(argv=None):
     ap.add_argument("--no-naive", action="store_true", help="skip the naive pandas + GX COMPLETE pipeline")
     ap.add_argument("--work-dir", default=None, help="where to generate data (default: a temp dir, removed after)")
     ap.add_argument("--keep", action="store_true", help="keep generated data and warehouses")
+    ap.add_argument("--max-rss-gb", type=float, default=None,
+                    help="kill a step whose RSS exceeds this (default: 85%% of available memory at start)")
+    ap.add_argument("--timeout-min", type=float, default=None, help="kill a step that runs longer than this")
     ap.add_argument("--table-out", default=None, help="also write the plain-text table to this file")
     return ap.parse_args(argv)
 

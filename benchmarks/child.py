@@ -29,6 +29,21 @@ def child_env() -> dict:
     return env
 
 
+#: the parent kills a child whose RSS goes above this (MB); set by the runner (--max-rss-gb)
+MAX_RSS_MB: float | None = None
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def run_child(task: str, timeout: float | None = None, log=None, **kwargs) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-child-") as tmp:
         args_path = Path(tmp) / "args.json"
@@ -50,7 +65,13 @@ def run_child(task: str, timeout: float | None = None, log=None, **kwargs) -> di
                     proc.kill()
                     pid, status, usage = os.wait4(proc.pid, 0)
                     raise ChildFailed(f"{task}: timed out after {timeout:.0f} s")
-                time.sleep(0.05)
+                if MAX_RSS_MB and _rss_mb(proc.pid) > MAX_RSS_MB:
+                    proc.kill()
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    raise ChildFailed(f"{task}: killed by the benchmark at RSS > {MAX_RSS_MB:.0f} MB "
+                                      f"(--max-rss-gb); peak {usage.ru_maxrss / 1024:.0f} MB "
+                                      f"after {time.perf_counter() - t0:.0f} s")
+                time.sleep(0.1)
             proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
         stderr = err_path.read_text(encoding="utf-8", errors="replace")

@@ -55,13 +55,16 @@ def _step(run: dict, name: str, task: str, **kwargs):
     t0 = time.perf_counter()
     _log(f"  {name} ...")
     try:
-        res = run_child(task, **kwargs)
+        res = run_child(task, timeout=_step.timeout, **kwargs)
         _log(f"  {name} done in {time.perf_counter() - t0:.1f} s (peak RSS {res['peak_rss_mb']:.0f} MB)")
         return res
     except ChildFailed as err:
         _log(f"  {name} FAILED: {err}")
         run.setdefault("errors", {})[name] = str(err)
         return None
+
+
+_step.timeout = None
 
 
 def _count_rows(paths: list[str]) -> int:
@@ -260,7 +263,23 @@ def targets(runs: list[dict], grow: dict, target_scale: float = 10) -> list[dict
     return out
 
 
+def _available_mb() -> float | None:
+    try:
+        for line in open("/proc/meminfo", encoding="utf-8"):
+            if line.startswith("MemAvailable"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def run(opts) -> dict:
+    from benchmarks import child
+
+    if opts.max_rss_gb:
+        child.MAX_RSS_MB = opts.max_rss_gb * 1024
+    elif _available_mb():
+        child.MAX_RSS_MB = 0.85 * _available_mb()
     base = Path(opts.work_dir) if opts.work_dir else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     result = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
@@ -268,6 +287,8 @@ def run(opts) -> dict:
                          "end_month": opts.end_month, "repeat": opts.repeat, "cold_repeat": opts.cold_repeat,
                          "grain": opts.grain, "naive": not opts.no_naive},
               "runs": []}
+    _step.timeout = opts.timeout_min * 60 if opts.timeout_min else None
+    result["config"]["max_rss_mb"] = child.MAX_RSS_MB
     for scale in opts.scale:
         result["runs"].append(run_scale(scale, base, opts.sources, opts))
         result["growth"] = growth(result["runs"])
