@@ -320,9 +320,10 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
                         horizon_years: int = HORIZON_YEARS) -> dict:
     """The project's benefit calculation (nyttokalkyl): yearly flows, NPV and payback.
 
-    Development cost per month: actual spend (fact_it_costs with project_id) for finished and stopped
-    projects; otherwise the larger of spend and grant per calendar year (grants spread evenly over the
-    project's months in that year). Go-live = the month after end_date. Benefits: planned_sek per month
+    Development cost per calendar year: the actual spend (fact_it_costs lines with project_id) for finished
+    and stopped projects; for applied/granted/running projects the larger of spend and grant. A year with
+    a grant but no ledger lines at all (e.g. before the ledger starts) counts the grant, spread evenly over
+    the project's months in that year. Go-live = the month after end_date. Benefits: planned_sek per month
     (citizen kind → citizen benefit; operational, financial, quality → operational benefit; disbenefits
     negative), continued at steady state to the horizon. Running cost: planned_running_cost_sek per year
     from go-live.
@@ -344,21 +345,28 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
     grants = run(db, "SELECT year, SUM(granted_sek) AS sek FROM fact_project_grants WHERE project_id = ? GROUP BY 1",
                  [project_id])
     dev: dict[int, float] = {}
-    spend_by_year: dict[int, float] = {}
+    spend_by_year: dict[int, dict[int, float]] = {}
     for m, sek in zip(spend.month, spend.sek):
         m = month_start(m)
-        dev[_offset(m, start)] = dev.get(_offset(m, start), 0.0) + float(sek)
-        spend_by_year[m.year] = spend_by_year.get(m.year, 0.0) + float(sek)
-    if p["status"] not in ("finished", "stopped"):
-        for year, sek in zip(grants.year, grants.sek):
-            year, sek = int(year), float(sek)
-            if sek > spend_by_year.get(year, 0.0):
-                months = [o for o in range(0, go_live) if (start.month - 1 + o) // 12 + start.year == year]
-                if not months:
-                    months = [max(0, _offset(date(year, 1, 1), start))]
-                extra = sek - spend_by_year.get(year, 0.0)
-                for o in months:
-                    dev[o] = dev.get(o, 0.0) + extra / len(months)
+        spend_by_year.setdefault(m.year, {})
+        o = _offset(m, start)
+        spend_by_year[m.year][o] = spend_by_year[m.year].get(o, 0.0) + float(sek)
+    grant_by_year = {int(y): float(s) for y, s in zip(grants.year, grants.sek)}
+    closed = p["status"] in ("finished", "stopped")
+    for year in sorted(set(spend_by_year) | set(grant_by_year)):
+        spent = spend_by_year.get(year, {})
+        granted = grant_by_year.get(year, 0.0)
+        if spent and (closed or sum(spent.values()) >= granted):
+            for o, v in spent.items():                     # actual spend (closed, or above the grant)
+                dev[o] = dev.get(o, 0.0) + v
+            continue
+        # no ledger lines for the year (ledger does not reach back) or a running project below its grant:
+        # the grant is the development cost, spread over the project's months in that year
+        months = [o for o in range(0, go_live) if (start.month - 1 + o) // 12 + start.year == year]
+        if not months:
+            months = [max(0, _offset(date(year, 1, 1), start))]
+        for o in months:
+            dev[o] = dev.get(o, 0.0) + granted / len(months)
 
     plans = run(db, """SELECT b.benefit_id, b.kind, pl.month, pl.planned_sek
                        FROM fact_benefit_plans pl JOIN dim_benefits b USING (benefit_id)

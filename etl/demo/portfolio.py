@@ -65,6 +65,9 @@ NAME_TEMPLATES = {
         "Pilot: sensorer och IoT för {e}", "Pilot: AI-stöd för bedömning av {e}",
         "Pilot: röststyrd självservice för {e}"],
 }
+# portfolio 5 projects that are not pilots: scaling up what a pilot proved
+SCALE_UP_TEMPLATES = ["Breddinförande av digitalt stöd för {e}", "Nya arbetssätt med digital teknik för {e}",
+                      "Innovationsupphandling för {e}"]
 LEARNING_GOALS = [
     "Ta reda på om invånarna använder tjänsten och om handläggningstiden minskar",
     "Pröva om tekniken fungerar i verksamheten och vad den skulle kosta i drift",
@@ -159,7 +162,8 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         owner, errand = r.choice(processes)
         if r.random() < 0.25:
             owner = r.choice(sorted(committees["committee_code"].astype(str)))
-        name = r.choice(NAME_TEMPLATES[portfolio]).format(e=errand.lower())
+        templates = NAME_TEMPLATES[portfolio] if tier == "innovative" or portfolio != 5 else SCALE_UP_TEMPLATES
+        name = r.choice(templates).format(e=errand.lower())
         while name in used_names:
             name += " – etapp 2" if "etapp" not in name else "+"
         used_names.add(name)

@@ -167,3 +167,15 @@ def test_project_calculation_running_project_uses_grant_when_larger(con):
 def test_project_calculation_unknown_project(con):
     with pytest.raises(KeyError):
         pf.project_calculation(con, "P9999")
+
+
+def test_project_calculation_falls_back_to_grant_without_ledger_lines(con):
+    # Same as P0001 above but the ledger has no lines for it (e.g. before the ledger starts):
+    # development = grant 1 000 000 in year 0; net years 1..5 still +360 000.
+    # NPV = −1 000 000 + 360 000 × 4.451822 = 602 656.04
+    # payback: −1 000 000, −640 000, −280 000, +80 000 → 2 + 280/360 = 2.78 years
+    con.execute("DELETE FROM fact_it_costs WHERE project_id = 'P0001'")
+    r = pf.project_calculation(con, "P0001")
+    assert r["flows"].development_cost.tolist() == pytest.approx([1_000_000, 0, 0, 0, 0, 0])
+    assert r["npv"] == pytest.approx(602_656.04, abs=0.01)
+    assert r["payback_years"] == pytest.approx(2 + 280 / 360)
