@@ -174,6 +174,8 @@ def incident_mapping() -> pd.DataFrame:
 
 def target_overrides(end_year: int) -> pd.DataFrame:
     rows = [
+        ("HAMN", 2020, "Q1", 99.7, 99.3, "it-chef, Stockholms Hamn AB", "2020-01-15 11:00",
+         "Trafikledningen i hamnarna är i drift dygnet runt"),
         ("SVOA", 2025, "Q1", 99.8, 99.5, "it-controller, Stockholm Vatten och Avfall", "2024-12-03 10:12",
          "Dricksvattenproduktionen kräver högre tillgänglighet (styrelsebeslut 2024-11)"),
         ("SVOA", 2026, "Q1", 99.8, 99.5, "it-controller, Stockholm Vatten och Avfall", "2025-12-09 14:40",

@@ -139,7 +139,7 @@ class IncidentModel:
         sla_h = SLA_HOURS[prio]
         slowness = self.sla[comm] * np.exp(self.sla_trend[comm] * t) * np.where(spike, 2.8, 1.0)
         fcr = (prio >= 2) & ~spike & (rng.random(n) < 0.25)
-        hours = sla_h * np.exp(rng.normal(-1.3 + np.log(slowness), 0.85))
+        hours = sla_h * np.exp(rng.normal(-1.12 + np.log(slowness), 0.85))
         hours = np.where(fcr, rng.uniform(0.1, 0.8, n), np.maximum(hours, 0.05))
         res_min = np.maximum(np.round(hours * 60).astype(np.int64), 3)
         resolved = opened + res_min

@@ -70,45 +70,45 @@ PEER_GROUP = {"district_council": "district_councils", "specialist_committee": "
 #   eservice_sat share 4–5 in the e-service exit survey
 DEFAULT_PROFILE = dict(avail=1.0, avail_trend=-0.04, sla=1.0, sla_trend=-0.02, inc_rate=0.85, digital=0.0,
                        stp=0.0, adoption=0.91, licence_util=0.93, it_share=4.0, it_share_drift=0.0,
-                       cost_user=39000.0, renewal=0.24, renewal_trend=0.012, staff_sat=0.72,
-                       staff_trend=0.01, competence=3.35, comp_trend=0.04, support_sat=0.82,
-                       eservice_sat=0.81)
+                       cost_user=34500.0, renewal=0.24, renewal_trend=0.012, staff_sat=0.72,
+                       staff_trend=0.01, competence=3.05, comp_trend=0.04, support_sat=0.78,
+                       eservice_sat=0.77)
 
 PROFILES = {
     # a district council with poor availability and slow incident handling, getting worse
     "SKARHOLMEN": dict(avail=2.4, avail_trend=0.08, sla=1.5, sla_trend=0.08, inc_rate=1.15, support_sat=0.66,
                        staff_sat=0.56, staff_trend=-0.01, digital=-0.5, it_share=3.3),
     # low digital take-up, improving fast
-    "RINKEBY": dict(digital=-1.1, stp=-0.4, competence=3.0, comp_trend=0.08, eservice_sat=0.74, sla=1.3),
+    "RINKEBY": dict(digital=-1.1, stp=-0.4, competence=2.8, comp_trend=0.08, eservice_sat=0.68, sla=1.3),
     "SPANGA": dict(digital=-0.8, avail=1.8, sla=1.4, staff_sat=0.66),
-    "SODERMALM": dict(digital=0.5, adoption=0.94, avail=0.7, cost_user=36000.0, it_share=3.6),
-    "BROMMA": dict(digital=0.4, sla=0.8, support_sat=0.86),
-    "OSTERMALM": dict(digital=0.6, cost_user=37000.0, eservice_sat=0.85),
-    "KUNGSHOLMEN": dict(avail=0.8, staff_sat=0.78, competence=3.6),
-    "ALVSJO": dict(it_share=2.7, cost_user=35000.0, renewal=0.18, renewal_trend=0.005),
+    "SODERMALM": dict(digital=0.5, adoption=0.94, avail=0.7, cost_user=32000.0, it_share=3.6),
+    "BROMMA": dict(digital=0.4, sla=0.8, support_sat=0.84, competence=3.3),
+    "OSTERMALM": dict(digital=0.6, cost_user=33000.0, eservice_sat=0.83),
+    "KUNGSHOLMEN": dict(avail=0.8, staff_sat=0.78, competence=3.35),
+    "ALVSJO": dict(it_share=2.7, cost_user=31000.0, renewal=0.18, renewal_trend=0.005),
     "FARSTA": dict(avail=1.4, avail_trend=-0.15, sla=1.5, sla_trend=-0.12),  # visibly improving
     "ENSKEDE": dict(licence_util=0.86, adoption=0.88),
     "HAGERSTEN": dict(staff_sat=0.75),
     "HASSELBY": dict(sla=1.2, digital=-0.2),
     "NORRMALM": dict(digital=0.3, renewal=0.28),
-    "SKARPNACK": dict(competence=3.1, eservice_sat=0.77),
+    "SKARPNACK": dict(competence=2.9, eservice_sat=0.72),
     # central IT runs in the executive office: costly per user, high renewal
-    "KS": dict(cost_user=61000.0, it_share=5.6, renewal=0.34, renewal_trend=0.01, competence=3.7,
+    "KS": dict(cost_user=61000.0, it_share=5.6, renewal=0.34, renewal_trend=0.01, competence=3.45,
                staff_sat=0.79, avail=0.6, digital=0.4),
     "UTBN": dict(cost_user=33000.0, it_share=2.6, it_share_drift=0.1, digital=0.8, stp=0.5, staff_sat=0.63,
                  staff_trend=0.015, adoption=0.93),
-    "SOCN": dict(sla=1.1, sla_trend=0.15, digital=-0.3, competence=3.2),  # getting worse
-    "ALDN": dict(adoption=0.71, competence=2.95, comp_trend=0.06, staff_sat=0.6, digital=-0.6),
+    "SOCN": dict(sla=1.1, sla_trend=0.15, digital=-0.3, competence=2.95),  # getting worse
+    "ALDN": dict(adoption=0.71, competence=2.7, comp_trend=0.06, staff_sat=0.6, digital=-0.6),
     "TRN": dict(digital=0.9, stp=0.6, cost_user=47000.0),
-    "SBN": dict(digital=1.1, stp=0.3, it_share=6.4, cost_user=52000.0, renewal=0.33, competence=3.7),
+    "SBN": dict(digital=1.1, stp=0.3, it_share=6.4, cost_user=52000.0, renewal=0.33, competence=3.4),
     "EXPN": dict(it_share=4.6, cost_user=45000.0),
     "FASTN": dict(licence_util=0.78, it_share=3.8),
-    "MHN": dict(digital=0.5, stp=0.2, competence=3.55),
-    "KULTN": dict(it_share=3.1, digital=0.2, eservice_sat=0.86),
+    "MHN": dict(digital=0.5, stp=0.2, competence=3.3),
+    "KULTN": dict(it_share=3.1, digital=0.2, eservice_sat=0.84),
     "IDRN": dict(digital=0.7, licence_util=0.88),
-    "SERVN": dict(it_share=5.2, cost_user=44000.0, support_sat=0.88, sla=0.8),
+    "SERVN": dict(it_share=5.2, cost_user=44000.0, support_sat=0.86, sla=0.8),
     "BRAND": dict(avail=0.5, avail_trend=-0.02, cost_user=46000.0, it_share=4.8),
-    "KYRKN": dict(digital=-0.2, adoption=0.8, competence=3.0),
+    "KYRKN": dict(digital=-0.2, adoption=0.8, competence=2.8),
     "OFN": dict(digital=-0.7, stp=-0.6, it_share=5.9, cost_user=50000.0),
     # companies
     "STADSHUS": dict(it_share=1.2, cost_user=42000.0, inc_rate=0.6),
