@@ -39,6 +39,10 @@ def parse(argv=None):
 
 
 def main(argv=None) -> int:
+    import signal
+
+    # SIGTERM → SystemExit, so the running child is killed too (benchmarks.child.run_child)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     opts = parse(argv)
     result = run(opts)
     text = table(result)

@@ -44,7 +44,28 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_child(task: str, timeout: float | None = None, log=None, **kwargs) -> dict:
+def _wait(proc: subprocess.Popen, task: str, t0: float, deadline: float | None, timeout: float | None):
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage
+        if deadline and time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            raise ChildFailed(f"{task}: killed by the benchmark after {timeout:.0f} s (--timeout-min)")
+        if MAX_RSS_MB and _rss_mb(proc.pid) > MAX_RSS_MB:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            raise ChildFailed(f"{task}: killed by the benchmark at RSS > {MAX_RSS_MB:.0f} MB "
+                              f"(--max-rss-gb); peak {usage.ru_maxrss / 1024:.0f} MB "
+                              f"after {time.perf_counter() - t0:.0f} s")
+        time.sleep(0.1)
+
+
+def run_child(task: str, timeout: float | None = None, **kwargs) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-child-") as tmp:
         args_path = Path(tmp) / "args.json"
         out_path = Path(tmp) / "out.json"
@@ -57,22 +78,13 @@ def run_child(task: str, timeout: float | None = None, log=None, **kwargs) -> di
                 cwd=str(ROOT), env=child_env(), stdout=err, stderr=err,
             )
             deadline = None if timeout is None else t0 + timeout
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                if deadline and time.perf_counter() > deadline:
+            try:
+                status, usage = _wait(proc, task, t0, deadline, timeout)
+            except BaseException:
+                if proc.returncode is None:  # interrupted: never leave a child behind
                     proc.kill()
-                    pid, status, usage = os.wait4(proc.pid, 0)
-                    raise ChildFailed(f"{task}: timed out after {timeout:.0f} s")
-                if MAX_RSS_MB and _rss_mb(proc.pid) > MAX_RSS_MB:
-                    proc.kill()
-                    pid, status, usage = os.wait4(proc.pid, 0)
-                    raise ChildFailed(f"{task}: killed by the benchmark at RSS > {MAX_RSS_MB:.0f} MB "
-                                      f"(--max-rss-gb); peak {usage.ru_maxrss / 1024:.0f} MB "
-                                      f"after {time.perf_counter() - t0:.0f} s")
-                time.sleep(0.1)
-            proc.returncode = os.waitstatus_to_exitcode(status)
+                    proc.wait()
+                raise
         wall = time.perf_counter() - t0
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
         if proc.returncode != 0 or not out_path.exists():

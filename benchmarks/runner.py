@@ -37,6 +37,14 @@ def machine() -> dict:
     import pandas
 
     info["duckdb"] = duckdb.__version__
+    try:
+        import subprocess
+
+        root = Path(__file__).resolve().parent.parent
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                            text=True, timeout=10).stdout.strip() or None
+    except Exception:  # noqa: BLE001
+        pass
     info["pandas"] = pandas.__version__
     try:
         from importlib.metadata import version
