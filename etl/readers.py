@@ -164,12 +164,25 @@ def canonical_hash(frame: pd.DataFrame) -> str:
     return sha256_bytes(payload.encode("utf-8"))
 
 
+def _with_installed_driver(url):
+    """SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; psycopg2 is what this project installs."""
+    if url.drivername == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            return url.set(drivername="postgresql+psycopg2")
+    return url
+
+
 def read_sql(url: str, query: str | None = None, table: str | None = None) -> SourceData:
     import sqlalchemy as sa
 
     if bool(query) == bool(table):
         raise UnreadableSource("needs exactly one of --query or --table")
-    engine = sa.create_engine(url)
+    try:
+        engine = sa.create_engine(_with_installed_driver(sa.engine.make_url(url)))
+    except (ImportError, sa.exc.ArgumentError) as err:
+        raise UnreadableSource(f"cannot be opened: no usable database driver ({err})")
     try:
         with engine.connect() as conn:
             stmt = sa.text(query) if query else sa.select(sa.text("*")).select_from(sa.table(table))
