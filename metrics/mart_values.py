@@ -146,8 +146,35 @@ def targets_source(tables: set[str]) -> str:
 
 
 def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
-    con.execute(f"""
+    create_scored(con, tables)
+    # A committee's peer-group row shares its partition: peer_key is the group for both.
+    con.execute("""
         CREATE OR REPLACE TABLE measure_values AS
+        WITH keyed AS (
+            SELECT *, COALESCE(peer_group, CASE WHEN committee_code LIKE 'PEER:%'
+                                                THEN substr(committee_code, 6) END) AS peer_key
+            FROM _mv_scored
+        )
+        SELECT committee_code, grain, period, measure_id, perspective, value, value_period,
+               numerator, denominator, n_obs, target, red_threshold, band_low, band_high,
+               status, score, insufficient_data, carried_forward, target_overridden,
+               CASE WHEN peer_group IS NOT NULL THEN
+                   median(value) FILTER (WHERE status <> 'grey' AND peer_group IS NOT NULL)
+                       OVER (PARTITION BY measure_id, grain, period, peer_key) END AS peer_median,
+               CASE WHEN peer_group IS NOT NULL THEN
+                   max(value) FILTER (WHERE committee_code LIKE 'PEER:%')
+                       OVER (PARTITION BY measure_id, grain, period, peer_key) END AS peer_value,
+               max(value) FILTER (WHERE committee_code = 'CITY')
+                   OVER (PARTITION BY measure_id, grain, period) AS city_value,
+               peer_group, period_start, period_end
+        FROM keyed
+        ORDER BY grain, period, committee_code, measure_id
+    """)
+
+
+def create_scored(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _mv_scored AS
         WITH entities AS (
             SELECT DISTINCT entity AS committee_code, peer_group FROM _mv_members
         ), grid AS (
@@ -160,45 +187,33 @@ def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> N
             FROM grid g ASOF LEFT JOIN _mv_pv v
               ON g.measure_id = v.measure_id AND g.committee_code = v.entity
              AND g.value_grain = v.grain AND g.end_month >= v.end_month
-        ), aged AS (
-            SELECT f.*, d.carry_forward_months,
-                   f.value_end IS NOT NULL AND date_diff('month', f.value_end, f.end_month) <= d.carry_forward_months AS usable
-            FROM found f JOIN measure_catalog d USING (measure_id)
         ), valued AS (
-            SELECT a.committee_code, a.peer_group, a.measure_id, a.perspective, a.grain, a.period,
-                   a.start_month AS period_start, a.end_month AS period_end,
-                   CASE WHEN a.usable THEN a.value_period END AS value_period,
-                   CASE WHEN a.usable THEN round(LEAST(COALESCE(d.cap, 'Infinity'::DOUBLE),
-                                                       d.scale * a.num / a.den), 9) END AS value,
-                   CASE WHEN a.usable THEN a.num END AS numerator,
-                   CASE WHEN a.usable THEN a.den END AS denominator,
-                   CASE WHEN a.usable THEN a.n_obs END AS n_obs,
-                   COALESCE(a.usable AND a.value_end < a.start_month, false) AS carried_forward,
-                   d.direction, d.min_n, d.band_low, d.band_high,
+            SELECT f.committee_code, f.peer_group, f.measure_id, f.perspective, f.grain, f.period,
+                   f.start_month AS period_start, f.end_month AS period_end, f.value_period, f.num, f.den, f.n_obs,
+                   f.value_end IS NOT NULL
+                       AND date_diff('month', f.value_end, f.end_month) <= d.carry_forward_months AS usable,
+                   f.value_end < f.start_month AS earlier,
+                   d.direction, d.min_n, d.band_low, d.band_high, d.cap, d.scale,
                    CASE WHEN d.direction = 'band' THEN NULL ELSE COALESCE(t.target, d.target) END AS target,
                    CASE WHEN d.direction = 'band' THEN NULL ELSE COALESCE(t.red_threshold, d.red_threshold) END AS red_threshold,
                    d.direction <> 'band' AND t.target IS NOT NULL AS target_overridden
-            FROM aged a JOIN measure_catalog d USING (measure_id)
+            FROM found f JOIN measure_catalog d USING (measure_id)
             LEFT JOIN ({targets_source(tables)}) t
-              ON t.committee_code = a.committee_code AND t.year = year(a.end_month) AND t.measure_id = a.measure_id
-        ), scored AS (
-            SELECT *, {scoring.STATUS_SQL} AS status, {scoring.SCORE_SQL} AS score,
-                   COALESCE(value IS NOT NULL AND n_obs < min_n, false) AS insufficient_data
+              ON t.committee_code = f.committee_code AND t.year = year(f.end_month) AND t.measure_id = f.measure_id
+        ), kept AS (
+            SELECT committee_code, peer_group, measure_id, perspective, grain, period, period_start, period_end,
+                   CASE WHEN usable THEN value_period END AS value_period,
+                   CASE WHEN usable THEN round(LEAST(COALESCE(cap, 'Infinity'::DOUBLE), scale * num / den), 9) END AS value,
+                   CASE WHEN usable THEN num END AS numerator,
+                   CASE WHEN usable THEN den END AS denominator,
+                   CASE WHEN usable THEN n_obs END AS n_obs,
+                   COALESCE(usable AND earlier, false) AS carried_forward,
+                   direction, min_n, band_low, band_high, target, red_threshold, target_overridden
             FROM valued
         )
-        SELECT s.committee_code, s.grain, s.period, s.measure_id, s.perspective, s.value, s.value_period,
-               s.numerator, s.denominator, s.n_obs, s.target, s.red_threshold, s.band_low, s.band_high,
-               s.status, s.score, s.insufficient_data, s.carried_forward, s.target_overridden,
-               median(s.value) FILTER (WHERE s.status <> 'grey' AND s.peer_group IS NOT NULL)
-                   OVER (PARTITION BY s.measure_id, s.grain, s.period, s.peer_group) AS peer_median,
-               peer.value AS peer_value, city.value AS city_value,
-               s.peer_group, s.period_start, s.period_end
-        FROM scored s
-        LEFT JOIN scored peer ON peer.committee_code = 'PEER:' || s.peer_group AND peer.measure_id = s.measure_id
-             AND peer.grain = s.grain AND peer.period = s.period
-        LEFT JOIN scored city ON city.committee_code = 'CITY' AND city.measure_id = s.measure_id
-             AND city.grain = s.grain AND city.period = s.period
-        ORDER BY s.grain, s.period, s.committee_code, s.measure_id
+        SELECT *, {scoring.STATUS_SQL} AS status, {scoring.SCORE_SQL} AS score,
+               COALESCE(value IS NOT NULL AND n_obs < min_n, false) AS insufficient_data
+        FROM kept
     """)
 
 
@@ -210,5 +225,5 @@ def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...], usable:
     create_periods(con)
     create_period_values(con)
     create_measure_values(con, tables)
-    for name in ("_mv_raw", "_mv_raw_ent", "_mv_pv"):
+    for name in ("_mv_raw", "_mv_raw_ent", "_mv_pv", "_mv_scored"):
         con.execute(f"DROP TABLE IF EXISTS {name}")

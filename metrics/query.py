@@ -221,6 +221,11 @@ def value_window(accumulate: str, value_period: str) -> tuple[dt.date, dt.date]:
     return P.first_month(value_period), last
 
 
+def bind_params(sql: str, params: dict) -> dict:
+    """Only the named parameters the SQL uses (DuckDB rejects unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
 def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, period: str) -> pd.DataFrame:
     """The records behind one value: for a carried-forward value, the records of its own period."""
     _check_grain(grain)
@@ -232,8 +237,8 @@ def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, p
         value_period = period
     m = declared_measure(measure_id)
     start, end = value_window(m.accumulate, value_period)
-    return wh.df(m.drilldown_sql, {"committees": _member_codes(wh, committee_code),
-                                   "from_month": start, "to_month": end})
+    params = {"committees": _member_codes(wh, committee_code), "from_month": start, "to_month": end}
+    return wh.df(m.drilldown_sql, bind_params(m.drilldown_sql, params))
 
 
 def indicators(wh: Warehouse, committee_code: str, grain: str, period: str) -> pd.DataFrame:
