@@ -42,16 +42,14 @@ def payback_years(flows: Sequence[float]) -> float | None:
     """Simple (undiscounted) payback time in years from the project's start.
 
     flows[0] falls at time 0, flows[i] at the end of year i; inside the year that turns the
-    cumulative flow non-negative, linear interpolation. None if it never pays back (or there is
-    no investment)."""
+    cumulative flow non-negative, linear interpolation. None if it never pays back, or if the
+    cumulative flow is never negative (nothing to pay back, e.g. no development cost recorded)."""
     cum = 0.0
     for i, f in enumerate(flows):
         prev = cum
         cum += f
-        if cum >= 0 and prev < 0:
-            return float(i - 1 + (-prev) / f) if i > 0 else 0.0
-        if i == 0 and cum >= 0:
-            return None if f == 0 else 0.0
+        if prev < 0 <= cum:
+            return float(i - 1 + (-prev) / f)
     return None
 
 

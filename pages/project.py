@@ -57,6 +57,8 @@ k4.metric(t("council.label.spent"), fmt.money(p.spent_sek),
           delta_color="inverse" if p.over_budget else "off")
 st.caption(t("council.label.assumptions", rate=fmt.percent(100 * calc["rate"], 0), horizon=calc["horizon_years"],
              go_live=fmt.period(calc["go_live"].strftime("%Y-%m"))))
+if not calc["totals"]["development_cost"]:
+    st.warning(t("council.label.no_development_cost"))
 flows = calc["flows"]
 st.plotly_chart(figs.flows_figure(flows, t, ctx.lang), width="stretch")
 st.dataframe(pd.DataFrame({

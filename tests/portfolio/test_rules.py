@@ -23,6 +23,9 @@ def test_payback_interpolates_inside_the_year():
     assert pf.payback_years([-1000, 100, 100]) is None
     # no investment → no payback time
     assert pf.payback_years([0, 100]) is None
+    assert pf.payback_years([100, 50]) is None
+    # pays back exactly at the end of year 2: 1 + 500/500 = 2.0
+    assert pf.payback_years([-1000, 500, 500]) == pytest.approx(2.0)
 
 
 def test_realisation_rate_caps_and_handles_nothing_due():
