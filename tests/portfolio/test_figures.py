@@ -1,0 +1,69 @@
+"""Figure builders of ui/portfolio_figures.py (st.plotly_chart is opaque to AppTest)."""
+from __future__ import annotations
+
+import pytest
+
+from metrics import portfolio_query as pq
+from ui import portfolio_figures as figs
+from ui.i18n import translator
+
+T = translator("sv")
+
+
+def test_frames_figure_sums_and_scales_to_mnkr(con):
+    fig = figs.frames_figure(pq.portfolio_years(con), T)
+    by_name = {tr.name: tr for tr in fig.data}
+    assert set(by_name) == {"Ram", "Beviljat", "Förbrukat"}
+    # 2020: frames 2 000 000 + 1 000 000 = 3,0 mnkr; granted 1 000 000 + 400 000 = 1,4; spent 1 200 000 + 300 000 = 1,5
+    years = list(by_name["Ram"].x)
+    i = years.index("2020")
+    assert by_name["Ram"].y[i] == pytest.approx(3.0)
+    assert by_name["Beviljat"].y[i] == pytest.approx(1.4)
+    assert by_name["Förbrukat"].y[i] == pytest.approx(1.5)
+    assert fig.layout.separators == ", "          # Swedish decimal comma / space thousands
+
+
+def test_balance_figure_shares(con):
+    fig = figs.balance_figure(pq.portfolio_balance(con), T)
+    granted = [tr for tr in fig.data if tr.name == "Andel av beviljade medel"][0]
+    # granted overall: 1 000 000 / 800 000 / 1 000 000 / 0 / 300 000 of 3 100 000
+    assert list(granted.x) == pytest.approx([100 * 1.0 / 3.1, 100 * 0.8 / 3.1, 100 * 1.0 / 3.1, 0.0, 100 * 0.3 / 3.1])
+    assert granted.text[0] == "32,3\u00a0%"
+
+
+def test_status_figure_counts_by_status_and_tier(con):
+    fig = figs.status_figure(pq.projects_by_status(con), T)
+    names = {tr.name: list(tr.y) for tr in fig.data}
+    # x axis: portfolios 1, 2, 3, 5 (4 has no projects)
+    assert names["Avslutat · Differentierande"] == [1, 1, 0, 0]
+    assert names["Stoppat · Innovativ"] == [0, 0, 0, 1]
+    assert [tr.marker.pattern.shape for tr in fig.data if "Innovativ" in tr.name] == ["/"]   # not colour alone
+
+
+def test_curves_figure_cumulative(con):
+    fig = figs.curves_figure(pq.benefit_curves(con, "P0001"), T)
+    planned, realised = fig.data
+    # P0001 plans 40 000 a month for 12 months → 0,48 mnkr; realised 150 000 → 0,15 mnkr
+    assert planned.y[-1] == pytest.approx(0.48) and realised.y[-1] == pytest.approx(0.15)
+    assert planned.line.dash == "dash"
+
+
+def test_flows_and_cost_figures(con):
+    calc = pq.project_calculation(con, "P0001")
+    fig = figs.flows_figure(calc["flows"], T)
+    dev = [tr for tr in fig.data if tr.name == "Utvecklingskostnad"][0]
+    assert dev.y[0] == pytest.approx(-1.2)                    # costs drawn downwards
+    cum = [tr for tr in fig.data if tr.name == "Ackumulerat netto"][0]
+    assert cum.y[-1] == pytest.approx(0.6)                    # −1,2 + 5 × 0,36
+    cost = figs.cost_figure(pq.project_cost(con, "P0001"), T)
+    assert [list(tr.y) for tr in cost.data] == [pytest.approx([1.0]), pytest.approx([1.2])]
+
+
+def test_realisation_figure_marks_thresholds(con):
+    df = pq.realisation(con, "2021-12", "benefit")
+    fig = figs.realisation_figure(df, "benefit_id", T)
+    bar = fig.data[0]
+    # sorted ascending, NaN (disbenefit with negative due) dropped: B0003 0, B0008 0, B0002 25, B0001 33,3, B0004 100
+    assert list(bar.y) == ["B0003", "B0008", "B0002", "B0001", "B0004"]
+    assert list(bar.marker.color)[-1] == figs.BLUE and list(bar.marker.color)[0] == figs.VERMILLION
+    assert {s.x0 for s in fig.layout.shapes} == {80.0, 60.0}
