@@ -293,3 +293,31 @@ def test_portfolio_frames_written_and_project_spend_in_ledger(short_run, full_ru
     projects = set(_frame(full_run["projects"])["project_id"])
     with_project = ledger[ledger["project_id"] != ""]
     assert len(with_project) > 0 and set(with_project["project_id"]) <= projects
+
+
+# ---- through the real loader ---------------------------------------------------------------------
+
+def test_demo_loads_with_only_the_deliberate_bad_rows_quarantined(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    root = Path(__file__).resolve().parents[2]
+    wh = tmp_path / "wh.duckdb"
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), SCORECARD_COUNCIL_DB=str(tmp_path / "council.duckdb"),
+               GX_ANALYTICS_ENABLED="false")
+    proc = subprocess.run([sys.executable, "-m", "etl", "demo", "--scale", "0.05", "--end", "2020-08",
+                           "--sample-dir", str(tmp_path / "sample")],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    # exit code 1 = "loaded, some rows quarantined" (etl/cli.py); 2 would be a rejected batch
+    assert proc.returncode in (0, 1) and wh.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    con = duckdb.connect(str(wh), read_only=True)
+    batches = con.sql("select source, status, rows_quarantined from etl_batches").df()
+    assert (batches["status"] == "loaded").all(), batches
+    bad = batches.set_index("source")["rows_quarantined"]
+    assert bad.sum() == bad["incidents"] + bad["it_costs"]       # only the two files with planted rows
+    assert 1 <= bad["incidents"] <= 5 and 1 <= bad["it_costs"] <= 5
+    rules = set(con.sql("select rule from etl_quarantine").df()["rule"])
+    assert rules, "the quarantine page should have something to show"
