@@ -132,10 +132,11 @@ def etl_load(warehouse: Path, paths: list[Path], source: str | None = None) -> d
 
 
 # ---------------------------------------------------------------- marts
-def build_marts(con) -> None:
+def build_marts(con):
+    """metrics.build.build_marts(con); returns whatever it returns (its own phase timings)."""
     from metrics.build import build_marts as build
 
-    build(con)
+    return build(con)
 
 
 # ---------------------------------------------------------------- query layer

@@ -60,16 +60,16 @@ def run_floor(paths: list[Path], db_path: Path, source: str) -> dict:
     if db_path.exists():
         db_path.unlink()
     mode = "read_parquet" if fmt.kind == "parquet" else "read_csv"
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     tmp_files: list[Path] = []
     if fmt.kind == "csv" and fmt.encoding == "cp1252":
         # try DuckDB's own latin-1 first; if it refuses the bytes, the floor includes a transcode
         try:
             duckdb.connect().execute(f"SELECT count(*) FROM ({floor_sql(paths, fmt, c)})").fetchone()
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             mode += " latin-1"
         except duckdb.Error:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             for i, p in enumerate(paths):
                 tmp = db_path.with_name(f"{db_path.stem}_utf8_{i}.csv")
                 _transcode_to_utf8(p, tmp, "cp1252")
@@ -90,13 +90,14 @@ def run_floor(paths: list[Path], db_path: Path, source: str) -> dict:
     con.execute("CHECKPOINT")
     con.close()
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     con = duckdb.connect(str(db_path), read_only=True)
     rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
     con.close()
     db_path.unlink()
     for tmp in tmp_files:
         tmp.unlink()
-    return {"source": source, "seconds": seconds, "rows": rows, "mode": mode, "types": types,
+    return {"source": source, "seconds": seconds, "cpu_seconds": cpu, "rows": rows, "mode": mode, "types": types,
             "format": fmt.as_dict(), "bytes": sum(Path(p).stat().st_size for p in paths) if not tmp_files else None}
 
 
@@ -250,7 +251,7 @@ def run_naive(paths: list[Path], db_path: Path, source: str, warehouse: Path | N
         db_path.unlink()
     batch_def = _gx_batch_definition(source)
     timings = {}
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     df = _coerce(_read_pandas(paths, fmt, c), c)
     timings["read"] = time.perf_counter() - t0
 
@@ -268,8 +269,9 @@ def run_naive(paths: list[Path], db_path: Path, source: str, warehouse: Path | N
     con.close()
     timings["insert"] = time.perf_counter() - t2
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     db_path.unlink()
-    return {"source": source, "seconds": seconds, "rows_after_collapse": int(len(df)), "timings": timings,
+    return {"source": source, "seconds": seconds, "cpu_seconds": cpu, "rows_after_collapse": int(len(df)), "timings": timings,
             "n_expectations": len(suite.expectations), "suite": suite_from, "gx_success": bool(result.success)}
 
 

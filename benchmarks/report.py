@@ -41,11 +41,13 @@ def table(result: dict) -> str:
         if er:
             lines.append("")
             lines.append(f"{'ETL (parse+validate+quarantine+load+publish)':<46}{'rows':>11}{'ETL s':>9}"
-                         f"{'rows/s':>10}{'floor s':>9}{'naive s':>9}{'ETL/floor':>10}{'ETL/naive':>10}{'RSS MB':>8}")
+                         f"{'rows/s':>10}{'floor s':>9}{'naive s':>9}{'ETL/floor':>10}{'(CPU)':>8}{'ETL/naive':>10}"
+                         f"{'RSS MB':>8}")
             for s, r in er.items():
                 e = (run.get("etl") or {}).get(s, {})
                 lines.append(f"{s:<46}{_n(r['rows']):>11}{_s(r['etl_s']):>9}{_n(r.get('etl_rows_per_s')):>10}"
                              f"{_s(r.get('floor_s')):>9}{_s(r.get('naive_s')):>9}{_x(r.get('etl_vs_floor')):>10}"
+                             f"{_x(r.get('etl_vs_floor_cpu')):>8}"
                              f"{_x(r.get('etl_vs_naive')):>10}{_n(e.get('peak_rss_mb')):>8}")
             q = [f"{s}: {e['rows_quarantined']}" for s, e in (run.get("etl") or {}).items()
                  if e.get("big") and e.get("rows_quarantined")]
@@ -59,7 +61,7 @@ def table(result: dict) -> str:
             lines.append("")
             lines.append(f"Measure build (build_marts) {_s(mt['build_seconds'])} s vs one raw GROUP BY scan of "
                          f"{len(mt['scan']['tables'])} fact tables {_s(mt['scan']['seconds'])} s → "
-                         f"{_x(mt.get('ratio_to_scan'))}  (peak RSS {_n(mt.get('peak_rss_mb'))} MB)")
+                         f"{_x(mt.get('ratio_to_scan'))} (CPU {_x(mt.get('ratio_to_scan_cpu'))}; peak RSS {_n(mt.get('peak_rss_mb'))} MB)")
         qs = run.get("queries")
         if qs:
             lines.append("")
@@ -75,6 +77,10 @@ def table(result: dict) -> str:
         lines.append(f"Peak RSS: ETL {_n(run.get('etl_peak_rss_mb'))} MB, query layer "
                      f"{_n(run.get('queries_peak_rss_mb'))} MB, floor {_n(run.get('floor_peak_rss_mb'))} MB, "
                      f"naive {_n(run.get('naive_peak_rss_mb'))} MB, marts {_n((mt or {}).get('peak_rss_mb'))} MB")
+        la = run.get("loadavg_1min")
+        if la:
+            lines.append("Machine load (1-min load average after each step): "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in la.items()))
         for step, err in (run.get("errors") or {}).items():
             lines.append(f"  ERROR in {step}: {err.splitlines()[-1] if err else ''}")
     g = result.get("growth") or {}

@@ -70,6 +70,8 @@ def _step(run: dict, name: str, task: str, **kwargs):
         _log(f"  {name} FAILED: {err}")
         run.setdefault("errors", {})[name] = str(err)
         return None
+    finally:
+        run.setdefault("loadavg_1min", {})[name] = round(os.getloadavg()[0], 2)
 
 
 _step.timeout = None
@@ -147,7 +149,8 @@ def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
         wh_marts = work / "warehouse_marts.duckdb"
         marts = _step(run, "marts", "marts", warehouse=str(wh), out_warehouse=str(wh_marts))
         if marts:
-            run["marts"] = {k: marts[k] for k in ("build_seconds", "build_peak_rss_mb", "scan", "mart_rows")}
+            run["marts"] = {k: marts[k] for k in ("build_seconds", "build_peak_rss_mb", "scan", "mart_rows", "build_phases")
+                            if k in marts}
             run["marts"]["peak_rss_mb"] = marts["peak_rss_mb"]
             queries = _step(run, "queries", "queries", warehouse=str(wh_marts), repeat=opts.repeat,
                             cold_repeat=opts.cold_repeat, grain=opts.grain)
@@ -175,6 +178,8 @@ def derive(run: dict) -> None:
             r["floor_s"] = f["seconds"]
             r["floor_rows_per_s"] = f["rows"] / f["seconds"]
             r["etl_vs_floor"] = e["seconds"] / f["seconds"]
+            if e.get("cpu_seconds") and f.get("cpu_seconds"):
+                r["etl_vs_floor_cpu"] = e["cpu_seconds"] / f["cpu_seconds"]
         n = (run.get("naive") or {}).get(s, {})
         if n.get("seconds"):
             r["naive_s"] = n["seconds"]
@@ -192,6 +197,8 @@ def derive(run: dict) -> None:
     m = run.get("marts")
     if m and m["scan"]["seconds"]:
         m["ratio_to_scan"] = m["build_seconds"] / m["scan"]["seconds"]
+        if m.get("build_cpu_seconds") and m["scan"].get("cpu_seconds"):
+            m["ratio_to_scan_cpu"] = m["build_cpu_seconds"] / m["scan"]["cpu_seconds"]
 
 
 def growth(runs: list[dict]) -> dict:

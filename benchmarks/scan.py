@@ -52,12 +52,14 @@ def scan_queries(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str,
 
 def time_scan(con: duckdb.DuckDBPyConnection, queries: dict[str, str], repeat: int = 3) -> dict:
     """Median over `repeat` runs of: every scan query once, results fetched."""
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for sql in queries.values():
             con.execute(sql).fetchall()
         runs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     runs.sort()
+    cpu.sort()
     rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in queries}
-    return {"seconds": runs[len(runs) // 2], "runs": runs, "tables": rows, "sql": queries}
+    return {"seconds": runs[len(runs) // 2], "cpu_seconds": cpu[len(cpu) // 2], "runs": runs, "tables": rows, "sql": queries}
