@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import query
 from ui import figures, views
+from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.tables import download_buttons
 
@@ -27,18 +28,16 @@ if df.empty:
 # headline numbers
 m = st.columns(4)
 for i, s in enumerate(("green", "yellow", "red", "grey")):
-    from ui import status as S
-
     m[i].metric(f"{S.icon(s)} {t('label.overall_score')}: {S.word(s, lang)}", ctx.fmt.number(int((df["overall_status"] == s).sum())))
 
-st.plotly_chart(figures.overview_heatmap(df, lang, period_label), key="overview_heatmap", config={"displayModeBar": False})
+st.plotly_chart(ctx.fig(figures.overview_heatmap, df, lang, period_label), key="overview_heatmap", config={"displayModeBar": False})
 st.caption(t("overview.caption"))
 status_legend(ctx)
 
 # table: one row per committee
 st.subheader(t("overview.table"))
-disp, stat = views.overview_table(df, lang)
-st.dataframe(views.style_statuses(disp, stat), hide_index=True, key="overview_table")
+disp, _ = views.overview_table(df, lang)  # colours are in the heatmap above; cells carry icon + word
+st.dataframe(disp, hide_index=True, key="overview_table")
 export = df.copy()
 download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview")
 
@@ -54,7 +53,7 @@ if o2.button(t("label.open_scorecard"), key="overview_open", type="primary"):
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.red_measures_bar(df, lang), key="overview_red", config={"displayModeBar": False})
+    st.plotly_chart(ctx.fig(figures.red_measures_bar, df, lang), key="overview_red", config={"displayModeBar": False})
 with right:
     st.subheader(t("overview.movers"))
     mv = ctx.q(query.movers, ctx.grain, ctx.period, n=10)

@@ -4,7 +4,7 @@ of the perspective scores against the peer-group median. ?committee=CODE opens a
 import streamlit as st
 
 from metrics import query
-from ui import figures, views
+from ui import data, figures, views
 from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.tables import download_buttons
@@ -73,10 +73,7 @@ st.subheader(t("scorecard.measures"))
 sc = ctx.q(query.scorecard, code, ctx.grain, ctx.period)
 catalog = ctx.q(query.measure_catalog)
 n_trend = 24 if ctx.grain == "month" else 8
-trends = {}
-for m in sc["measure_id"]:
-    tr = ctx.q(query.trend, code, m, ctx.grain, n_trend)
-    trends[m] = tr["value"].tolist() if tr is not None and len(tr) else []
+trends = ctx.q(data.trends, code, sc["measure_id"].tolist(), ctx.grain, n_trend)
 disp, stat = views.scorecard_table(sc, lang, ctx.period, catalog, trends)
 st.dataframe(
     views.style_statuses(disp, stat), hide_index=True, key="scorecard_table", row_height=38,
@@ -92,7 +89,7 @@ download_buttons(sc, f"styrkort_{code}_{ctx.period}", t, lang, key="scorecard")
 
 left, right = st.columns([1, 1])
 with left:
-    st.plotly_chart(figures.radar(ps.reset_index(), lang, names[code]), key="scorecard_radar",
+    st.plotly_chart(ctx.fig(figures.radar, ps.reset_index(), lang, names[code]), key="scorecard_radar",
                     config={"displayModeBar": False})
 with right:
     st.subheader(t("scorecard.indicators"))

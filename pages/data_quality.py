@@ -11,13 +11,11 @@ from ui.tables import download_buttons
 ctx = setup_page("data_quality", needs_period=False)
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
 
-BATCH_TINT = {"loaded": "", "unchanged": "", "rejected": "background-color: #F7DFCC; border-left: 4px solid #D55E00"}
-
-
 def _batch_display(df):
     out = df.copy()
     if "status" in out:
-        out["status"] = [t(f"batch_status.{s}") if f"{s}" in ("loaded", "rejected", "unchanged") else s for s in out["status"]]
+        out["status"] = [("⚠ " if s == "rejected" else "") + (t(f"batch_status.{s}") if f"{s}" in ("loaded", "rejected", "unchanged") else str(s))
+                         for s in out["status"]]
     for c in ("rows_read", "rows_loaded", "rows_quarantined", "rows_replaced"):
         if c in out:
             out[c] = [fmt.number(v) for v in out[c]]
@@ -43,9 +41,7 @@ if latest.empty:
     st.info(t("label.no_rows"))
 else:
     ld = _batch_display(latest)
-    rejected = (latest["status"] == "rejected").tolist()
-    st.dataframe(ld.style.apply(lambda r: [BATCH_TINT["rejected"] if rejected[r.name] else ""] * len(r), axis=1),
-                 hide_index=True, key="quality_latest")
+    st.dataframe(ld, hide_index=True, key="quality_latest")
     download_buttons(latest, "senaste_laddningar", t, lang, key="latest")
 
 st.subheader(t("quality.freshness"))
@@ -73,10 +69,8 @@ else:
         gap=[("⚠ " + t("word.yes")) if g else t("word.no") for g in fv["gap"]],
     )
     fd = views.translate_columns(fd, lang)
-    gaps = fv["gap"].tolist()
     st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
-    st.dataframe(fd.style.apply(lambda r: [BATCH_TINT["rejected"] if gaps[r.name] else ""] * len(r), axis=1),
-                 hide_index=True, key="quality_freshness")
+    st.dataframe(fd, hide_index=True, key="quality_freshness")
     download_buttons(fv, "aktualitet", t, lang, key="freshness")
 
 st.subheader(t("quality.quarantine"))

@@ -64,7 +64,7 @@ with tab_rank:
     if rk.empty:
         st.info(t("label.no_rows"))
     else:
-        st.plotly_chart(figures.ranking_bar(rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
+        st.plotly_chart(ctx.fig(figures.ranking_bar, rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
                         config={"displayModeBar": False})
         rdisp = rk.assign(**{
             t("label.committee"): rk[ctx.name_col].fillna(rk["name_sv"]),
@@ -78,7 +78,14 @@ with tab_rank:
         download_buttons(rk, f"rangordning_{measure_id}_{ctx.period}", t, lang, key="ranking")
 
 with tab_series:
-    ser = ctx.q(query.measure_series, measure_id, ctx.grain, p_from, ctx.period, codes)
+    # the city and peer-group lines ('CITY', 'PEER:<group>') come from the marts like committees
+    if mode == "all":
+        series_codes = ["CITY"] + [f"PEER:{g}" for g in groups]
+    elif mode == "peer":
+        series_codes = list(codes) + [f"PEER:{g}", "CITY"]
+    else:
+        series_codes = list(codes) + ["CITY"]
+    ser = ctx.q(query.measure_series, measure_id, ctx.grain, p_from, ctx.period, series_codes)
     if ser.empty:
         st.info(t("label.no_rows"))
     else:
@@ -86,12 +93,7 @@ with tab_series:
         labels["CITY"] = t("label.city")
         for g in groups:
             labels[f"PEER:{g}"] = t("label.peer_median") + " – " + t(f"peer_group.{g}").lower()
-        plot = ser
-        committee_rows = ser[~ser["committee_code"].astype(str).str.match(r"^(CITY|PEER:)")]
-        if committee_rows["committee_code"].nunique() > 8:  # many committees: city and peer lines only
-            agg = ser[ser["committee_code"].astype(str).str.match(r"^(CITY|PEER:)")]
-            plot = agg if not agg.empty else ser
-        st.plotly_chart(figures.series_lines(plot, measure, labels, lang), key="explorer_series_fig",
+        st.plotly_chart(ctx.fig(figures.series_lines, ser, measure, labels, lang), key="explorer_series_fig",
                         config={"displayModeBar": False})
         sdisp = ser.assign(**{
             t("label.committee"): [labels.get(c, c) for c in ser["committee_code"]],

@@ -4,6 +4,7 @@ core.yaml belongs to the app pages, council.yaml to the council pages. Keys must
 across files. Missing keys render as the key itself (and a test checks completeness)."""
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +16,7 @@ DEFAULT_LANG = "sv"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _load(dir_str: str, stamp: tuple) -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = {}
     for f in sorted(Path(dir_str).glob("*.yaml")):
@@ -27,10 +28,20 @@ def _load(dir_str: str, stamp: tuple) -> dict[str, dict[str, str]]:
     return table
 
 
+_checked: dict[str, tuple[float, tuple]] = {}
+RECHECK_SECONDS = 5.0
+
+
 def translation_table(directory: Path = TRANSLATIONS_DIR) -> dict[str, dict[str, str]]:
-    files = sorted(directory.glob("*.yaml"))
-    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
-    return _load(str(directory), stamp)
+    """The merged table; the files are re-read when they change (checked at most every 5 s)."""
+    key = str(directory)
+    now = time.monotonic()
+    hit = _checked.get(key)
+    if hit is None or now - hit[0] > RECHECK_SECONDS:
+        files = sorted(directory.glob("*.yaml"))
+        stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+        _checked[key] = (now, stamp)
+    return _load(key, _checked[key][1])
 
 
 def incomplete_keys(table: dict[str, dict[str, str]] | None = None) -> list[str]:

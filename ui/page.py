@@ -47,6 +47,12 @@ class PageContext:
 
         return cached(self.wh, fn, *args, **kwargs)
 
+    def fig(self, builder: Callable, *args: Any, **kwargs: Any) -> Any:
+        """A figure from ui.figures, built once per distinct input (see ui.data.cached_figure)."""
+        from ui.data import cached_figure
+
+        return cached_figure(builder, *args, **kwargs)
+
     def name(self, row: Any) -> str:
         """Display name from a row/dict with name_sv / name_en."""
         try:
