@@ -48,7 +48,8 @@ else:
     st.dataframe(pd.DataFrame({
         t("council.col.benefit_id"): overdue.benefit_id,
         t("council.label.project"): [f"{p} · {n}" for p, n in zip(overdue.project_id, overdue.project_name)],
-        t("council.col.kind"): [t(f"council.kind.{k}") for k in overdue.kind],
+        t("council.col.kind"): [t(f"council.kind.{k}") + (" (−)" if d else "")
+                                for k, d in zip(overdue.kind, overdue.disbenefit)],
         t("council.col.description"): overdue.description,
         t("council.col.committee"): overdue.committee_en if ctx.lang == "en" else overdue.committee_sv,
         t("council.col.first_due_month"): [fmt.period(d.strftime("%Y-%m")) for d in overdue.first_due_month],

@@ -260,8 +260,8 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
                          "description": desc, "unit": unit, "baseline": float(round(baseline)),
                          "target": float(round(target)), "owner_committee": owner,
                          "errand_type": errand, "disbenefit": bool(disbenefit)})
-        if p["status"] == "stopped" and p["tier"] == "innovative":
-            return bid                                    # pilot stopped: no plan to realise
+        if p["status"] == "stopped":
+            return bid                                    # stopped before go-live: the plan was withdrawn
         price = UNIT_PRICES[unit]
         start = p["_end_i"] + first_offset
         if fate is None:
