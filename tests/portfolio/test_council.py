@@ -102,3 +102,25 @@ def test_decision_survives_etl_load_and_publish(tmp_path, monkeypatch):
     # and a new decision can still be validated against the new warehouse
     council.record_decision("P0001", "close", "Klart", "Rådets sekreterare", now=NOW)
     assert len(council.decisions()) == 2
+
+
+def _writer(args):
+    warehouse, n, who = args
+    from metrics import council as c
+
+    for i in range(n):
+        c.record_decision("P0001", "continue", f"Uppföljning {i}", who, warehouse=warehouse,
+                          now=datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc))
+    return n
+
+
+def test_concurrent_writers_are_serialised(warehouse_file):
+    # 3 processes × 4 decisions, all under the store's lock → 12 rows, ids 1..12 without gaps or clashes
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(3) as pool:
+        done = pool.map(_writer, [(str(warehouse_file), 4, f"Sekreterare {k}") for k in range(3)])
+    assert sum(done) == 12
+    log = council.decisions(warehouse=warehouse_file)
+    assert sorted(log.decision_id) == list(range(1, 13))
+    assert log.recorded_by.value_counts().to_dict() == {"Sekreterare 0": 4, "Sekreterare 1": 4, "Sekreterare 2": 4}
