@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from . import dims
 from . import reference as ref
-from .writers import append_lines_cp1252, decimal_comma, ids
+from .writers import append_lines_cp1252, bool_str, decimal_comma, fmt_iso, ids
 
 
 def _logistic(x):
@@ -249,15 +249,14 @@ def outages(rng: np.random.Generator, cal: dims.Calendar, systems: pd.DataFrame)
     frame = pd.concat([unplanned, planned], ignore_index=True)
     frame = frame[frame["start"] < cal.export_end - 300].sort_values(["start", "s"], kind="stable")
     frame = frame.reset_index(drop=True)
-    sys_ids = systems["system_id"].to_numpy(dtype=object)
-    return pd.DataFrame({
-        "outage_id": np.asarray(ids("OUT", 1, len(frame), 7).to_numpy(zero_copy_only=False), dtype=object),
-        "system_id": sys_ids[frame["s"].to_numpy()],
-        "started_at": frame["start"].to_numpy().astype("datetime64[m]").astype(str),
-        "ended_at": frame["end"].to_numpy().astype("datetime64[m]").astype(str),
-        "planned": frame["planned"].to_numpy(dtype=bool),
-    }).assign(started_at=lambda d: d["started_at"].str.replace("T", " "),
-              ended_at=lambda d: d["ended_at"].str.replace("T", " "))
+    sys_ids = pa.array(systems["system_id"].to_numpy(dtype=object), pa.string())
+    return pa.table({
+        "outage_id": ids("OUT", 1, len(frame), 7),
+        "system_id": sys_ids.take(pa.array(frame["s"].to_numpy())),
+        "started_at": fmt_iso(frame["start"].to_numpy()),
+        "ended_at": fmt_iso(frame["end"].to_numpy()),
+        "planned": bool_str(frame["planned"].to_numpy(dtype=bool)),
+    })
 
 
 # ---- system usage ---------------------------------------------------------------------------------
@@ -378,78 +377,91 @@ def _dates_in_month(rng, cal: dims.Calendar, m: np.ndarray) -> np.ndarray:
     return (cal.starts[m] // 1440 + day).astype("datetime64[D]")
 
 
-def surveys(rng: np.random.Generator, cal: dims.Calendar, es: pd.DataFrame, digital: np.ndarray,
-            support: pd.DataFrame, scale: float) -> pa.Table:
-    parts = []
-    codes = np.array(dims.CODES, dtype=object)
+SURVEY_SCHEMA = pa.schema([("survey_kind", pa.string()), ("response_id", pa.string()),
+                           ("committee_code", pa.string()), ("response_date", pa.date32()),
+                           ("question_id", pa.string()), ("answer", pa.int64()), ("eservice_id", pa.string())])
+
+
+class _SurveyWriter:
+    """Streams survey parts into one Parquet file; response ids are opaque and unique per kind
+    (a bijection of a running number, so no personal data can be read from them)."""
+
+    def __init__(self, path: Path):
+        import pyarrow.parquet as pq
+
+        self._writer = pq.ParquetWriter(str(path), SURVEY_SCHEMA, compression="zstd")
+        self._counters: dict[str, int] = {}
+        self.rows = 0
+
+    def add(self, kind: str, comm: np.ndarray, dates: np.ndarray, question, answers: np.ndarray,
+            resp: np.ndarray | None = None, eservice: np.ndarray | None = None) -> None:
+        import pyarrow.compute as pc
+
+        n = len(answers)
+        if n == 0:
+            return
+        resp = np.arange(n) if resp is None else resp
+        start = self._counters.get(kind, 0)
+        self._counters[kind] = start + int(resp.max()) + 1
+        opaque = ((resp.astype(np.int64) + start) * 7919 + 104729) % 1_000_000_000
+        rid = pc.binary_join_element_wise(pa.scalar("R"), pc.utf8_lpad(pa.array(opaque).cast(pa.string()),
+                                                                       width=9, padding="0"), "")
+        codes = pa.array(dims.CODES).take(pa.array(comm.astype(np.int64)))
+        qs = pa.array(question if not isinstance(question, str) else np.full(n, question, dtype=object), pa.string())
+        es = pa.nulls(n, pa.string()) if eservice is None else pa.array(eservice, pa.string())
+        table = pa.table([pa.array(np.full(n, kind, dtype=object), pa.string()), rid, codes,
+                          pa.array(dates.astype("datetime64[D]"), pa.date32()), qs,
+                          pa.array(answers.astype(np.int64)), es], schema=SURVEY_SCHEMA)
+        self._writer.write_table(table, row_group_size=2_000_000)
+        self.rows += n
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def write_surveys(path: Path, seed: int, cal: dims.Calendar, es: pd.DataFrame, digital: np.ndarray,
+                  support: pd.DataFrame, scale: float) -> tuple[Path, int]:
     hc = np.array([dims.HEADCOUNT[c] for c in dims.CODES], dtype=float)
-
-    # e-service exit survey: a share of digital errands answer one question
     owner = pd.Categorical(es["owner_committee"], categories=dims.CODES).codes
-    n_resp = np.minimum(rng.poisson(digital * 0.05), int(np.ceil(120 * scale)))
-    mi, ei = np.nonzero(n_resp)
-    reps = n_resp[mi, ei]
-    mi, ei = np.repeat(mi, reps), np.repeat(ei, reps)
-    p = _prof("eservice_sat")[owner[ei]] + 0.008 * cal.t[mi]
-    parts.append(pd.DataFrame({"survey_kind": "eservice_exit", "c": owner[ei], "date": _dates_in_month(rng, cal, mi),
-                               "question_id": "Q1", "answer": _answers(rng, p),
-                               "eservice_id": es["eservice_id"].to_numpy(dtype=object)[ei]}))
+    es_ids = es["eservice_id"].to_numpy(dtype=object)
+    out = _SurveyWriter(path)
+    try:
+        # e-service exit survey: a share of digital errands answer one question (one part per year)
+        cap = int(np.ceil(120 * scale))
+        for y in np.unique(cal.years):
+            rng = np.random.default_rng([seed, 301, int(y)])
+            ms = np.flatnonzero(cal.years == y)
+            n_resp = np.minimum(rng.poisson(digital[ms] * 0.05), cap)
+            mi, ei = np.nonzero(n_resp)
+            reps = n_resp[mi, ei]
+            mi, ei = np.repeat(ms[mi], reps), np.repeat(ei, reps)
+            p = _prof("eservice_sat")[owner[ei]] + 0.008 * cal.t[mi]
+            out.add("eservice_exit", owner[ei], _dates_in_month(rng, cal, mi), "Q1", _answers(rng, p),
+                    eservice=es_ids[ei])
 
-    # staff survey in October, question I2 "the IT support helps me work efficiently"
-    for m in np.flatnonzero(cal.moy == 10):
-        y = cal.years[m]
-        n = rng.poisson(hc * 0.22 * scale)
-        ci = np.repeat(np.arange(len(hc)), n)
-        p = _prof("staff_sat")[ci] + _prof("staff_trend")[ci] * (y - 2020)
-        parts.append(pd.DataFrame({"survey_kind": "staff_it", "c": ci,
-                                   "date": _dates_in_month(rng, cal, np.full(len(ci), m)),
-                                   "question_id": "I2", "answer": _answers(rng, p), "eservice_id": None}))
+        # staff survey in October, question I2 "the IT support helps me work efficiently"
+        for m in np.flatnonzero(cal.moy == 10):
+            rng = np.random.default_rng([seed, 302, int(m)])
+            y = cal.years[m]
+            ci = np.repeat(np.arange(len(hc)), rng.poisson(hc * 0.22 * scale))
+            p = _prof("staff_sat")[ci] + _prof("staff_trend")[ci] * (y - 2020)
+            out.add("staff_it", ci, _dates_in_month(rng, cal, np.full(len(ci), m)), "I2", _answers(rng, p))
 
-    # digital competence survey in April: five competence areas Q1..Q5, self-assessed level 1-5
-    offsets = np.array([0.25, 0.0, -0.2, 0.1, -0.3])
-    for m in np.flatnonzero(cal.moy == 4):
-        n = rng.poisson(hc * 0.12 * scale)
-        ci = np.repeat(np.arange(len(hc)), n)
-        level = rng.normal(_prof("competence")[ci] + _prof("comp_trend")[ci] * cal.t[m], 0.7)
-        ans = np.clip(np.round(level[:, None] + offsets[None, :] + rng.normal(0, 0.55, (len(ci), 5))), 1, 5)
-        dates = _dates_in_month(rng, cal, np.full(len(ci), m))
-        parts.append(pd.DataFrame({"survey_kind": "digital_competence", "c": np.repeat(ci, 5),
-                                   "date": np.repeat(dates, 5), "question_id": np.tile([f"Q{i}" for i in range(1, 6)], len(ci)),
-                                   "answer": ans.astype(np.int64).ravel(), "eservice_id": None,
-                                   "_resp": np.repeat(np.arange(len(ci)), 5)}))
+        # digital competence survey in April: five competence areas Q1..Q5, self-assessed level 1-5
+        offsets = np.array([0.25, 0.0, -0.2, 0.1, -0.3])
+        for m in np.flatnonzero(cal.moy == 4):
+            rng = np.random.default_rng([seed, 303, int(m)])
+            ci = np.repeat(np.arange(len(hc)), rng.poisson(hc * 0.12 * scale))
+            level = rng.normal(_prof("competence")[ci] + _prof("comp_trend")[ci] * cal.t[m], 0.7)
+            ans = np.clip(np.round(level[:, None] + offsets[None, :] + rng.normal(0, 0.55, (len(ci), 5))), 1, 5)
+            dates = _dates_in_month(rng, cal, np.full(len(ci), m))
+            out.add("digital_competence", np.repeat(ci, 5), np.repeat(dates, 5),
+                    np.tile(np.array([f"Q{i}" for i in range(1, 6)], dtype=object), len(ci)),
+                    ans.astype(np.int64).ravel(), resp=np.repeat(np.arange(len(ci)), 5))
 
-    # post-ticket survey (from the incident model)
-    parts.append(pd.DataFrame({"survey_kind": "it_support", "c": support["comm"].to_numpy(),
-                               "date": support["date"].to_numpy(), "question_id": "Q1",
-                               "answer": support["answer"].to_numpy(), "eservice_id": None}))
-
-    tables = []
-    for part in parts:
-        part = part.copy()
-        kind = part["survey_kind"].iloc[0] if len(part) else ""
-        if "_resp" in part:
-            resp = part.pop("_resp").to_numpy()
-        else:
-            resp = np.arange(len(part))
-        tables.append((kind, part, resp))
-    # opaque response ids, unique per survey kind: a bijection of a running number
-    out = []
-    counters: dict[str, int] = {}
-    for kind, part, resp in tables:
-        start = counters.get(kind, 0)
-        counters[kind] = start + (int(resp.max()) + 1 if len(resp) else 0)
-        opaque = ((resp + start) * 7919 + 104729) % 1_000_000_000
-        rid = ids("", 0, 0, 9)  # placeholder to keep types aligned
-        rid = pa.array(opaque.astype(np.int64)).cast(pa.string())
-        from pyarrow import compute as pc
-        rid = pc.binary_join_element_wise(pa.scalar("R"), pc.utf8_lpad(rid, width=9, padding="0"), "")
-        out.append(pa.table({
-            "survey_kind": pa.array(part["survey_kind"].to_numpy(dtype=object), pa.string()),
-            "response_id": rid,
-            "committee_code": pa.array(codes[part["c"].to_numpy(dtype=np.int64)], pa.string()),
-            "response_date": pa.array(part["date"].to_numpy().astype("datetime64[D]"), pa.date32()),
-            "question_id": pa.array(part["question_id"].to_numpy(dtype=object), pa.string()),
-            "answer": pa.array(part["answer"].to_numpy().astype(np.int64)),
-            "eservice_id": pa.array(part["eservice_id"].to_numpy(dtype=object), pa.string()),
-        }))
-    return pa.concat_tables(out)
+        # post-ticket survey (answers drawn by the incident model)
+        out.add("it_support", support["comm"].to_numpy(), support["date"].to_numpy(), "Q1",
+                support["answer"].to_numpy())
+    finally:
+        out.close()
+    return path, out.rows

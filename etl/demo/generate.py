@@ -21,7 +21,7 @@ import pandas as pd
 from .. import contracts as contracts_mod
 from . import dims, facts, portfolio
 from .incidents import IncidentModel, write_incidents
-from .writers import write_csv, write_csv_swedish, write_parquet, write_xlsx
+from .writers import write_arrow_csv, write_csv, write_csv_swedish, write_parquet, write_xlsx
 
 # stream ids for numpy default_rng([seed, stream]); fixed so adding a stream never shifts another
 S_SYSTEMS, S_USERS, S_COST, S_OUTAGES, S_USAGE, S_LICENCES, S_TX, S_REVIEWS, S_SURVEYS, S_PORTFOLIO = range(1, 11)
@@ -54,9 +54,15 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
     paths: dict[str, Path] = {}
     rows: dict[str, int] = {}
 
+    stages: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
     def put(source: str, path: Path, n: int) -> None:
         paths[source] = path
         rows[source] = int(n)
+        now = time.perf_counter()
+        stages[source] = round(now - mark[0], 2)
+        mark[0] = now
 
     # dimensions
     committees = dims.committees()
@@ -90,7 +96,7 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
 
     # quality: outages and incidents
     out = facts.outages(rng(S_OUTAGES), cal, systems)
-    put("outages", write_csv(out, out_dir / "outages.csv"), len(out))
+    put("outages", write_arrow_csv(out, out_dir / "outages.csv"), out.num_rows)
     model = IncidentModel(cal, systems, users, scale, seed)
     path, n_incidents, n_rows, support = write_incidents(out_dir / "incidents_servicenow_export.csv", model)
     put("incidents", path, n_rows)
@@ -108,10 +114,10 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
     put("eservice_reviews", write_csv(rev, out_dir / "eservice_reviews.csv"), len(rev))
 
     # surveys
-    sv = facts.surveys(rng(S_SURVEYS), cal, es, digital, support, scale)
-    put("survey_responses", write_parquet(sv, out_dir / "survey_responses.parquet"), sv.num_rows)
+    path, n = facts.write_surveys(out_dir / "survey_responses.parquet", seed, cal, es, digital, support, scale)
+    put("survey_responses", path, n)
 
     LAST_RUN.clear()
-    LAST_RUN.update(rows=rows, incidents=n_incidents, seconds=round(time.perf_counter() - t0, 2),
+    LAST_RUN.update(rows=rows, stages=stages, incidents=n_incidents, seconds=round(time.perf_counter() - t0, 2),
                     end_month=end_month, scale=scale, seed=seed)
     return _load_order(paths)

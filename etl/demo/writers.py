@@ -32,26 +32,39 @@ def fmt_minutes(minutes: np.ndarray, fmt: str) -> pa.Array:
     return pc.strftime(ts, format=fmt)
 
 
-_DAY_CACHE: dict[tuple[int, int], pa.Array] = {}
+_DAY_CACHE: dict[tuple[str, int, int], pa.Array] = {}
 _HM = pa.array([f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)])
 
 
-def fmt_dayfirst(minutes: np.ndarray) -> pa.Array:
-    """ServiceNow export style: day-first, day and month without zero padding: 5/3/2016 09:05.
-    Built from lookup tables of day and hh:mm labels (much faster than strftime per row)."""
+def _fmt(minutes: np.ndarray, style: str) -> pa.Array:
+    """Timestamps from lookup tables of day and hh:mm labels (much faster than strftime per row)."""
     minutes = np.asarray(minutes, dtype=np.int64)
     day = minutes // 1440
     lo, hi = (int(day.min()), int(day.max())) if len(day) else (0, 0)
     lo, hi = lo - lo % 4096, hi - hi % 4096 + 4096
-    labels = _DAY_CACHE.get((lo, hi))
+    labels = _DAY_CACHE.get((style, lo, hi))
     if labels is None:
         d64 = np.arange(lo, hi).astype("datetime64[D]")
         y = d64.astype("datetime64[Y]").astype(int) + 1970
         mo = d64.astype("datetime64[M]").astype(int) % 12 + 1
         dd = (d64 - d64.astype("datetime64[M]")).astype(int) + 1
-        labels = pa.array([f"{a}/{b}/{c} " for a, b, c in zip(dd.tolist(), mo.tolist(), y.tolist())])
-        _DAY_CACHE[(lo, hi)] = labels
+        if style == "dayfirst":
+            text = [f"{a}/{b}/{c} " for a, b, c in zip(dd.tolist(), mo.tolist(), y.tolist())]
+        else:
+            text = [f"{c:04d}-{b:02d}-{a:02d} " for a, b, c in zip(dd.tolist(), mo.tolist(), y.tolist())]
+        labels = pa.array(text)
+        _DAY_CACHE[(style, lo, hi)] = labels
     return pc.binary_join_element_wise(labels.take(pa.array(day - lo)), _HM.take(pa.array(minutes % 1440)), "")
+
+
+def fmt_dayfirst(minutes: np.ndarray) -> pa.Array:
+    """ServiceNow export style: day-first, day and month without zero padding: 5/3/2016 09:05."""
+    return _fmt(minutes, "dayfirst")
+
+
+def fmt_iso(minutes: np.ndarray) -> pa.Array:
+    """2016-03-05 09:05"""
+    return _fmt(minutes, "iso")
 
 
 def with_missing(values: pa.Array, missing: np.ndarray, token: str = "?") -> pa.Array:
@@ -143,6 +156,16 @@ class ArrowCsvAppender:
 
     def close(self) -> None:
         self._writer.close()
+
+
+def write_arrow_csv(table: pa.Table, path: Path) -> Path:
+    """UTF-8 CSV from an arrow table of string columns (unquoted, header row)."""
+    out = ArrowCsvAppender(path, table.column_names)
+    try:
+        out.write(table)
+    finally:
+        out.close()
+    return path
 
 
 def write_parquet(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
