@@ -73,4 +73,6 @@ st.dataframe(pd.DataFrame({
     t("council.col.spent_sek"): [fmt.tkr(v) for v in plist.spent_sek],
     t("council.col.over_budget"): [t("council.label.over_budget") if o else t("council.label.within_budget")
                                    for o in plist.over_budget],
-}), hide_index=True, width="stretch")
+    t("council.col.link"): [f"project?project={pid}" for pid in plist.project_id],
+}), hide_index=True, width="stretch",
+    column_config={t("council.col.link"): st.column_config.LinkColumn(display_text=t("council.label.open_project"))})

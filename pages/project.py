@@ -25,6 +25,8 @@ pid = c1.selectbox(t("council.label.project"), ids, index=default, format_func=l
 months = ctx.q(pq.as_of_months)
 as_of = c2.selectbox(t("council.label.as_of"), months or [None], format_func=fmt.period, key="project_as_of")
 p = plist[plist.project_id == pid].iloc[0]
+if st.query_params.get("project") != pid:
+    st.query_params["project"] = pid          # the address can be shared as a deep link
 
 st.header(f"{pid} · {p['name']}")
 info = {

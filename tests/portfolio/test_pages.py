@@ -139,3 +139,15 @@ def test_council_decisions_page_form(app_wh):
     stored = council.decisions(warehouse=app_wh)
     assert list(stored.project_id) == ["P0002"] and list(stored.decision) == ["pause"]
     assert (app_wh.parent / "warehouse.council.duckdb").exists()
+
+
+def test_project_page_deep_link(app_wh):
+    at = AppTest.from_file(str(ROOT / "pages" / "project.py"), default_timeout=60)
+    at.query_params["project"] = "P0003"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="project_pick").value == "P0003"
+    body = texts(at)
+    # the stopped innovation pilot shows its learning goal and exit plan
+    assert "Pröva om invånarna använder chattboten" in body and "Avveckla om nyttan uteblir" in body
+    assert "Stoppat" in body and "Innovativ" in body
