@@ -29,6 +29,8 @@ def parse(argv=None):
     ap.add_argument("--cold-repeat", type=int, default=5, help="cold runs per query (fresh Warehouse each)")
     ap.add_argument("--grain", default="tertial", help="period grain for the app queries")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive pandas + GX COMPLETE pipeline")
+    ap.add_argument("--naive-timeout-min", type=float, default=None,
+                    help="give up the naive pipeline (run last) after this many minutes per scale")
     ap.add_argument("--work-dir", default=None, help="where to generate data (default: a temp dir, removed after)")
     ap.add_argument("--keep", action="store_true", help="keep generated data and warehouses")
     ap.add_argument("--max-rss-gb", type=float, default=None,

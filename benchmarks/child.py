@@ -91,7 +91,8 @@ def run_child(task: str, timeout: float | None = None, **kwargs) -> dict:
             tail = "\n".join(stderr.strip().splitlines()[-25:])
             raise ChildFailed(f"{task} exited with {proc.returncode}:\n{tail}")
         result = json.loads(out_path.read_text(encoding="utf-8"))
-    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024.0, 1)  # Linux: KiB
+    # ru_maxrss is KiB on Linux; a VmHWM reset inside the child also lowers it, hence the child's own figure
+    result["peak_rss_mb"] = round(max(usage.ru_maxrss / 1024.0, result.get("overall_peak_rss_mb") or 0), 1)
     result["child_wall_s"] = round(wall, 3)
     return result
 

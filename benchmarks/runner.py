@@ -59,11 +59,11 @@ def _log(msg: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _step(run: dict, name: str, task: str, **kwargs):
+def _step(run: dict, name: str, task: str, timeout: float | None = None, **kwargs):
     t0 = time.perf_counter()
     _log(f"  {name} ...")
     try:
-        res = run_child(task, timeout=_step.timeout, **kwargs)
+        res = run_child(task, timeout=timeout or _step.timeout, **kwargs)
         _log(f"  {name} done in {time.perf_counter() - t0:.1f} s (peak RSS {res['peak_rss_mb']:.0f} MB)")
         return res
     except ChildFailed as err:
@@ -75,6 +75,57 @@ def _step(run: dict, name: str, task: str, **kwargs):
 
 
 _step.timeout = None
+
+
+def _resumable(run: dict, name: str, task: str, keys: list[str], progress: Path, timeout: float | None = None,
+               **kwargs) -> dict | None:
+    """Run a per-source task; if its child dies (OOM, watchdog, timeout) on one source, record that
+    source as failed and go on with the rest in a new child."""
+    from benchmarks.child import run_child
+
+    done: dict = {}
+    failed: dict = {}
+    extra: dict = {}
+    peaks: list[float] = []
+    while True:
+        remaining = [k for k in keys if k not in done and k not in failed]
+        if not remaining:
+            break
+        progress.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        _log(f"  {name} ({', '.join(remaining)}) ...")
+        try:
+            res = run_child(task, timeout=timeout or _step.timeout, skip=list(done) + list(failed),
+                            progress=str(progress), **kwargs)
+            done.update(res.pop("sources"))
+            peaks.append(res.pop("peak_rss_mb"))
+            extra.update(res)
+            _log(f"  {name} done in {time.perf_counter() - t0:.1f} s (peak RSS {peaks[-1]:.0f} MB)")
+        except ChildFailed as err:
+            msg = str(err)
+            part = json.loads(progress.read_text(encoding="utf-8")) if progress.exists() else {}
+            done.update(part.get("sources") or {})
+            if part.get("overall_peak_rss_mb"):
+                peaks.append(part["overall_peak_rss_mb"])
+            for k, v in part.items():
+                if k not in ("sources", "running", "overall_peak_rss_mb"):
+                    extra.setdefault(k, v)
+            running = part.get("running")
+            if running and running in remaining:
+                failed[running] = msg
+                _log(f"  {name} FAILED on {running}: {msg.splitlines()[0]}; going on with the rest")
+            else:
+                for k in remaining:
+                    failed[k] = msg
+                _log(f"  {name} FAILED: {msg}")
+        finally:
+            run.setdefault("loadavg_1min", {})[name] = round(os.getloadavg()[0], 2)
+    progress.unlink(missing_ok=True)
+    if failed:
+        run.setdefault("errors", {}).update({f"{name}[{k}]": v for k, v in failed.items()})
+    if not done:
+        return None
+    return {"sources": done, "failed": sorted(failed), "peak_rss_mb": max(peaks) if peaks else None, **extra}
 
 
 def _count_rows(paths: list[str]) -> int:
@@ -100,7 +151,7 @@ def _count_rows(paths: list[str]) -> int:
     return n
 
 
-def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
+def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda run: None) -> dict:
     run: dict = {"scale": scale}
     work = base / f"scale_{scale:g}"
     src_dir = work / "sources"
@@ -125,26 +176,26 @@ def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
         run["missing_sources"] = missing
 
     wh = work / "warehouse.duckdb"
-    etl = _step(run, "etl", "etl", warehouse=str(wh), files=files, big_sources=list(selected))
+    from benchmarks.tasks import etl_groups
+
+    keys = [k for k, _, _ in etl_groups(files, list(selected))]
+    etl = _resumable(run, "etl", "etl", keys, work / "etl_progress.json", warehouse=str(wh), files=files,
+                     big_sources=list(selected))
     if etl:
         run["etl"] = etl["sources"]
         run["etl_peak_rss_mb"] = etl["peak_rss_mb"]
-        run["etl_marts_stubbed"] = etl["marts_stubbed"]
-        run["etl_gx_warmup_s"] = etl["gx_warmup_s"]
-        run["warehouse_bytes"] = etl["warehouse_bytes"]
+        run["etl_marts_stubbed"] = etl.get("marts_stubbed")
+        run["etl_gx_warmup_s"] = etl.get("gx_warmup_s")
+        run["warehouse_bytes"] = wh.stat().st_size if wh.exists() else 0
 
-    floor = _step(run, "floor", "floor", files=selected, work_dir=str(work))
+    save(run)
+    floor = _resumable(run, "floor", "floor", list(selected), work / "floor_progress.json", files=selected,
+                       work_dir=str(work))
     if floor:
         run["floor"] = floor["sources"]
         run["floor_peak_rss_mb"] = floor["peak_rss_mb"]
 
-    if not opts.no_naive:
-        naive = _step(run, "naive", "naive", files=selected, work_dir=str(work),
-                      warehouse=str(wh) if wh.exists() else None)
-        if naive:
-            run["naive"] = naive["sources"]
-            run["naive_peak_rss_mb"] = naive["peak_rss_mb"]
-
+    save(run)
     if wh.exists():
         wh_marts = work / "warehouse_marts.duckdb"
         marts = _step(run, "marts", "marts", warehouse=str(wh), out_warehouse=str(wh_marts))
@@ -158,6 +209,16 @@ def run_scale(scale: float, base: Path, sources: list[str], opts) -> dict:
                 run["queries"] = queries["queries"]
                 run["query_params"] = queries["params"]
                 run["queries_peak_rss_mb"] = queries["peak_rss_mb"]
+    save(run)
+
+    # last, because it is the slowest step and only a yardstick: a timeout here loses nothing else
+    if not opts.no_naive:
+        naive = _resumable(run, "naive", "naive", list(selected), work / "naive_progress.json",
+                           timeout=opts.naive_timeout_min * 60 if opts.naive_timeout_min else None,
+                           files=selected, work_dir=str(work), warehouse=str(wh) if wh.exists() else None)
+        if naive:
+            run["naive"] = naive["sources"]
+            run["naive_peak_rss_mb"] = naive["peak_rss_mb"]
     run["wall_seconds"] = time.perf_counter() - t_scale
     derive(run)
     if not opts.keep:
@@ -304,14 +365,23 @@ def run(opts) -> dict:
               "runs": []}
     _step.timeout = opts.timeout_min * 60 if opts.timeout_min else None
     result["config"]["max_rss_mb"] = child.MAX_RSS_MB
-    for scale in opts.scale:
-        result["runs"].append(run_scale(scale, base, opts.sources, opts))
-        result["growth"] = growth(result["runs"])
-        result["targets"] = targets(result["runs"], result["growth"])
+    def save(partial: dict | None = None) -> None:
+        runs = result["runs"] + ([partial] if partial is not None else [])
+        if partial is not None:
+            derive(partial)
+            partial["partial"] = True
+        result["growth"] = growth(runs)
+        result["targets"] = targets(runs, result["growth"])
         result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        if opts.out:  # write after every scale so a long run leaves partial results
+        if opts.out:  # after every step, so a long run leaves partial results
             Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(opts.out).write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+            Path(opts.out).write_text(json.dumps({**result, "runs": runs}, indent=1, default=str), encoding="utf-8")
+        if partial is not None:
+            partial.pop("partial", None)
+
+    for scale in opts.scale:
+        result["runs"].append(run_scale(scale, base, opts.sources, opts, save))
+        save()
     if not opts.work_dir and not opts.keep:
         shutil.rmtree(base, ignore_errors=True)
     return result

@@ -11,7 +11,7 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from benchmarks.memory import peak_rss_mb, reset_peak  # noqa: E402
+from benchmarks.memory import overall_peak_mb, peak_rss_mb, reset_peak  # noqa: E402
 
 
 # ---------------------------------------------------------------- generate
@@ -40,66 +40,121 @@ def task_generate(out_dir: str, scale: float, seed: int = 2013, end_month: str |
 
 
 # ---------------------------------------------------------------- ETL
-def task_etl(warehouse: str, files: dict[str, list[str]], big_sources: list[str]) -> dict:
+def _progress(path: str | None, result: dict) -> None:
+    """Results so far, for the parent if this child dies (OOM, watchdog) half-way."""
+    if path:
+        import json
+
+        result["overall_peak_rss_mb"] = overall_peak_mb()
+        tmp = Path(path).with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, default=str), encoding="utf-8")
+        tmp.replace(path)
+
+
+def etl_groups(files: dict[str, list[str]], big_sources: list[str]) -> list[tuple[str, list[str], bool]]:
+    """(key, sources, measured) in dependency order: first every unmeasured source that does not depend
+    on a measured one, in one run (as `python -m etl demo` loads); then each measured source alone;
+    then the remaining unmeasured sources in one run."""
+    from etl.contracts import load_contracts
+
+    contracts = load_contracts()
+    by_table = {c.table: s for s, c in contracts.items()}
+    memo: dict[str, set[str]] = {}
+
+    def deps(source: str) -> set[str]:
+        if source not in memo:
+            memo[source] = set()
+            c = contracts.get(source)
+            for table in (c.referenced_tables if c else ()):
+                d = by_table.get(table)
+                if d and d != source:
+                    memo[source] |= {d} | deps(d)
+        return memo[source]
+
+    big = [s for s in files if s in big_sources]
+    before = [s for s in files if s not in big_sources and not (deps(s) & set(big))]
+    after = [s for s in files if s not in big_sources and s not in before]
+    groups = []
+    if before:
+        groups.append(("+".join(before), before, False))
+    groups += [(s, [s], True) for s in big]
+    if after:
+        groups.append(("+".join(after), after, False))
+    return groups
+
+
+def task_etl(warehouse: str, files: dict[str, list[str]], big_sources: list[str], skip: list[str] = (),
+             progress: str | None = None) -> dict:
     """Load every source through the project's ETL in dependency order. Each measured (big) source is
     its own `python -m etl load`-equivalent run (own staging copy + publish) and is timed; the other
     sources between them are loaded together, one run per stretch, as `python -m etl demo` would.
-    Per-source peak RSS via a VmHWM reset before each run."""
+    Per-source peak RSS via a VmHWM reset before each run. Groups in `skip` are not loaded."""
     from benchmarks import adapters
 
     wh = Path(warehouse)
-    results = {}
+    out = {"sources": {}, "marts_stubbed": True}
     adapters.prepare_etl()
     t0 = time.perf_counter()
     adapters.etl_warmup()
-    warmup = time.perf_counter() - t0
+    out["gx_warmup_s"] = time.perf_counter() - t0
 
-    def load(group: list[str], big: bool) -> None:
+    for key, group, big in etl_groups(files, big_sources):
+        if key in skip:
+            continue
+        out["running"] = key
+        _progress(progress, out)
         reset_peak()
         c0, t0 = time.process_time(), time.perf_counter()
         info = adapters.etl_load(wh, [Path(p) for s in group for p in files[s]], group[0] if big else None)
         seconds = time.perf_counter() - t0
         info.update({"seconds": seconds, "cpu_seconds": time.process_time() - c0, "peak_rss_mb": peak_rss_mb(),
                      "big": big, "loadavg": os.getloadavg()[0]})
-        results[group[0] if big else "+".join(group)] = info
-
-    pending: list[str] = []
-    for source in files:
-        if source in big_sources:
-            if pending:
-                load(pending, False)
-                pending = []
-            load([source], True)
-        else:
-            pending.append(source)
-    if pending:
-        load(pending, False)
-    return {"sources": results, "warehouse_bytes": wh.stat().st_size if wh.exists() else 0,
-            "marts_stubbed": adapters.MARTS_STUBBED, "gx_warmup_s": warmup}
+        out["sources"][key] = info
+    out.pop("running", None)
+    out["warehouse_bytes"] = wh.stat().st_size if wh.exists() else 0
+    out["overall_peak_rss_mb"] = overall_peak_mb()
+    _progress(progress, out)
+    return out
 
 
 # ---------------------------------------------------------------- floor
-def task_floor(files: dict[str, list[str]], work_dir: str) -> dict:
+def task_floor(files: dict[str, list[str]], work_dir: str, skip: list[str] = (), progress: str | None = None) -> dict:
     from benchmarks.baselines import run_floor
 
-    out = {}
+    out = {"sources": {}}
     for source, paths in files.items():
-        out[source] = run_floor([Path(p) for p in paths], Path(work_dir) / f"floor_{source}.duckdb", source)
-    return {"sources": out}
+        if source in skip:
+            continue
+        out["running"] = source
+        _progress(progress, out)
+        reset_peak()
+        r = run_floor([Path(p) for p in paths], Path(work_dir) / f"floor_{source}.duckdb", source)
+        r["peak_rss_mb"] = peak_rss_mb()
+        out["sources"][source] = r
+    out.pop("running", None)
+    out["overall_peak_rss_mb"] = overall_peak_mb()
+    return out
 
 
 # ---------------------------------------------------------------- naive
-def task_naive(files: dict[str, list[str]], work_dir: str, warehouse: str | None = None) -> dict:
+def task_naive(files: dict[str, list[str]], work_dir: str, warehouse: str | None = None, skip: list[str] = (),
+               progress: str | None = None) -> dict:
     from benchmarks.baselines import run_naive
 
-    out = {}
+    out = {"sources": {}}
     for source, paths in files.items():
+        if source in skip:
+            continue
+        out["running"] = source
+        _progress(progress, out)
         reset_peak()
         r = run_naive([Path(p) for p in paths], Path(work_dir) / f"naive_{source}.duckdb", source,
                       Path(warehouse) if warehouse else None)
         r["peak_rss_mb"] = peak_rss_mb()
-        out[source] = r
-    return {"sources": out}
+        out["sources"][source] = r
+    out.pop("running", None)
+    out["overall_peak_rss_mb"] = overall_peak_mb()
+    return out
 
 
 # ---------------------------------------------------------------- marts
@@ -131,7 +186,7 @@ def task_marts(warehouse: str, out_warehouse: str, scan_repeat: int = 3) -> dict
         except duckdb.Error:
             pass
     con.close()
-    return {"build_seconds": build_s, "build_cpu_seconds": build_cpu, "build_peak_rss_mb": build_rss, "scan": scan, "mart_rows": marts,
+    return {"overall_peak_rss_mb": overall_peak_mb(), "build_seconds": build_s, "build_cpu_seconds": build_cpu, "build_peak_rss_mb": build_rss, "scan": scan, "mart_rows": marts,
             "build_phases": inner if isinstance(inner, dict) else None}
 
 
@@ -176,4 +231,4 @@ def task_queries(warehouse: str, repeat: int = 30, cold_repeat: int = 5, grain: 
             "warm_max_ms": max(warm) * 1000,
             "cold_p50_ms": statistics.median(cold) * 1000, "cold_max_ms": max(cold) * 1000,
         }
-    return {"queries": out, "params": calls["params"], "queries_peak_rss_mb": peak_rss_mb()}
+    return {"queries": out, "params": calls["params"], "overall_peak_rss_mb": overall_peak_mb()}
