@@ -146,13 +146,19 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
 
     # ---- projects -----------------------------------------------------------------------
     n_projects = 80
-    span = _month_index(date(last_year, 6, 1)) - _month_index(date(first_year, 1, 1))
+    n_old = n_projects - 16
+    recent_first = end_i - 14                               # last 16 projects start from 14 months ago …
+    span_recent = 22                                         # … to 8 months ahead
+    span_old = max(12, recent_first - _month_index(date(first_year, 1, 1)))
     projects, budgets = [], {}
     used_names: set[str] = set()
     stopped_pilots = 0
     for k in range(n_projects):
         pid = f"P{k + 1:04d}"
-        start_i = _month_index(date(first_year, 1, 1)) + int(span * (k + r.random()) / n_projects)
+        if k < n_old:      # spread over the programme's years up to two years ago
+            start_i = _month_index(date(first_year, 1, 1)) + int(span_old * (k + r.random()) / n_old)
+        else:              # the council's current business: running, granted and applied projects
+            start_i = recent_first + int(span_recent * (k - n_old + r.random()) / (n_projects - n_old))
         portfolio = r.choices(range(1, 6), weights=PORTFOLIO_WEIGHTS)[0]
         tier = "differentiating"
         if portfolio == 5 and r.random() < 0.75:
