@@ -57,7 +57,8 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
     usable_ind = [i for i in indicators if runnable(con, i.sql, tables, f"indicator {i.id}")]
     mart_indicators.build(con, indicators, usable_ind, tables)
-    con.execute("DROP TABLE IF EXISTS _mv_members")
+    for name in ("_mv_members", "_period_months"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     timings["total"] = time.perf_counter() - started
     log.info("marts built in %.2f s", timings["total"])
     return timings

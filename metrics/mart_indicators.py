@@ -43,7 +43,7 @@ def create_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
                c.unit
         FROM _iv_raw r
         JOIN indicator_catalog c USING (indicator_id)
-        JOIN scorecard_periods p ON r.month BETWEEN p.start_month AND p.end_month
+        JOIN _period_months p ON p.month = r.month AND p.accumulate = 'none'
         GROUP BY r.committee_code, p.grain, p.period, r.indicator_id, c.scale, c.unit
         ORDER BY p.grain, p.period, r.committee_code, r.indicator_id
     """)

@@ -34,13 +34,16 @@ def create_perspective_scores(con: duckdb.DuckDBPyConnection) -> None:
                    CASE WHEN a.n_measures >= m.n_required THEN a.mean_score END AS score
             FROM agg a JOIN members m USING (perspective)
         )
-        SELECT committee_code, grain, period, perspective, score, {scoring.score_status_sql('score')} AS status,
-               red_flag, n_measures, n_members, n_red_measures, n_grey_measures,
-               median(score) FILTER (WHERE peer_group IS NOT NULL)
-                   OVER (PARTITION BY grain, period, perspective, peer_group) AS peer_median_score,
-               peer_group
-        FROM scored
-        ORDER BY grain, period, committee_code, perspective
+        , peer AS (
+            SELECT grain, period, perspective, peer_group, median(score) AS peer_median_score
+            FROM scored WHERE peer_group IS NOT NULL GROUP BY ALL
+        )
+        SELECT s.committee_code, s.grain, s.period, s.perspective, s.score,
+               {scoring.score_status_sql('s.score')} AS status,
+               s.red_flag, s.n_measures, s.n_members, s.n_red_measures, s.n_grey_measures,
+               p.peer_median_score, s.peer_group
+        FROM scored s LEFT JOIN peer p USING (grain, period, perspective, peer_group)
+        ORDER BY s.grain, s.period, s.committee_code
     """)
 
 
@@ -58,11 +61,13 @@ def create_overall_scores(con: duckdb.DuckDBPyConnection) -> None:
         ), scored AS (
             SELECT *, CASE WHEN n_perspectives >= {n_required} THEN mean_score END AS score FROM agg
         )
-        SELECT committee_code, grain, period, score, {scoring.score_status_sql('score')} AS status,
-               n_perspectives, n_red_flags, n_red_measures, n_grey_measures,
-               median(score) FILTER (WHERE peer_group IS NOT NULL)
-                   OVER (PARTITION BY grain, period, peer_group) AS peer_median_score,
-               peer_group
-        FROM scored
-        ORDER BY grain, period, committee_code
+        , peer AS (
+            SELECT grain, period, peer_group, median(score) AS peer_median_score
+            FROM scored WHERE peer_group IS NOT NULL GROUP BY ALL
+        )
+        SELECT s.committee_code, s.grain, s.period, s.score, {scoring.score_status_sql('s.score')} AS status,
+               s.n_perspectives, s.n_red_flags, s.n_red_measures, s.n_grey_measures,
+               p.peer_median_score, s.peer_group
+        FROM scored s LEFT JOIN peer p USING (grain, period, peer_group)
+        ORDER BY s.grain, s.period, s.committee_code
     """)

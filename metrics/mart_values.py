@@ -120,19 +120,32 @@ def create_periods(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def create_period_months(con: duckdb.DuckDBPyConnection) -> None:
+    """_period_months: for every period and accumulation mode, the months whose sums make its value
+    (its own months; January to its end; everything up to its end). Lets the sums use equality joins."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _period_months AS
+        WITH first AS (SELECT min(start_month) AS first_month FROM scorecard_periods),
+        modes AS (SELECT * FROM (VALUES ('none'), ('year_to_date'), ('to_date')) AS t(accumulate))
+        SELECT p.grain, p.period, p.start_month, p.end_month, p.grain_rank, a.accumulate,
+               CAST(unnest(range(CASE a.accumulate WHEN 'none' THEN p.start_month
+                                                   WHEN 'year_to_date' THEN CAST(date_trunc('year', p.end_month) AS DATE)
+                                                   ELSE first.first_month END,
+                                 p.end_month + INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS DATE) AS month
+        FROM scorecard_periods p CROSS JOIN modes a CROSS JOIN first
+    """)
+
+
 def create_period_values(con: duckdb.DuckDBPyConnection) -> None:
+    create_period_months(con)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _mv_pv AS
-        SELECT r.measure_id, r.entity, p.grain, p.period, p.start_month, p.end_month,
+        SELECT r.measure_id, r.entity, pm.grain, pm.period, pm.start_month, pm.end_month,
                SUM(r.num) AS num, SUM(r.den) AS den, SUM(r.n_obs) AS n_obs
         FROM _mv_raw_ent r
         JOIN measure_catalog d USING (measure_id)
-        JOIN scorecard_periods p
-          ON p.grain_rank >= d.grain_rank
-         AND r.month <= p.end_month
-         AND r.month >= CASE d.accumulate WHEN 'none' THEN p.start_month
-                                          WHEN 'year_to_date' THEN CAST(date_trunc('year', p.end_month) AS DATE)
-                                          ELSE DATE '1000-01-01' END
+        JOIN _period_months pm ON pm.month = r.month AND pm.accumulate = d.accumulate
+        WHERE pm.grain_rank >= d.grain_rank
         GROUP BY ALL
         HAVING SUM(r.den) > 0
     """)
@@ -147,28 +160,28 @@ def targets_source(tables: set[str]) -> str:
 
 def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
     create_scored(con, tables)
-    # A committee's peer-group row shares its partition: peer_key is the group for both.
+    # Aggregates joined back (not window functions): several times faster on ~10^5 rows.
     con.execute("""
         CREATE OR REPLACE TABLE measure_values AS
-        WITH keyed AS (
-            SELECT *, COALESCE(peer_group, CASE WHEN committee_code LIKE 'PEER:%'
-                                                THEN substr(committee_code, 6) END) AS peer_key
-            FROM _mv_scored
+        WITH peer_median AS (
+            SELECT measure_id, grain, period, peer_group, median(value) AS peer_median
+            FROM _mv_scored WHERE status <> 'grey' AND peer_group IS NOT NULL
+            GROUP BY ALL
+        ), peer_value AS (
+            SELECT measure_id, grain, period, substr(committee_code, 6) AS peer_group, value AS peer_value
+            FROM _mv_scored WHERE committee_code LIKE 'PEER:%'
+        ), city_value AS (
+            SELECT measure_id, grain, period, value AS city_value FROM _mv_scored WHERE committee_code = 'CITY'
         )
-        SELECT committee_code, grain, period, measure_id, perspective, value, value_period,
-               numerator, denominator, n_obs, target, red_threshold, band_low, band_high,
-               status, score, insufficient_data, carried_forward, target_overridden,
-               CASE WHEN peer_group IS NOT NULL THEN
-                   median(value) FILTER (WHERE status <> 'grey' AND peer_group IS NOT NULL)
-                       OVER (PARTITION BY measure_id, grain, period, peer_key) END AS peer_median,
-               CASE WHEN peer_group IS NOT NULL THEN
-                   max(value) FILTER (WHERE committee_code LIKE 'PEER:%')
-                       OVER (PARTITION BY measure_id, grain, period, peer_key) END AS peer_value,
-               max(value) FILTER (WHERE committee_code = 'CITY')
-                   OVER (PARTITION BY measure_id, grain, period) AS city_value,
-               peer_group, period_start, period_end
-        FROM keyed
-        ORDER BY grain, period, committee_code, measure_id
+        SELECT s.committee_code, s.grain, s.period, s.measure_id, s.perspective, s.value, s.value_period,
+               s.numerator, s.denominator, s.n_obs, s.target, s.red_threshold, s.band_low, s.band_high,
+               s.status, s.score, s.insufficient_data, s.carried_forward, s.target_overridden,
+               pm.peer_median, pv.peer_value, cv.city_value, s.peer_group, s.period_start, s.period_end
+        FROM _mv_scored s
+        LEFT JOIN peer_median pm USING (measure_id, grain, period, peer_group)
+        LEFT JOIN peer_value pv USING (measure_id, grain, period, peer_group)
+        LEFT JOIN city_value cv USING (measure_id, grain, period)
+        ORDER BY s.grain, s.period, s.committee_code
     """)
 
 

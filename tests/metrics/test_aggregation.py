@@ -60,6 +60,10 @@ def test_perspective_and_overall_scores(wh):
     # external: E1 100, E2 75, E3 100 (2024 carried) → 91.67 green
     assert ps.loc["external", "score"] == approx((100 + 75 + 100) / 3) and ps.loc["external", "status"] == "green"
     assert not ps.loc["external", "red_flag"]
+    # BBB has no external score, so the district-council median is AAA's own
+    assert ps.loc["external", "peer_median_score"] == approx((100 + 75 + 100) / 3)
+    # internal: AAA 75, BBB 50 → median 62.5
+    assert ps.loc["internal", "peer_median_score"] == approx(62.5)
     # internal: I1 25 (50 % is red: 50 + 50 × (50 − 60)/20), I2 100, I3 100 → 75 yellow with red flag
     assert ps.loc["internal", "score"] == approx(75.0) and ps.loc["internal", "status"] == "yellow"
     assert ps.loc["internal", "red_flag"]
