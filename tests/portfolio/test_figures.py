@@ -67,3 +67,15 @@ def test_realisation_figure_marks_thresholds(con):
     assert list(bar.y) == ["B0003", "B0008", "B0002", "B0001", "B0004"]
     assert list(bar.marker.color)[-1] == figs.BLUE and list(bar.marker.color)[0] == figs.VERMILLION
     assert {s.x0 for s in fig.layout.shapes} == {80.0, 60.0}
+
+
+def test_council_translations_have_exactly_sv_and_en():
+    # guards against an unquoted comma in a YAML flow mapping turning text into extra keys
+    from pathlib import Path
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "ui/translations/council.yaml").read_text("utf-8"))
+    bad = {k: v for k, v in data.items() if set(v) != {"sv", "en"} or not all(isinstance(x, str) for x in v.values())}
+    assert bad == {}
+    assert data["council.section.frames"]["sv"] == "Ram, beviljat och förbrukat"
