@@ -128,3 +128,19 @@ def test_warehouse_reattaches_replaced_file(fixture_path, tmp_path, monkeypatch)
 def test_missing_warehouse(tmp_path):
     wh = Warehouse(tmp_path / "none.duckdb")
     assert wh.version() == "" and not wh.available and wh.meta() == {}
+
+
+def test_cli_rebuilds_marts_in_place(fixture_path, tmp_path, capsys):
+    from metrics.__main__ import main
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(fixture_path, path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE measure_values")
+    con.execute("INSERT INTO warehouse_meta VALUES ('version', '7'), ('published_at', '2026-05-02T10:00:00Z')")
+    con.close()
+    assert main(["build", "--warehouse", str(path)]) == 0
+    assert "marts built" in capsys.readouterr().out
+    wh = Warehouse(path)
+    assert wh.meta() == {"version": "7", "published_at": "2026-05-02T10:00:00Z"}
+    assert q.scorecard(wh, "AAA", "month", "2025-03").set_index("measure_id").loc["E1", "value"] == approx(70.0)
