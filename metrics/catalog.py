@@ -10,10 +10,11 @@ from pathlib import Path
 
 import yaml
 
+from metrics.periods import GRAINS
+
 DEFINITION_DIR = Path(__file__).parent / "definitions"
 INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
 
-GRAINS = ("month", "quarter", "tertial", "year")
 DIRECTIONS = ("higher", "lower", "band")
 ACCUMULATIONS = ("none", "year_to_date", "to_date")
 

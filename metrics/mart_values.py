@@ -3,8 +3,9 @@
 Pipeline (all temp tables, set-based):
   _mv_raw      the declarations' SQL: measure, committee, month, numerator, denominator, n_obs
   _mv_raw_ent  the same summed per entity (committee itself, CITY, PEER:<group>) → ratio of sums
+  _period_months  which months feed each period under each accumulation (own months, year to date, to date)
   _mv_pv       sums over every period the measure is computed for (its own grain or coarser),
-               honouring accumulation (year to date, to date); only periods with a denominator > 0
+               via _period_months; only periods with a denominator > 0
   measure_values  each chosen period takes the latest value at the measure's grain ending at or
                before the period's end (ASOF join), at most carry_forward_months old; then targets,
                overrides, status, score, peer median, peer and city value.

@@ -5,7 +5,6 @@ import os
 import shutil
 
 import duckdb
-import pandas as pd
 import pytest
 
 from metrics import query as q
