@@ -200,7 +200,7 @@ def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda ru
         wh_marts = work / "warehouse_marts.duckdb"
         marts = _step(run, "marts", "marts", warehouse=str(wh), out_warehouse=str(wh_marts))
         if marts:
-            run["marts"] = {k: marts[k] for k in ("build_seconds", "build_peak_rss_mb", "scan", "mart_rows", "build_phases")
+            run["marts"] = {k: marts[k] for k in ("build_seconds", "build_cpu_seconds", "build_peak_rss_mb", "scan", "mart_rows", "build_phases")
                             if k in marts}
             run["marts"]["peak_rss_mb"] = marts["peak_rss_mb"]
             queries = _step(run, "queries", "queries", warehouse=str(wh_marts), repeat=opts.repeat,
