@@ -34,16 +34,27 @@ def build_suite(contract: Contract, present: set[str]):
         if col.pattern:
             suite.add_expectation(ex.ExpectColumnValuesToMatchRegex(
                 column=col.name, regex=col.pattern, mostly=mostly))
-        for other, or_equal in ((col.not_before, True),):
-            if other and other in present:
-                suite.add_expectation(ex.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=col.name, column_B=other, or_equal=or_equal,
-                    ignore_row_if="either_value_is_missing", mostly=mostly))
+        if col.not_before and col.not_before in present:
+            suite.add_expectation(ex.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=col.name, column_B=col.not_before, or_equal=True,
+                ignore_row_if="either_value_is_missing", mostly=mostly))
         if col.not_above and col.not_above in present:
             suite.add_expectation(ex.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A=col.not_above, column_B=col.name, or_equal=True,
                 ignore_row_if="either_value_is_missing", mostly=mostly))
     return suite
+
+
+def gate_columns(contract: Contract, present: set[str]) -> list[str]:
+    """Columns the suite looks at: every non-optional column plus optional ones with a value rule."""
+    needed = set()
+    for col in contract.columns:
+        ruled = col.required or col.allowed or col.min is not None or col.max is not None or col.pattern
+        partners = [c for c in (col.not_before, col.not_above) if c]
+        if not col.optional or ruled or partners:
+            needed.add(col.name)
+            needed.update(partners)
+    return [c for c in contract.column_names if c in needed and c in present]
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Callable
 
 from etl.contracts import Contract
-from etl.gate import validate_frame
-from etl.readers import ROW_COLUMN, SourceData, UnreadableSource
+from etl.gate import gate_columns, validate_frame
+from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
 from etl.rules import create_typed, create_violations, lit, period_text_expr, q, scope_expr
 from etl.servicenow import PREPROCESSORS
 
@@ -38,6 +38,10 @@ def rows(n: int, word: str = "row") -> str:
 
 class Rejected(Exception):
     """A batch rule failed; the message says why in plain words."""
+
+    def __init__(self, message: str, rows_read: int = 0):
+        super().__init__(message)
+        self.rows_read = rows_read
 
 
 def next_batch_id(con) -> int:
@@ -67,48 +71,49 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
         [contract.source, data.content_hash]).fetchall()[0][0]
     if earlier is not None:
         message = f"{data.file_name}: same content as batch {earlier}, already loaded; nothing changed"
-        result = BatchResult(batch_id, contract.source, data.file_name, "unchanged", message,
-                             rows_read=len(data.frame))
+        result = BatchResult(batch_id, contract.source, data.file_name, "unchanged", message)
         _log(con, result, data.content_hash, started)
         return result
     try:
         result = _validate_and_insert(con, contract, data, batch_id)
+    except UnreadableSource as err:
+        result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
+        _log(con, result, data.content_hash, started)
+        return result
     except Rejected as err:
         result = BatchResult(batch_id, contract.source, data.file_name, "rejected", str(err),
-                             rows_read=len(data.frame))
+                             rows_read=err.rows_read)
         _log(con, result, data.content_hash, started)
         return result
     _log(con, result, data.content_hash, started, _periods(con, contract))
     return result
 
 
-def match_columns(contract: Contract, data: SourceData) -> dict[str, str]:
-    """File column → contract column (case-insensitive); personal drop_columns never pass this point."""
+def match_columns(contract: Contract, file_name: str, columns: list[str], rows_read: int) -> dict[str, str]:
+    """Source column → contract column (case-insensitive); columns the contract does not know are ignored."""
     wanted = {c.lower(): c for c in contract.column_names}
-    mapping = {}
-    for col in data.frame.columns:
-        if col != ROW_COLUMN and col.strip().lower() in wanted:
-            mapping[col] = wanted[col.strip().lower()]
+    mapping = {col: wanted[col.strip().lower()] for col in columns if col.strip().lower() in wanted}
     missing = [c for c in contract.required_columns if c not in mapping.values()]
     if missing:
-        found = ", ".join(c for c in data.frame.columns if c != ROW_COLUMN) or "none"
-        raise Rejected(f"{data.file_name}: required column {', '.join(missing)} is missing "
-                       f"(columns found: {found}); nothing loaded")
+        found = ", ".join(columns) or "none"
+        noun = "columns" if len(missing) > 1 else "column"
+        verb = "are" if len(missing) > 1 else "is"
+        raise Rejected(f"{file_name}: required {noun} {', '.join(missing)} {verb} missing "
+                       f"(columns found: {found}); nothing loaded", rows_read)
     return mapping
 
 
 def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
-    mapping = match_columns(contract, data)
-    frame = data.frame[[ROW_COLUMN, *mapping]].rename(columns=mapping)
-    con.register("source_frame", frame)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM source_frame")
-    finally:
-        con.unregister("source_frame")
+    """TEMP table cand: the contract's columns as text; personal drop_columns were never read."""
+    columns = data.stage(con, contract.drop_columns)
+    rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
+    mapping = match_columns(contract, data.file_name, columns, rows_read)
+    select = ", ".join(f"{q(src)} AS {q(dst)}" for src, dst in mapping.items())
     present = set(mapping.values())
-    rows_read = len(frame)
-    if contract.preprocess:
-        rows_read = PREPROCESSORS[contract.preprocess](con, contract, present)
+    events = f"(SELECT {data.row_expr} AS {ROW_COLUMN}, {select} FROM {RAW_TABLE})"
+    keep = PREPROCESSORS[contract.preprocess](contract, present, events) if contract.preprocess else ""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events} {keep}")
+    con.execute(f"DROP TABLE {RAW_TABLE}")
     return present, rows_read
 
 
@@ -118,8 +123,8 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     create_violations(con, contract, data.file_name)
     candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
     bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
-    _check_bad_share(con, contract, data, candidates, bad)
-    _check_expectations(con, contract, data, present)
+    _check_bad_share(con, contract, data, candidates, bad, rows_read)
+    _check_expectations(con, contract, data, present, rows_read)
     replaced = _delete_scope(con, contract)
     cols = ", ".join(q(c) for c in contract.column_names)
     con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
@@ -137,7 +142,7 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
                        loaded, bad, replaced, reasons)
 
 
-def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int) -> None:
+def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int, rows_read: int) -> None:
     if candidates == 0 or bad / candidates <= contract.max_bad_share:
         return
     examples = [r for (r,) in con.execute(
@@ -145,16 +150,16 @@ def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int,
     raise Rejected(
         f"{data.file_name} ({data.read_note}): {bad} of {candidates} rows ({100 * bad / candidates:.1f} %) "
         f"break row rules, more than the {100 * contract.max_bad_share:g} % allowed for {contract.source}; "
-        f"nothing loaded. First problems: " + "; ".join(examples))
+        f"nothing loaded. First problems: " + "; ".join(examples), rows_read)
 
 
-def _check_expectations(con, contract: Contract, data: SourceData, present: set[str]) -> None:
-    cols = ", ".join(q(c) for c in contract.column_names)
+def _check_expectations(con, contract: Contract, data: SourceData, present: set[str], rows_read: int) -> None:
+    cols = ", ".join(q(c) for c in gate_columns(contract, present))
     frame = con.execute(f"SELECT {cols} FROM typed").df()
     failures = validate_frame(contract, frame, present)
     if failures:
         raise Rejected(f"{data.file_name}: the Great Expectations suite for {contract.source} failed; "
-                       f"nothing loaded. " + "; ".join(failures))
+                       f"nothing loaded. " + "; ".join(failures), rows_read)
 
 
 def _delete_scope(con, contract: Contract) -> int:

@@ -1,34 +1,93 @@
-"""Readers: turn a source file or SQL extract into an all-text frame with 1-based source row numbers.
+"""Readers: turn a source file or SQL extract into text columns with 1-based source row numbers.
 
-Every reader returns a `SourceData`: a pandas DataFrame whose columns are the source's columns as
-text ('' = empty cell) plus `_source_row`, the content hash and a plain-words description of how
-the source was read (encoding, delimiter). Typing and rule checks happen later, in DuckDB SQL.
+Every reader returns a `SourceData` that knows the content hash, a plain-words description of how
+the source was read (encoding, delimiter) and how to stage itself into a DuckDB connection as
+TEMP table `source_raw(_source_row, <source columns as VARCHAR>)`. CSV and Parquet are read by
+DuckDB itself (fast for large files); Excel and SQL extracts go through a pandas text frame.
+Typing and rule checks happen later, in DuckDB SQL.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 ROW_COLUMN = "_source_row"
+RAW_TABLE = "source_raw"
 
 
 class UnreadableSource(Exception):
     """The source cannot be read at all (batch rule: the batch is rejected)."""
 
 
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 @dataclass
 class SourceData:
     file_name: str
-    frame: pd.DataFrame          # text columns + _source_row
     content_hash: str
-    read_note: str               # e.g. "CSV, encoding cp1252, delimiter ';' with decimal comma"
+    read_note: str                       # e.g. "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     decimal_comma: bool = False
+    frame: pd.DataFrame | None = None    # text frame with _source_row (Excel, SQL)
+    relation: str | None = None          # DuckDB SELECT over the file (CSV, Parquet); {path} = file to read
+    path: Path | None = None
+    cast_to_text: bool = False           # Parquet columns are typed: cast them to VARCHAR
+    utf8_text: str | None = None         # a cp1252 CSV decoded; DuckDB reads a temporary UTF-8 copy
+    row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
+
+    def stage(self, con, drop: tuple[str, ...] = ()) -> list[str]:
+        """Create TEMP table source_raw without the `drop` columns; returns the kept source columns.
+
+        The data row number is `row_expr` over source_raw."""
+        if self.frame is not None:
+            return self._stage_frame(con, drop)
+        if self.utf8_text is None:
+            return self._stage_relation(con, drop, self.path)
+        with tempfile.TemporaryDirectory(prefix="etl-utf8-") as tmp:
+            copy = Path(tmp) / self.file_name
+            copy.write_text(self.utf8_text, encoding="utf-8", newline="")
+            return self._stage_relation(con, drop, copy)
+
+    def _stage_frame(self, con, drop) -> list[str]:
+        dropped = {d.lower() for d in drop}
+        columns = [c for c in self.frame.columns if c != ROW_COLUMN and c.strip().lower() not in dropped]
+        con.register("source_frame", self.frame[[ROW_COLUMN, *columns]])
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT * FROM source_frame")
+        finally:
+            con.unregister("source_frame")
+        return columns
+
+    def _stage_relation(self, con, drop, path: Path) -> list[str]:
+        relation = self.relation.format(path=_lit(str(path)))
+        try:
+            return self._copy_relation(con, drop, relation)
+        except duckdb.Error as err:
+            raise UnreadableSource(f"cannot be read ({str(err).splitlines()[0]})")
+
+    def _copy_relation(self, con, drop, relation: str) -> list[str]:
+        dropped = {d.lower() for d in drop}
+        described = con.execute(f"DESCRIBE {relation}").fetchall()
+        columns = [row[0] for row in described if row[0].strip().lower() not in dropped]
+        if not columns:
+            raise UnreadableSource("has no columns")
+        select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text else _q(c) for c in columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT {select} FROM ({relation})")
+        # rowid follows file order (insertion order is preserved), which gives the data row number
+        self.row_expr = "rowid + 1"
+        return columns
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -78,16 +137,14 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def read_csv(path: Path, data: bytes) -> SourceData:
     text, encoding = decode_text(data)
     delimiter = detect_delimiter(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise UnreadableSource(f"is not a readable CSV file ({err})")
+    relation = (f"SELECT * FROM read_csv({{path}}, delim={_lit(delimiter)}, header=true, all_varchar=true, "
+                f"quote='\"', escape='\"')")
     shown = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
     note = f"CSV, encoding {encoding}, delimiter {shown}"
     if delimiter == ";":
         note += " with decimal comma"
-    return SourceData(path.name, _text_frame(frame), sha256_bytes(data), note, decimal_comma=delimiter == ";")
+    return SourceData(path.name, sha256_bytes(data), note, decimal_comma=delimiter == ";", relation=relation,
+                      path=path, utf8_text=text if encoding.startswith("cp1252") else None)
 
 
 def _cell_text(value) -> str:
@@ -118,27 +175,12 @@ def read_xlsx(path: Path, data: bytes) -> SourceData:
     body = [[_cell_text(v) for v in row] for row in rows[1:]]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     frame = frame.loc[:, [h != "" for h in header]]
-    return SourceData(path.name, _text_frame(frame), sha256_bytes(data), "Excel workbook, first sheet")
-
-
-def _series_text(series: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        fmt = "%Y-%m-%d" if (series.dropna().dt.normalize() == series.dropna()).all() else "%Y-%m-%d %H:%M:%S"
-        return series.dt.strftime(fmt).fillna("")
-    if pd.api.types.is_integer_dtype(series) or pd.api.types.is_string_dtype(series):
-        return series.astype(str).where(series.notna(), "")
-    return series.map(_cell_text)
+    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=_text_frame(frame))
 
 
 def read_parquet(path: Path, data: bytes) -> SourceData:
-    import pyarrow.parquet as pq
-
-    try:
-        frame = pq.read_table(io.BytesIO(data)).to_pandas()
-    except Exception as err:  # pyarrow raises ArrowInvalid and OSError subclasses
-        raise UnreadableSource(f"is not a readable Parquet file ({err})")
-    text = pd.DataFrame({c: _series_text(frame[c]) for c in frame.columns})
-    return SourceData(path.name, _text_frame(text), sha256_bytes(data), "Parquet")
+    return SourceData(path.name, sha256_bytes(data), "Parquet", relation="SELECT * FROM read_parquet({path})",
+                      path=path, cast_to_text=True)
 
 
 READERS = {".csv": read_csv, ".txt": read_csv, ".xlsx": read_xlsx, ".parquet": read_parquet}
@@ -197,4 +239,4 @@ def read_sql(url: str, query: str | None = None, table: str | None = None) -> So
     name = sa.engine.make_url(url).render_as_string(hide_password=True)
     name += f" table {table}" if table else " query"
     what = f"table {table}" if table else f"query {query.strip()}"
-    return SourceData(name, text, canonical_hash(text), f"SQL extract, {what}")
+    return SourceData(name, canonical_hash(text), f"SQL extract, {what}", frame=text)

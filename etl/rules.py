@@ -93,16 +93,18 @@ def type_words(col: Column, contract: Contract) -> str:
 
 
 def create_typed(con, contract: Contract, present: set[str], decimal_comma: bool) -> None:
-    parts = ["_source_row"]
+    # Cleaning happens once in the inner query; the casts then work on the cleaned text.
+    cleaned, parts = ["_source_row"], ["_source_row"]
     for col in contract.columns:
+        raw = q(col.name + "__raw")
         if col.name in present:
-            clean = clean_expr(col.name, contract.missing_values)
-            parts.append(f"{clean} AS {q(col.name + '__raw')}")
-            parts.append(f"{cast_expr(clean, col, contract, decimal_comma)} AS {q(col.name)}")
+            cleaned.append(f"{clean_expr(col.name, contract.missing_values)} AS {raw}")
         else:
-            parts.append(f"CAST(NULL AS VARCHAR) AS {q(col.name + '__raw')}")
-            parts.append(f"CAST(NULL AS {col.duckdb_type}) AS {q(col.name)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(parts)} FROM cand")
+            cleaned.append(f"CAST(NULL AS VARCHAR) AS {raw}")
+        parts.append(raw)
+        parts.append(f"{cast_expr(raw, col, contract, decimal_comma)} AS {q(col.name)}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE typed AS
+                    SELECT {', '.join(parts)} FROM (SELECT {', '.join(cleaned)} FROM cand)""")
 
 
 def _check(file_name: str, col: str, rule: str, condition: str, detail: str) -> str:

@@ -9,27 +9,22 @@ from etl.contracts import Contract
 from etl.rules import cast_expr, clean_expr, q
 
 
-def collapse_event_log(con, contract: Contract, present: set[str]) -> int:
-    """Replace TEMP table `cand` (all events) by one row per incident; returns the number of events."""
-    events = con.execute("SELECT count(*) FROM cand").fetchall()[0][0]
+def latest_event_only(contract: Contract, present: set[str], events: str) -> str:
+    """WHERE clause over the subquery `events` keeping one row per incident: its latest event.
 
+    arg_max over a hash aggregate instead of a window sort: the wide event rows are never sorted."""
     def typed(name: str) -> str:
         if name not in present:
             return "NULL"
         return cast_expr(clean_expr(name, contract.missing_values), contract.column(name), contract, False)
 
     number = clean_expr("number", contract.missing_values)
+    rank = (f"[coalesce(CAST({typed('sys_mod_count')} AS DOUBLE), -1), "
+            f"coalesce(epoch({typed('sys_updated_at')}), -1e18), CAST(_source_row AS DOUBLE)]")
     # Rows without a number stay separate so the 'required' rule quarantines each of them.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cand AS
-        SELECT * FROM cand
-        QUALIFY row_number() OVER (
-            PARTITION BY coalesce({number}, '#row ' || _source_row)
-            ORDER BY {typed('sys_mod_count')} DESC NULLS LAST,
-                     {typed('sys_updated_at')} DESC NULLS LAST,
-                     _source_row DESC) = 1
-    """)
-    return events
+    return f"""WHERE _source_row IN (
+        SELECT arg_max(_source_row, {rank}) FROM {events}
+        GROUP BY coalesce({number}, '#row ' || _source_row))"""
 
 
-PREPROCESSORS = {"servicenow_event_log": collapse_event_log}
+PREPROCESSORS = {"servicenow_event_log": latest_event_only}

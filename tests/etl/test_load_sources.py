@@ -59,7 +59,7 @@ def test_quarantine_keeps_the_raw_values(loaded):
     (raw,) = query(warehouse, "SELECT raw_values FROM etl_quarantine WHERE source = 'it_costs'")[0]
     assert json.loads(raw) == {"line_id": "L013", "month": "2024-02", "committee_code": "SKARHOLMEN",
                                "account": "5410", "amount_sek": "450,50", "supplier_type": "extern",
-                               "cost_class": "run", "system_id": ""}
+                               "cost_class": "run", "system_id": None}
 
 
 def test_cp1252_semicolon_csv_with_decimal_comma(loaded):

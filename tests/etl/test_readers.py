@@ -1,8 +1,22 @@
+import duckdb
+import pandas as pd
 import pytest
 
 from etl.readers import UnreadableSource, decode_text, detect_delimiter, read_csv, read_file
-
 from etl_helpers import fixture
+
+
+def staged(data, drop=()):
+    """The source as staged in DuckDB (TEMP table source_raw), as a pandas frame."""
+    con = duckdb.connect()
+    columns = data.stage(con, drop)
+    rows = "*" if data.row_expr == "_source_row" else f"{data.row_expr} AS _source_row, *"
+    cursor = con.execute(f"SELECT {rows} FROM source_raw ORDER BY _source_row")
+    names = [d[0] for d in cursor.description]
+    frame = pd.DataFrame(cursor.fetchall(), columns=names, dtype=object)
+    con.close()
+    assert list(frame.columns) == ["_source_row", *columns]
+    return frame
 
 
 def test_utf8_with_bom_is_stripped_and_reported():
@@ -32,30 +46,29 @@ def test_swedish_csv_in_cp1252():
     data = read_file(fixture("committees.csv"))
     assert data.read_note == "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     assert data.decimal_comma is True
-    assert list(data.frame["_source_row"]) == [1, 2, 3, 4, 5]
-    assert data.frame.loc[1, "name_sv"] == "Skärholmens stadsdelsnämnd"
+    frame = staged(data)
+    assert list(frame["_source_row"]) == [1, 2, 3, 4, 5]
+    assert frame.loc[1, "name_sv"] == "Skärholmens stadsdelsnämnd"
 
 
-def test_blank_lines_are_skipped_but_keep_row_numbers(tmp_path):
+def test_quoted_fields_empty_cells_and_dropped_columns(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_bytes(b"a,b\n1,2\n\n3,4\n")
-    data = read_csv(path, path.read_bytes())
-    assert list(data.frame["_source_row"]) == [1, 3]
-    assert list(data.frame["a"]) == ["1", "3"]
+    path.write_bytes(b'a,secret,b\n1,s1,"x, y"\n2,s2,\n')
+    frame = staged(read_csv(path, path.read_bytes()), drop=("SECRET",))
+    assert frame.to_dict("list") == {"_source_row": [1, 2], "a": ["1", "2"], "b": ["x, y", None]}
 
 
 def test_excel_cells_become_text():
-    data = read_file(fixture("systems.xlsx"))
-    first = data.frame.iloc[0].to_dict()
+    frame = staged(read_file(fixture("systems.xlsx")))
+    first = frame.iloc[0].to_dict()
     assert first == {"_source_row": 1, "system_id": "SYS0001", "name": "System 1", "owner_committee": "BROMMA",
                      "tier": "basic", "critical": "true", "key_system": "false",
                      "agreed_hours_per_week": "45.5", "intended_users": "100"}
-    assert len(data.frame) == 20
+    assert len(frame) == 20
 
 
 def test_parquet_timestamps_and_booleans_become_text():
-    data = read_file(fixture("outages.parquet"))
-    row = data.frame.iloc[3].to_dict()
+    row = staged(read_file(fixture("outages.parquet"))).iloc[3].to_dict()
     assert row == {"_source_row": 4, "outage_id": "O004", "system_id": "SYS0004",
                    "started_at": "2024-01-04 10:00:00", "ended_at": "2024-01-04 12:30:00", "planned": "true"}
 
