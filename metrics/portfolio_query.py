@@ -37,8 +37,12 @@ _SPEND_BY_PROJECT_YEAR = """
 """
 
 
+# Years before the ledger's first month have no spend data: spent is NULL (unknown), not 0.
+_LEDGER_FIRST_YEAR = "SELECT COALESCE(year(min(month)), 9999) FROM fact_it_costs"
+
+
 def portfolio_years(wh) -> pd.DataFrame:
-    """Frame vs granted vs spent per portfolio and year.
+    """Frame vs granted vs spent per portfolio and year (spent NaN for years before the ledger starts).
 
     [year, portfolio_id, code, name_sv, name_en, frame_sek, granted_sek, spent_sek,
      granted_pct (granted ÷ frame × 100), spent_pct (spent ÷ granted × 100), over_frame (granted > frame)]"""
@@ -55,7 +59,7 @@ def portfolio_years(wh) -> pd.DataFrame:
         )
         SELECT k.year::INTEGER AS year, k.portfolio_id::INTEGER AS portfolio_id, d.code, d.name_sv, d.name_en,
                COALESCE(f.frame_sek, 0) AS frame_sek, COALESCE(g.granted_sek, 0) AS granted_sek,
-               COALESCE(s.spent_sek, 0) AS spent_sek
+               CASE WHEN k.year >= ({_LEDGER_FIRST_YEAR}) THEN COALESCE(s.spent_sek, 0) END AS spent_sek
         FROM keys k JOIN dim_portfolios d USING (portfolio_id)
         LEFT JOIN fact_portfolio_frames f ON f.portfolio_id = k.portfolio_id AND f.year = k.year
         LEFT JOIN g ON g.portfolio_id = k.portfolio_id AND g.year = k.year
@@ -119,8 +123,8 @@ def projects(wh, portfolio_id: int | None = None, status: str | None = None) -> 
 
     [project_id, name, portfolio_id, portfolio_sv, portfolio_en, tier, owner_committee, committee_sv,
      committee_en, benefit_owner, status, start_date, end_date, planned_running_cost_sek, council_goals,
-     learning_goals, exit_plan, granted_sek, spent_sek, spent_pct (spent ÷ granted × 100),
-     over_budget (spent > granted), n_benefits]"""
+     learning_goals, exit_plan, granted_sek, spent_sek (NaN when the project ended before the ledger starts),
+     spent_pct (spent ÷ granted × 100), over_budget (spent > granted), n_benefits]"""
     where, params = [], []
     if portfolio_id is not None:
         where.append("p.portfolio_id = ?")
@@ -136,7 +140,8 @@ def projects(wh, portfolio_id: int | None = None, status: str | None = None) -> 
                p.tier, p.owner_committee, c.name_sv AS committee_sv, c.name_en AS committee_en, p.benefit_owner,
                p.status, p.start_date, p.end_date, p.planned_running_cost_sek, p.council_goals,
                p.learning_goals, p.exit_plan,
-               COALESCE(g.granted_sek, 0) AS granted_sek, COALESCE(s.spent_sek, 0) AS spent_sek,
+               COALESCE(g.granted_sek, 0) AS granted_sek,
+               CASE WHEN year(p.end_date) >= ({_LEDGER_FIRST_YEAR}) THEN COALESCE(s.spent_sek, 0) END AS spent_sek,
                COALESCE(b.n_benefits, 0) AS n_benefits
         FROM dim_projects p JOIN dim_portfolios d USING (portfolio_id)
         LEFT JOIN dim_committees c ON c.committee_code = p.owner_committee
@@ -168,13 +173,15 @@ def project_calculation(wh, project_id: str) -> dict:
 
 
 def project_cost(wh, project_id: str) -> pd.DataFrame:
-    """Cost against grant per calendar year: [year, granted_sek, spent_sek, over_grant (spent > granted)]."""
+    """Cost against grant per calendar year: [year, granted_sek, spent_sek (NaN before the ledger starts),
+    over_grant (spent > granted)]."""
     df = run(wh, f"""
         WITH g AS (SELECT year, SUM(granted_sek) AS granted_sek FROM fact_project_grants
                    WHERE project_id = ? GROUP BY ALL),
              s AS (SELECT year, spent_sek FROM ({_SPEND_BY_PROJECT_YEAR}) x WHERE project_id = ?)
         SELECT COALESCE(g.year, s.year)::INTEGER AS year, COALESCE(g.granted_sek, 0) AS granted_sek,
-               COALESCE(s.spent_sek, 0) AS spent_sek
+               CASE WHEN COALESCE(g.year, s.year) >= ({_LEDGER_FIRST_YEAR}) THEN COALESCE(s.spent_sek, 0) END
+                   AS spent_sek
         FROM g FULL OUTER JOIN s ON g.year = s.year ORDER BY year
     """, [project_id, project_id])
     df["over_grant"] = (df.spent_sek > df.granted_sek).astype(bool)

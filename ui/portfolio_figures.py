@@ -29,7 +29,7 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> 
 def frames_figure(years: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
     """Grouped bars per year: frame, granted, spent (mnkr) – `years` from portfolio_query.portfolio_years
     (already filtered to one portfolio or summed by the caller)."""
-    df = years.groupby("year", as_index=False)[["frame_sek", "granted_sek", "spent_sek"]].sum()
+    df = years.groupby("year", as_index=False)[["frame_sek", "granted_sek", "spent_sek"]].sum(min_count=1)
     fig = go.Figure()
     for col, colour, pattern in (("frame_sek", GREY, ""), ("granted_sek", BLUE, "/"), ("spent_sek", ORANGE, "x")):
         fig.add_bar(x=df.year.astype(str), y=df[col] / 1e6, name=t(f"council.col.{col}"), marker_color=colour,
