@@ -71,12 +71,12 @@ PEER_GROUP = {"district_council": "district_councils", "specialist_committee": "
 DEFAULT_PROFILE = dict(avail=1.0, avail_trend=-0.04, sla=1.0, sla_trend=-0.02, inc_rate=0.85, digital=0.0,
                        stp=0.0, adoption=0.91, licence_util=0.93, it_share=4.0, it_share_drift=0.0,
                        cost_user=34500.0, renewal=0.24, renewal_trend=0.012, staff_sat=0.72,
-                       staff_trend=0.01, competence=3.05, comp_trend=0.04, support_sat=0.78,
+                       staff_trend=0.01, competence=3.12, comp_trend=0.04, support_sat=0.78,
                        eservice_sat=0.77)
 
 PROFILES = {
     # a district council with poor availability and slow incident handling, getting worse
-    "SKARHOLMEN": dict(avail=2.4, avail_trend=0.08, sla=1.5, sla_trend=0.08, inc_rate=1.15, support_sat=0.66,
+    "SKARHOLMEN": dict(avail=2.2, avail_trend=0.12, sla=1.5, sla_trend=0.08, inc_rate=1.15, support_sat=0.66,
                        staff_sat=0.56, staff_trend=-0.01, digital=-0.5, it_share=3.3),
     # low digital take-up, improving fast
     "RINKEBY": dict(digital=-1.1, stp=-0.4, competence=2.8, comp_trend=0.08, eservice_sat=0.68, sla=1.3),
@@ -116,7 +116,7 @@ PROFILES = {
     "STHLMHEM": dict(licence_util=0.71, it_share=2.3, digital=0.3),   # low licence utilisation
     "FAMBO": dict(it_share=2.8, licence_util=0.84),
     "SVBO": dict(it_share=3.0, digital=0.5, renewal=0.15, renewal_trend=0.0),  # stuck in run mode
-    "HAMN": dict(it_share=4.2, avail=1.3, cost_user=53000.0),
+    "HAMN": dict(it_share=4.2, avail=2.0, cost_user=53000.0),
     "SBR": dict(it_share=9.5, it_share_drift=0.4, cost_user=64000.0, renewal=0.4),  # far outside the band
 }
 
