@@ -108,15 +108,26 @@ def flows_figure(flows: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figur
     return _layout(fig, t("council.fig.flows"), t("council.axis.mnkr"), lang=lang)
 
 
+def rate_status(rate: float) -> str:
+    """Traffic light of a realisation rate on I1's default anchors: green ≥ 80, red ≤ 60, yellow between."""
+    return "green" if rate >= I1_TARGET else "red" if rate <= I1_RED else "yellow"
+
+
 def realisation_figure(df: pd.DataFrame, label_col: str, t: Callable, lang: str = "sv",
                        title_key: str = "council.fig.realisation") -> go.Figure:
-    """Horizontal bars of realisation rate (per cent) with I1's target (80) and red threshold (60) marked."""
+    """Horizontal bars of realisation rate (per cent) with I1's target (80) and red threshold (60) marked.
+    Each bar carries its status icon and value in the text (status never by colour alone)."""
+    from ui import status
+
     d = df.dropna(subset=["rate"]).sort_values("rate")
-    colours = [BLUE if r >= I1_TARGET else ORANGE if r > I1_RED else VERMILLION for r in d.rate]
+    states = [rate_status(r) for r in d.rate]
     fig = go.Figure()
-    fig.add_bar(y=d[label_col].astype(str), x=d.rate, orientation="h", marker_color=colours,
-                text=[format_percent(v, 1, lang) for v in d.rate], name=t("council.col.rate"), showlegend=False)
-    fig.add_vline(x=I1_TARGET, line_dash="dash", annotation_text=t("council.label.target", value="80"))
-    fig.add_vline(x=I1_RED, line_dash="dot", annotation_text=t("council.label.red_threshold", value="60"))
+    fig.add_bar(y=d[label_col].astype(str), x=d.rate, orientation="h", marker_color=[status.colour(s) for s in states],
+                text=[f"{status.icon(s)} {format_percent(v, 1, lang)}" for s, v in zip(states, d.rate)],
+                hovertext=[status.word(s, lang) for s in states], name=t("council.col.rate"), showlegend=False)
+    fig.add_vline(x=I1_TARGET, line_dash="dash", annotation_text=t("council.label.target", value="80"),
+                  annotation_position="bottom right")
+    fig.add_vline(x=I1_RED, line_dash="dot", annotation_text=t("council.label.red_threshold", value="60"),
+                  annotation_position="bottom left")
     fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, 28 * len(d) + 120))
     return _layout(fig, t(title_key), "", lang=lang)

@@ -66,6 +66,10 @@ def test_realisation_figure_marks_thresholds(con):
     # sorted ascending, NaN (disbenefit with negative due) dropped: B0003 0, B0008 0, B0002 25, B0001 33,3, B0004 100
     assert list(bar.y) == ["B0003", "B0008", "B0002", "B0001", "B0004"]
     assert list(bar.marker.color)[-1] == figs.BLUE and list(bar.marker.color)[0] == figs.VERMILLION
+    # status also as icon + value in the text, and as a word on hover (never colour alone)
+    assert bar.text[-1] == "✔ 100,0\u00a0%" and bar.text[0] == "✖ 0,0\u00a0%"
+    assert bar.text[2] == "✖ 25,0\u00a0%" and bar.hovertext[-1] == "Grön"
+    assert figs.rate_status(80) == "green" and figs.rate_status(60) == "red" and figs.rate_status(60.1) == "yellow"
     assert {s.x0 for s in fig.layout.shapes} == {80.0, 60.0}
 
 
