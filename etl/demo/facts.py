@@ -382,13 +382,28 @@ SURVEY_SCHEMA = pa.schema([("survey_kind", pa.string()), ("response_id", pa.stri
                            ("question_id", pa.string()), ("answer", pa.int64()), ("eservice_id", pa.string())])
 
 
+_HEX = pa.array([f"{i:02x}" for i in range(256)])
+
+
+def _opaque_ids(n: np.ndarray) -> pa.Array:
+    """10 hex digits from a bijection of [0, 2**40) (multiplication by an odd constant, mod 2**40),
+    so ids are unique but carry no order or meaning."""
+    x = (n.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) & np.uint64((1 << 40) - 1)
+    parts = [_HEX.take(pa.array(((x >> np.uint64(8 * b)) & np.uint64(255)).astype(np.int64)))
+             for b in range(4, -1, -1)]
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*parts, "")
+
+
 class _SurveyWriter:
     """Streams survey parts into one Parquet file; response ids are opaque and unique per kind
     (a bijection of a running number, so no personal data can be read from them)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, salt: int = 0):
         import pyarrow.parquet as pq
 
+        self._salt = salt % (1 << 32)
         self._writer = pq.ParquetWriter(str(path), SURVEY_SCHEMA, compression="zstd")
         self._counters: dict[str, int] = {}
         self.rows = 0
@@ -403,9 +418,7 @@ class _SurveyWriter:
         resp = np.arange(n) if resp is None else resp
         start = self._counters.get(kind, 0)
         self._counters[kind] = start + int(resp.max()) + 1
-        opaque = ((resp.astype(np.int64) + start) * 7919 + 104729) % 1_000_000_000
-        rid = pc.binary_join_element_wise(pa.scalar("R"), pc.utf8_lpad(pa.array(opaque).cast(pa.string()),
-                                                                       width=9, padding="0"), "")
+        rid = _opaque_ids(resp.astype(np.uint64) + np.uint64(start) + np.uint64(self._salt))
         codes = pa.array(dims.CODES).take(pa.array(comm.astype(np.int64)))
         qs = pa.array(question if not isinstance(question, str) else np.full(n, question, dtype=object), pa.string())
         es = pa.nulls(n, pa.string()) if eservice is None else pa.array(eservice, pa.string())
@@ -424,7 +437,7 @@ def write_surveys(path: Path, seed: int, cal: dims.Calendar, es: pd.DataFrame, d
     hc = np.array([dims.HEADCOUNT[c] for c in dims.CODES], dtype=float)
     owner = pd.Categorical(es["owner_committee"], categories=dims.CODES).codes
     es_ids = es["eservice_id"].to_numpy(dtype=object)
-    out = _SurveyWriter(path)
+    out = _SurveyWriter(path, salt=seed * 7_368_787)
     try:
         # e-service exit survey: a share of digital errands answer one question (one part per year)
         cap = int(np.ceil(120 * scale))
