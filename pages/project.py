@@ -51,12 +51,13 @@ k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("council.label.npv"), fmt.money(calc["npv"]))
 payback = calc["payback_years"]
 k2.metric(t("council.label.payback"),
-          t("council.label.no_payback") if payback is None else t("council.label.payback_years",
-                                                                     value=fmt.number(payback, 1)))
+          t("council.label.no_payback_short") if payback is None
+          else t("council.label.payback_years", value=fmt.number(payback, 1)),
+          help=t("council.label.no_payback") if payback is None else None)
 k3.metric(t("council.label.granted"), fmt.money(p.granted_sek))
 k4.metric(t("council.label.spent"), fmt.money(p.spent_sek),
           delta=t("council.label.over_budget") if p.over_budget else t("council.label.within_budget"),
-          delta_color="inverse" if p.over_budget else "off")
+          delta_color="red" if p.over_budget else "off", delta_arrow="off")
 st.caption(t("council.label.assumptions", rate=fmt.percent(100 * calc["rate"], 0), horizon=calc["horizon_years"],
              go_live=fmt.period(calc["go_live"].strftime("%Y-%m"))))
 if not calc["totals"]["development_cost"]:

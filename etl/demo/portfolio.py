@@ -191,7 +191,7 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
             "owner_committee": owner, "benefit_owner": r.choice(BENEFIT_OWNERS), "status": status,
             "start_date": _from_index(start_i).isoformat(),
             "end_date": _month_end(_from_index(end_i_proj)).isoformat(),
-            "planned_running_cost_sek": round(budget * r.uniform(0.08, 0.2), -4),
+            "planned_running_cost_sek": round(budget * r.uniform(0.05, 0.15), -4),
             "council_goals": ";".join(goals),
             "learning_goals": r.choice(LEARNING_GOALS) if tier == "innovative" else None,
             "exit_plan": r.choice(EXIT_PLANS) if tier == "innovative" else None,
