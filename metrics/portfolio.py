@@ -90,6 +90,10 @@ def yearly_flows(development_by_month: dict[int, float], citizen_by_month: dict[
     Returns one row per year index: year, development_cost, citizen_benefit, operational_benefit,
     running_cost, net, discount_factor, present_value, cumulative_net."""
     horizon_end = go_live_month + 12 * horizon_years          # exclusive
+    clamped: dict[int, float] = {}
+    for m, v in development_by_month.items():                 # spend booked before the start → year 0
+        clamped[max(0, m)] = clamped.get(max(0, m), 0.0) + v
+    development_by_month = clamped
     n_years = max(1, math.ceil(horizon_end / 12))
     rows = []
     for y in range(n_years):

@@ -182,3 +182,17 @@ def test_project_calculation_falls_back_to_grant_without_ledger_lines(con):
     assert r["flows"].development_cost.tolist() == pytest.approx([1_000_000, 0, 0, 0, 0, 0])
     assert r["npv"] == pytest.approx(602_656.04, abs=0.01)
     assert r["payback_years"] == pytest.approx(2 + 280 / 360)
+
+
+def test_yearly_flows_edges():
+    # spend booked two months before the start counts in year 0; spend in month 30 lands in year 2;
+    # go-live month 12, horizon 1 year → benefits/running cost only in months 12..23 (year 1)
+    f = pf.yearly_flows({-2: 100.0, 0: 50.0, 30: 10.0}, {12: 5.0, 24: 99.0}, {23: 7.0}, 120.0, 12, 1)
+    assert f.development_cost.tolist() == [150.0, 0.0, 10.0]
+    assert f.citizen_benefit.tolist() == [0.0, 5.0, 0.0]          # month 24 is after the horizon
+    assert f.operational_benefit.tolist() == [0.0, 7.0, 0.0]
+    assert f.running_cost.tolist() == [0.0, 120.0, 0.0]
+    assert f.net.tolist() == [-150.0, -108.0, -10.0]
+    # steady state: last 12 planned months average 10 → months 12..14 continue at 10
+    assert pf.extend_plan({m: 10.0 for m in range(12)}, 15) == {**{m: 10.0 for m in range(12)}, 12: 10.0, 13: 10.0,
+                                                                14: 10.0}
