@@ -7,7 +7,6 @@ whose tables are missing is left out (logged), and empty sources give empty mart
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 import duckdb
@@ -25,21 +24,15 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-_TABLE_REF = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", re.IGNORECASE)
-_CTE_NAME = re.compile(r"(?:\bWITH|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s+AS\s*\(", re.IGNORECASE)
-
-
-def referenced_tables(sql: str) -> set[str]:
-    """Tables a declaration's SQL reads (CTE names excluded). A plain scan: duckdb's
-    get_table_names binds USING joins and fails on valid SQL in 2.0."""
-    return {t.lower() for t in _TABLE_REF.findall(sql)} - {c.lower() for c in _CTE_NAME.findall(sql)}
-
-
-def runnable(con: duckdb.DuckDBPyConnection, sql: str, tables: set[str], what: str) -> bool:
-    missing = referenced_tables(sql) - tables
-    if missing:
-        log.warning("%s left out: missing tables %s", what, ", ".join(sorted(missing)))
-    return not missing
+def runnable(con: duckdb.DuckDBPyConnection, sql: str, what: str) -> bool:
+    """Whether a declaration's SQL binds here (its tables exist, its columns resolve). One bad or
+    unrunnable declaration is left out, logged, rather than failing every publish."""
+    try:
+        con.execute(f"EXPLAIN {sql}")
+    except duckdb.Error as exc:
+        log.warning("%s left out: %s", what, str(exc).splitlines()[0])
+        return False
+    return True
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | None = None,
@@ -50,12 +43,12 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
     indicators = load_indicators() if indicators is None else indicators
     tables = existing_tables(con)
     timings, started = {}, time.perf_counter()
-    usable = [m for m in measures if runnable(con, m.sql, tables, f"measure {m.id}")]
+    usable = [m for m in measures if runnable(con, m.sql, f"measure {m.id}")]
     mart_values.build(con, measures, usable, tables)
     timings["measure_values"] = time.perf_counter() - started
     mart_scores.build(con, measures)
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
-    usable_ind = [i for i in indicators if runnable(con, i.sql, tables, f"indicator {i.id}")]
+    usable_ind = [i for i in indicators if runnable(con, i.sql, f"indicator {i.id}")]
     mart_indicators.build(con, indicators, usable_ind, tables)
     for name in ("_mv_members", "_period_months"):
         con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from etl.schema import create_all
-from metrics.build import build_marts, referenced_tables
+from metrics.build import build_marts, runnable
 from metrics.query import bind_params
 from metrics.catalog import DEFINITION_DIR, PERSPECTIVE_CODES, load_indicators, load_measures
 from tests.metrics.conftest import COMMITTEES, insert
@@ -39,7 +39,7 @@ def test_measure_sql_runs_on_empty_warehouse(empty_con, m):
     params = {"committees": ["AAA"], "from_month": dt.date(2025, 1, 1), "to_month": dt.date(2025, 12, 1)}
     cur = empty_con.execute(m.drilldown_sql, bind_params(m.drilldown_sql, params))
     assert cur.fetchall() == []
-    assert referenced_tables(m.sql), f"{m.id} reads no table?"
+    assert runnable(empty_con, m.sql, m.id)
     assert m.name_sv and m.name_en and m.formula_sv and m.formula_en and m.source_sv
 
 
@@ -47,6 +47,7 @@ def test_measure_sql_runs_on_empty_warehouse(empty_con, m):
 def test_indicator_sql_runs_on_empty_warehouse(empty_con, ind):
     cur = empty_con.execute(f"SELECT committee_code, month, variant, numerator, denominator FROM ({ind.sql}) q")
     assert cur.fetchall() == []
+    assert runnable(empty_con, ind.sql, ind.id)
 
 
 def test_build_on_empty_and_on_bare_database():
@@ -80,6 +81,15 @@ def test_sixteenth_measure_needs_only_a_declaration(tmp_path):
     ps = con.execute("SELECT score, n_members, n_measures FROM perspective_scores WHERE committee_code = 'AAA' "
                      "AND perspective = 'maturity' AND grain = 'month' AND period = '2025-03'").fetchone()
     assert ps == (None, 4, 2)
+
+
+def test_broken_declaration_is_left_out_not_fatal(caplog):
+    con = duckdb.connect()
+    create_all(con)
+    broken = MEASURES[0].__class__(**{**MEASURES[0].__dict__, "id": "X9", "sql": "SELECT nope FROM fact_licences"})
+    build_marts(con, measures=(broken,) + MEASURES)
+    assert "measure X9 left out" in caplog.text
+    assert con.execute("SELECT count(*) FROM measure_catalog").fetchone() == (16,)
 
 
 def test_invalid_declaration_is_rejected(tmp_path):
