@@ -167,6 +167,24 @@ def trend(wh: Warehouse, committee_code: str, measure_id: str, grain: str, n_per
     """, {"grain": grain, "n": int(n_periods), "committee": committee_code, "measure": measure_id})
 
 
+def trends(wh: Warehouse, committee_code: str, grain: str, n_periods: int) -> pd.DataFrame:
+    """trend() for every measure in one query: [measure_id, period, value, status, score, value_period,
+    carried_forward], oldest first per measure (for the scorecard's sparklines)."""
+    _check_grain(grain)
+    return wh.df("""
+        WITH last_periods AS (
+            SELECT period, start_month FROM scorecard_periods WHERE grain = $grain
+            ORDER BY start_month DESC LIMIT $n
+        )
+        SELECT d.measure_id, p.period, v.value, COALESCE(v.status, 'grey') AS status, v.score, v.value_period,
+               COALESCE(v.carried_forward, false) AS carried_forward
+        FROM measure_catalog d CROSS JOIN last_periods p
+        LEFT JOIN measure_values v ON v.period = p.period AND v.grain = $grain
+             AND v.committee_code = $committee AND v.measure_id = d.measure_id
+        ORDER BY d.ord, p.start_month
+    """, {"grain": grain, "n": int(n_periods), "committee": committee_code})
+
+
 def measure_series(wh: Warehouse, measure_id: str, grain: str, period_from: str, period_to: str,
                    committee_codes: list[str]) -> pd.DataFrame:
     """Values over a period range for the given committees (may include 'CITY' and 'PEER:<group>')."""

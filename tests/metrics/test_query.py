@@ -62,6 +62,8 @@ def test_perspectives_overall_overview(wh):
 def test_trend_series_ranking(wh):
     trend = q.trend(wh, "CCC", "E1", "quarter", 3)
     assert trend["period"].tolist()[-1] == "2026-Q2" and len(trend) == 3
+    every = q.trends(wh, "CCC", "quarter", 3)
+    assert len(every) == 45 and every[every.measure_id == "E1"]["period"].tolist() == trend["period"].tolist()
     series = q.measure_series(wh, "E1", "quarter", "2024-Q4", "2025-Q1", ["CCC", "CITY"])
     ccc = series[series.committee_code == "CCC"].set_index("period")["value"]
     assert ccc.loc["2024-Q4"] == approx(15.0) and ccc.loc["2025-Q1"] == approx(40.0)
