@@ -39,8 +39,10 @@ def _base_layout(fig: go.Figure, title: str, lang: str, height: int | None = Non
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         template=TEMPLATE,
         font={"size": 13},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0},
     )
+    # legend just under the plot area, whatever the figure's height
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "x": 0,
+                              "y": -(90 / height) if height else -0.2})
     if height:
         fig.update_layout(height=height)
     return fig

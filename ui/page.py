@@ -117,6 +117,7 @@ def _warehouse():
 def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True) -> PageContext:
     lang = current_lang()
     t = translator(lang)
+    _ensure_navigation(lang)
     title = t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else page_key
     try:
         st.set_page_config(page_title=f"{title} · {t('app.title')}", page_icon="📊", layout="wide")
@@ -186,6 +187,23 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     for guard in list(GUARDS):
         guard(ctx)
     return ctx
+
+
+def _ensure_navigation(lang: str) -> None:
+    """When a page runs without app.py (deep link right after the server started), register the
+    app's navigation from here so the sidebar shows the real sections and titles."""
+    from ui.nav import IN_APP, navigation
+
+    if IN_APP.get():
+        return
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        if get_script_run_ctx() is None:
+            return
+        navigation(lang)
+    except Exception:  # never let navigation trouble hide the page itself
+        pass
 
 
 def _meta(wh: Any) -> dict:

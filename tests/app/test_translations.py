@@ -38,7 +38,7 @@ def test_translate_swedish_default_and_english():
 def test_page_titles_for_every_page_in_navigation():
     import ast
 
-    src = (Path(__file__).resolve().parents[2] / "app.py").read_text()
+    src = (Path(__file__).resolve().parents[2] / "ui" / "nav.py").read_text()
     keys = [n.value for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Constant) and isinstance(n.value, str)
             and n.value.startswith("nav.")]
     assert len(keys) >= 12

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e_helpers import ROOT, Server, wait_for_app
 from ui.i18n import translate
@@ -35,11 +36,18 @@ def server(server_factory):
     return server_factory("e2e_server")
 
 
-def assert_clean(page, heading: str) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").first.inner_text()
-    h1 = page.locator("h1").first
-    h1.wait_for(timeout=10_000)
-    assert h1.inner_text().strip() == heading
+def assert_clean(page, heading: str, timeout: float = 90_000) -> None:
+    """Wait until the page's heading is shown and the script has finished; no exception block."""
+    page.wait_for_function(
+        """(heading) => {
+            const app = document.querySelector("[data-testid='stApp']");
+            const h1 = document.querySelector("[data-testid='stMain'] h1");
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && h1 && h1.innerText.trim() === heading;
+        }""", arg=heading, timeout=timeout)
+    exc = page.locator("[data-testid='stException']")
+    assert exc.count() == 0, exc.first.inner_text()
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == heading
 
 
 def url_of(server: Server, path: str, qs: str = "") -> str:
@@ -60,15 +68,19 @@ def test_deep_link_right_after_fresh_start(server_factory, browser, demo_warehou
     page.goto(url_of(fresh, "committee_scorecard", f"committee={code}"))
     wait_for_app(page, 60_000)
     assert_clean(page, "Nämndens styrkort")
-    assert name in page.locator("[data-testid='stSelectbox']").first.inner_text()
+    expect(page.get_by_role("combobox", name="Välj nämnd eller bolag")).to_have_value(name, timeout=30_000)
+    # the sidebar shows the app's navigation (sections, Swedish titles), not the pages/ file names
+    nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Stadsöversikt" in nav and "Utvecklingsrådet" in nav and "city overview" not in nav
     page.screenshot(path=str(artifacts / "deep_link_committee_scorecard.png"), full_page=True)
     ctx.close()
 
 
 @pytest.mark.parametrize("path,nav_key", EXISTING, ids=[u for u, _ in EXISTING])
 def test_every_page_renders(server, page, artifacts, path, nav_key):
+    page.set_viewport_size({"width": 1600, "height": 3000})  # the main area scrolls inside the page
     page.goto(url_of(server, path))
-    wait_for_app(page, 60_000)
+    wait_for_app(page, 90_000)
     assert_clean(page, translate(nav_key, "sv"))
     # charts rendered (plotly draws an svg) on the chart pages
     if path in ("city_overview", "committee_scorecard", "measure_explorer"):
@@ -92,7 +104,7 @@ def test_warm_page_timings(server, page, artifacts):
             page.wait_for_function(
                 """(title) => {
                     const app = document.querySelector("[data-testid='stApp']");
-                    const h1 = document.querySelector("h1");
+                    const h1 = document.querySelector("[data-testid='stMain'] h1");
                     return app && app.getAttribute('data-test-script-state') === 'notRunning'
                         && h1 && h1.innerText.trim() === title;
                 }""", arg=title, timeout=30_000)
@@ -139,15 +151,16 @@ def test_open_scorecard_from_overview(server, page, demo_warehouse):
     code, name = c["committee_code"].iloc[-1], c["name_sv"].iloc[-1]
     page.goto(url_of(server, "city_overview"))
     wait_for_app(page, 60_000)
-    box = page.locator("[data-testid='stSelectbox']", has=page.locator("input[aria-label='Nämnd/bolag']")).first
+    box = page.get_by_role("combobox", name="Nämnd/bolag")
     box.click()
     page.get_by_role("option", name=name, exact=True).click()
+    expect(box).to_have_value(name, timeout=30_000)
     wait_for_app(page)
     page.get_by_role("button", name="Öppna styrkortet").click()
     page.wait_for_url(f"**/committee_scorecard?committee={code}", timeout=30_000)
     wait_for_app(page)
     assert_clean(page, "Nämndens styrkort")
-    assert name in page.locator("[data-testid='stSelectbox']").first.inner_text()
+    expect(page.get_by_role("combobox", name="Välj nämnd eller bolag")).to_have_value(name, timeout=30_000)
 
 
 def test_language_switch_in_browser(server, page, artifacts):
@@ -155,9 +168,6 @@ def test_language_switch_in_browser(server, page, artifacts):
     wait_for_app(page, 60_000)
     assert_clean(page, "Nämndens styrkort")
     page.locator("[data-testid='stSidebar'] label", has_text="English").first.click()
-    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Committee scorecard'",
-                           timeout=30_000)
-    wait_for_app(page)
     assert_clean(page, "Committee scorecard")
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "City overview" in nav and "Stadsöversikt" not in nav
