@@ -60,33 +60,34 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
     """Read, validate and load one batch; always logs it in etl_batches and returns what happened."""
     started = datetime.now()
     batch_id = next_batch_id(con)
+    content_hash, periods = "", (None, None)
     try:
         data = read()
+        content_hash = data.content_hash
+        result = _unchanged(con, contract, data, batch_id)
+        if result is None:
+            result = _validate_and_insert(con, contract, data, batch_id)
+            periods = _periods(con, contract)
     except UnreadableSource as err:
         result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
-        _log(con, result, "", started)
-        return result
-    earlier = con.execute(
-        "SELECT min(batch_id) FROM etl_batches WHERE source = ? AND content_hash = ? AND status = 'loaded'",
-        [contract.source, data.content_hash]).fetchall()[0][0]
-    if earlier is not None:
-        message = f"{data.file_name}: same content as batch {earlier}, already loaded; nothing changed"
-        result = BatchResult(batch_id, contract.source, data.file_name, "unchanged", message)
-        _log(con, result, data.content_hash, started)
-        return result
-    try:
-        result = _validate_and_insert(con, contract, data, batch_id)
-    except UnreadableSource as err:
-        result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
-        _log(con, result, data.content_hash, started)
-        return result
     except Rejected as err:
         result = BatchResult(batch_id, contract.source, data.file_name, "rejected", str(err),
                              rows_read=err.rows_read)
-        _log(con, result, data.content_hash, started)
-        return result
-    _log(con, result, data.content_hash, started, _periods(con, contract))
+    finally:
+        for table in ("cand", "typed", "violations"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    _log(con, result, content_hash, started, periods)
     return result
+
+
+def _unchanged(con, contract: Contract, data: SourceData, batch_id: int) -> BatchResult | None:
+    earlier = con.execute(
+        "SELECT min(batch_id) FROM etl_batches WHERE source = ? AND content_hash = ? AND status = 'loaded'",
+        [contract.source, data.content_hash]).fetchall()[0][0]
+    if earlier is None:
+        return None
+    message = f"{data.file_name}: same content as batch {earlier}, already loaded; nothing changed"
+    return BatchResult(batch_id, contract.source, data.file_name, "unchanged", message)
 
 
 def match_columns(contract: Contract, file_name: str, columns: list[str], rows_read: int) -> dict[str, str]:

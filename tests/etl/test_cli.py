@@ -53,3 +53,16 @@ def test_bad_usage_exits_2(warehouse, tmp_path):
     missing = etl(warehouse, "status")
     assert missing.returncode == 2 and "no warehouse at" in missing.stderr
     assert not warehouse.exists()
+
+
+def test_source_is_the_longest_contract_name_the_file_starts_with():
+    from etl.cli import detect_source, plan_files
+
+    assert detect_source("incidents_servicenow_export.csv").source == "incidents"
+    assert detect_source("incident_mapping_2024.xlsx").source == "incident_mapping"
+    assert detect_source("eservice_transactions_2025-06.csv").source == "eservice_transactions"
+    assert detect_source("eservices.parquet").source == "eservices"
+    assert detect_source("IT_COSTS_2020-2026.csv").source == "it_costs"
+    planned = plan_files([Path("it_costs_b.csv"), Path("systems.xlsx"), Path("it_costs_a.csv"),
+                          Path("committees.csv")])
+    assert [b.name for b in planned] == ["committees.csv", "systems.xlsx", "it_costs_b.csv", "it_costs_a.csv"]
