@@ -85,7 +85,7 @@ def table(result: dict) -> str:
             lines.append(f"  ERROR in {step}: {err.splitlines()[-1] if err else ''}")
     g = result.get("growth") or {}
     if g:
-        lines += ["", "Growth per 10x of data (linear = 10; raw factor in brackets)"]
+        lines += ["", "Growth per 10x of data (linear = 10; in brackets: raw factor / data factor)"]
         steps = list(g)
         keys = []
         for st in steps:
@@ -102,7 +102,9 @@ def table(result: dict) -> str:
                     cells.append(f"{'-':>26}")
                     continue
                 per10 = "-" if v["per_10x"] is None else f"{v['per_10x']:.1f}"
-                cells.append(f"{per10 + ' (' + format(v['raw'], '.1f') + ')':>26}")
+                data = v.get("data")
+                detail = f" ({v['raw']:.1f} / {data:.1f})" if data else f" ({v['raw']:.1f})"
+                cells.append(f"{per10 + detail:>26}")
             lines.append(f"{k:<42}" + "".join(cells))
     t = result.get("targets") or []
     if t:

@@ -263,42 +263,43 @@ def derive(run: dict) -> None:
 
 
 def growth(runs: list[dict]) -> dict:
-    """For consecutive scales: data factor (rows), raw factor per figure, and the factor normalised to
-    10x data: raw ** (1 / log10(data factor)); 'linear' is ≈ 10."""
+    """For consecutive scales: per figure the raw factor, the data factor it is set against (the
+    source's own rows for per-source figures, total source rows otherwise; dimensions such as committees
+    and e-services do not scale), and the factor normalised to 10x data: raw ** (1 / log10(data factor)).
+    'Linear' is ≈ 10."""
     import math
 
     def figures(run: dict) -> dict:
+        total = sum(run.get("rows", {}).values())
         f = {}
         for s, r in run.get("etl_ratios", {}).items():
-            f[f"etl_s[{s}]"] = r.get("etl_s")
-            f[f"floor_s[{s}]"] = r.get("floor_s")
-            f[f"naive_s[{s}]"] = r.get("naive_s")
+            rows = r.get("rows") if s != "_total" else total
+            f[f"etl_s[{s}]"] = (r.get("etl_s"), rows)
+            f[f"floor_s[{s}]"] = (r.get("floor_s"), rows)
+            f[f"naive_s[{s}]"] = (r.get("naive_s"), rows)
         if run.get("marts"):
-            f["marts_build_s"] = run["marts"]["build_seconds"]
-            f["raw_scan_s"] = run["marts"]["scan"]["seconds"]
+            f["marts_build_s"] = (run["marts"]["build_seconds"], total)
+            f["raw_scan_s"] = (run["marts"]["scan"]["seconds"], total)
         for q, v in (run.get("queries") or {}).items():
-            f[f"query_warm_p95_ms[{q}]"] = v["warm_p95_ms"]
-            f[f"query_cold_p50_ms[{q}]"] = v["cold_p50_ms"]
-        f["etl_peak_rss_mb"] = run.get("etl_peak_rss_mb")
-        f["queries_peak_rss_mb"] = run.get("queries_peak_rss_mb")
-        return {k: v for k, v in f.items() if v}
-
-    def data_rows(run: dict) -> int:
-        return sum(run.get("rows", {}).values())
+            f[f"query_warm_p95_ms[{q}]"] = (v["warm_p95_ms"], total)
+            f[f"query_cold_p50_ms[{q}]"] = (v["cold_p50_ms"], total)
+        f["etl_peak_rss_mb"] = (run.get("etl_peak_rss_mb"), total)
+        f["queries_peak_rss_mb"] = (run.get("queries_peak_rss_mb"), total)
+        return {k: v for k, v in f.items() if v[0] and v[1]}
 
     out = {}
     for a, b in zip(runs, runs[1:]):
-        ra, rb = data_rows(a), data_rows(b)
+        ra, rb = sum(a.get("rows", {}).values()), sum(b.get("rows", {}).values())
         if not ra or not rb or rb <= ra:
             continue
-        data = rb / ra
         fa, fb = figures(a), figures(b)
-        step = {"data_factor": data, "figures": {}}
+        step = {"data_factor": rb / ra, "figures": {}}
         for k in fa:
             if k in fb:
-                raw = fb[k] / fa[k]
-                per10 = raw ** (1 / math.log10(data)) if data > 1 and raw > 0 else None
-                step["figures"][k] = {"raw": raw, "per_10x": per10}
+                raw = fb[k][0] / fa[k][0]
+                data = fb[k][1] / fa[k][1]
+                per10 = raw ** (1 / math.log10(data)) if data > 1.5 and raw > 0 else None
+                step["figures"][k] = {"raw": raw, "data": data, "per_10x": per10}
         out[f"{a['scale']:g}->{b['scale']:g}"] = step
     return out
 
