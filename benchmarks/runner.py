@@ -43,6 +43,7 @@ def machine() -> dict:
         root = Path(__file__).resolve().parent.parent
         info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                                             text=True, timeout=10).stdout.strip() or None
+        info["git_commit"] = info["git_commit"] or os.environ.get("BENCH_GIT_COMMIT")
     except Exception:  # noqa: BLE001
         pass
     info["pandas"] = pandas.__version__
