@@ -100,13 +100,18 @@ def periods_sql(first: str, last: str) -> str:
 
 
 def create_periods(con: duckdb.DuckDBPyConnection) -> None:
-    """scorecard_periods: the reporting horizon runs from the first month with data to the latest month of
-    the monthly measures that report actuals (a benefit plan due in 2030 must not stretch it)."""
+    """scorecard_periods: the reporting horizon is the span of the monthly measures that report actuals, so
+    that neither a benefit plan due in 2030 nor benefit records from long before follow-up began stretch
+    it (cumulative measures still sum their earlier months: see create_period_months)."""
     first, last = con.execute("""
-        SELECT min(r.month),
-               COALESCE(max(r.month) FILTER (WHERE d.grain = 'month' AND d.accumulate <> 'to_date'),
-                        least(max(r.month), CAST(date_trunc('month', current_date) AS DATE)))
-        FROM _mv_raw r JOIN measure_catalog d USING (measure_id)
+        WITH actual AS (
+            SELECT r.month, d.grain = 'month' AND d.accumulate <> 'to_date' AS monthly_actual
+            FROM _mv_raw r JOIN measure_catalog d USING (measure_id)
+        )
+        SELECT COALESCE(min(month) FILTER (WHERE monthly_actual), min(month)),
+               COALESCE(max(month) FILTER (WHERE monthly_actual),
+                        least(max(month), CAST(date_trunc('month', current_date) AS DATE)))
+        FROM actual
     """).fetchone()
     if first is None or last is None:
         con.execute("""CREATE OR REPLACE TABLE scorecard_periods (grain VARCHAR, period VARCHAR, start_month DATE,
@@ -126,7 +131,8 @@ def create_period_months(con: duckdb.DuckDBPyConnection) -> None:
     (its own months; January to its end; everything up to its end). Lets the sums use equality joins."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _period_months AS
-        WITH first AS (SELECT min(start_month) AS first_month FROM scorecard_periods),
+        WITH first AS (SELECT least(min(month), (SELECT min(start_month) FROM scorecard_periods)) AS first_month
+                       FROM _mv_raw),
         modes AS (SELECT * FROM (VALUES ('none'), ('year_to_date'), ('to_date')) AS t(accumulate))
         SELECT p.grain, p.period, p.start_month, p.end_month, p.grain_rank, a.accumulate,
                CAST(unnest(range(CASE a.accumulate WHEN 'none' THEN p.start_month

@@ -109,3 +109,33 @@ def test_indicators(wh):
     assert feb.loc["IT_COST_SUPPLIER_INTERNAL", "value"] == approx(30_000)
     # cost per digital errand Q1: 100k ÷ 70 digital errands
     assert feb.loc["COST_PER_ESERVICE_TRANSACTION", "value"] == approx(100_000 / 70)
+
+
+def test_horizon_follows_monthly_actuals_but_cumulative_sums_keep_earlier_months(tmp_path):
+    import datetime as dt
+
+    import duckdb
+
+    from etl.schema import create_all
+    from metrics.build import build_marts
+    from tests.metrics.conftest import COMMITTEES, insert, tx
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    create_all(con)
+    insert(con, "dim_committees", COMMITTEES[:1])
+    insert(con, "dim_eservices", [dict(eservice_id="ES001", name="x", owner_committee="AAA", errand_type="t")])
+    insert(con, "fact_eservice_transactions", [tx("2025-01", "ES001", "digital", 1), tx("2025-02", "ES001", "digital", 1)])
+    insert(con, "dim_benefits", [dict(benefit_id="B0001", project_id="P0001", kind="financial", description="x", unit="SEK",
+                                      baseline=0, target=1, owner_committee="AAA", errand_type="t", disbenefit=False)])
+    insert(con, "fact_benefit_plans", [dict(benefit_id="B0001", month=dt.date(2010, 1, 1), planned_value=1, planned_sek=100_000),
+                                       dict(benefit_id="B0001", month=dt.date(2025, 1, 1), planned_value=1, planned_sek=100_000)])
+    insert(con, "fact_benefit_realisations", [dict(benefit_id="B0001", month=dt.date(2010, 6, 1), realised_value=1,
+                                                   realised_sek=50_000, evidence="r", reported_by="c")])
+    build_marts(con)
+    # the scorecard starts with the monthly actuals (2025-01), not with the 2010 benefit records ...
+    assert con.execute("SELECT min(start_month), max(end_month) FROM scorecard_periods WHERE grain = 'month'").fetchone() \
+        == (dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+    # ... but I1 is cumulative from the start: 50k realised ÷ (100k + 100k) planned due by April 2025 = 25 %
+    value = con.execute("SELECT value FROM measure_values WHERE measure_id = 'I1' AND committee_code = 'AAA' "
+                        "AND grain = 'tertial' AND period = '2025-T1'").fetchone()[0]
+    assert value == pytest.approx(25.0)
