@@ -99,3 +99,12 @@ def test_invalid_declaration_is_rejected(tmp_path):
     (tmp_path / "E1.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(ValueError, match="target > red_threshold"):
         load_measures(tmp_path)
+
+
+def test_catalogue_document_lists_every_measure():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "measures.md").read_text(encoding="utf-8")
+    for m in MEASURES:
+        assert f"**{m.id} {m.name_en}** — *{m.name_sv}*" in text, m.id
+        assert m.formula_en in text, f"docs/measures.md has an outdated formula for {m.id}"
