@@ -123,7 +123,8 @@ def detect_delimiter(text: str) -> str:
 
 
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop rows that are entirely empty but keep the numbering of the others."""
+    """Text cells, empty cells as None (as DuckDB's CSV reader gives them); entirely empty rows are
+    dropped but the others keep their numbering."""
     frame = frame.fillna("").astype(str)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.insert(0, ROW_COLUMN, range(1, len(frame) + 1))
@@ -131,7 +132,7 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if data_cols:
         not_empty = (frame[data_cols].apply(lambda s: s.str.strip()) != "").any(axis=1)
         frame = frame[not_empty]
-    return frame.reset_index(drop=True)
+    return frame.replace("", None).reset_index(drop=True)
 
 
 def read_csv(path: Path, data: bytes) -> SourceData:
