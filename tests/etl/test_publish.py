@@ -66,3 +66,20 @@ def test_warehouse_meta_and_views_are_written(warehouse):
     assert meta["published_at"].endswith("Z") and len(meta["published_at"]) == 20
     assert query(warehouse, "SELECT count(*) FROM v_incidents") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM dim_incident_sla") == [(4,)]
+
+
+def test_a_second_loader_waits_for_the_lock(warehouse):
+    import threading
+    import time
+
+    from etl.publish import exclusive_lock
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    published = threading.Event()
+    loader = threading.Thread(target=lambda: (publish(lambda con: None, warehouse), published.set()))
+    with exclusive_lock(warehouse):
+        loader.start()
+        time.sleep(1.0)
+        assert not published.is_set() and not warehouse.exists()
+    loader.join(timeout=120)
+    assert published.is_set() and warehouse.exists()
