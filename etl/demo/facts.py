@@ -214,16 +214,21 @@ def outages(rng: np.random.Generator, cal: dims.Calendar, systems: pd.DataFrame)
     always = hours >= 168
     # base unavailability 0.4 % (99.6 %), non-critical systems are watched less closely
     unavail = 0.004 * avail[None, :] * np.exp(trend[None, :] * cal.t[:, None]) * np.where(critical, 1.0, 1.6)
-    sys_quality = rng.lognormal(0, 0.35, n_s)
+    sys_quality = rng.lognormal(0, np.where(critical, 0.12, 0.35))
     unavail = unavail * sys_quality[None, :]
     month_hours = cal.days[:, None] * 24 * hours[None, :] / 168.0
-    lam = 1.3 * np.sqrt(np.maximum(avail, 0.2))[None, :] * np.ones((cal.n, 1))
+    lam = 1.6 * np.sqrt(np.maximum(avail, 0.2))[None, :] * np.ones((cal.n, 1))
     counts = rng.poisson(lam)
     mi, si = np.nonzero(counts)
     reps = counts[mi, si]
     mi, si = np.repeat(mi, reps), np.repeat(si, reps)
-    mean_dur = (month_hours * unavail / lam)[mi, si] * 60.0    # minutes
-    dur = np.maximum(np.round(rng.gamma(0.8, mean_dur / 0.8)), 1).astype(np.int64)
+    # the month's downtime budget (mildly noisy) is split over that month's outages, so the
+    # committee's availability follows its profile rather than the luck of the outage count
+    budget = month_hours * unavail / (1 - np.exp(-lam)) * rng.gamma(4.0, 0.25, lam.shape) * 60.0  # minutes
+    cell = mi * n_s + si
+    w = rng.gamma(1.0, 1.0, len(mi))
+    wsum = np.bincount(cell, weights=w, minlength=cal.n * n_s)
+    dur = np.maximum(np.round(budget[mi, si] * w / wsum[cell]), 1).astype(np.int64)
     day = (rng.random(len(mi)) * cal.days[mi]).astype(np.int64)
     start_day = cal.starts[mi] // 1440 + day
     wd = (start_day + 3) % 7

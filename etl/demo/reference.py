@@ -76,7 +76,7 @@ DEFAULT_PROFILE = dict(avail=1.0, avail_trend=-0.04, sla=1.0, sla_trend=-0.02, i
 
 PROFILES = {
     # a district council with poor availability and slow incident handling, getting worse
-    "SKARHOLMEN": dict(avail=2.2, avail_trend=0.12, sla=1.5, sla_trend=0.08, inc_rate=1.15, support_sat=0.66,
+    "SKARHOLMEN": dict(avail=2.0, avail_trend=0.14, sla=1.5, sla_trend=0.08, inc_rate=1.15, support_sat=0.66,
                        staff_sat=0.56, staff_trend=-0.01, digital=-0.5, it_share=3.3),
     # low digital take-up, improving fast
     "RINKEBY": dict(digital=-1.1, stp=-0.4, competence=2.8, comp_trend=0.08, eservice_sat=0.68, sla=1.3),
