@@ -37,7 +37,7 @@ status_legend(ctx)
 # table: one row per committee
 st.subheader(t("overview.table"))
 disp, _ = views.overview_table(df, lang)  # colours are in the heatmap above; cells carry icon + word
-st.dataframe(disp, hide_index=True, key="overview_table")
+st.dataframe(disp, hide_index=True, key="overview_table", height=35 * (len(disp) + 1) + 3)
 export = df.copy()
 download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview")
 

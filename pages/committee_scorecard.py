@@ -7,6 +7,7 @@ from metrics import query
 from ui import data, figures, views
 from ui import status as S
 from ui.page import setup_page, status_legend
+from ui.formatting import unit_label
 from ui.tables import download_buttons
 
 ctx = setup_page("committee_scorecard")
@@ -77,6 +78,7 @@ trends = ctx.q(data.trends, code, sc["measure_id"].tolist(), ctx.grain, n_trend)
 disp, stat = views.scorecard_table(sc, lang, ctx.period, catalog, trends)
 st.dataframe(
     views.style_statuses(disp, stat), hide_index=True, key="scorecard_table", row_height=38,
+    height=38 * (len(disp) + 1) + 3,  # all 15 measures without scrolling
     column_config={
         t("label.trend"): st.column_config.LineChartColumn(t("label.trend"), width="small",
                                                            help=t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower())),
@@ -100,7 +102,7 @@ with right:
         idisp = ind.assign(**{
             t("label.indicator"): ind[ctx.name_col].fillna(ind["name_sv"]),
             t("label.value"): [fmt.value(v, u) if "%" in str(u) or "SEK" in str(u) else
-                               f"{fmt.number(v, 1)} {u or ''}".strip() for v, u in zip(ind["value"], ind["unit"])],
+                               f"{fmt.number(v, 1)} {unit_label(u, lang)}".strip() for v, u in zip(ind["value"], ind["unit"])],
         })[[t("label.indicator"), t("label.value")]]
-        st.dataframe(idisp, hide_index=True, key="scorecard_indicators")
+        st.dataframe(idisp, hide_index=True, key="scorecard_indicators", height=35 * (len(idisp) + 1) + 3)
         download_buttons(ind, f"indikatorer_{code}_{ctx.period}", t, lang, key="indicators")

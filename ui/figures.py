@@ -127,7 +127,9 @@ def radar(perspectives: pd.DataFrame, lang: str = "sv", committee_label: str = "
     fig.add_trace(go.Scatterpolar(r=peer + peer[:1], theta=theta + theta[:1], name=t("fig.peer_median"),
                                   line={"color": st_status.COLOURS["yellow"], "dash": "dash"},
                                   hovertemplate="%{theta}: %{r:.0f}<extra></extra>"))
-    fig.update_layout(polar={"radialaxis": {"range": [0, 100], "title": {"text": t("label.score_axis")}, "tickvals": [0, 50, 100]}})
+    # the radial axis is labelled by its ticks and the chart title ("… (0–100) …"); an axis
+    # title would sit in the middle of the chart
+    fig.update_layout(polar={"radialaxis": {"range": [0, 100], "tickvals": [0, 50, 100], "angle": 90, "tickangle": 90}})
     return _base_layout(fig, t("scorecard.radar_title"), lang, height=420)
 
 

@@ -190,7 +190,10 @@ class Formatter:
         return format_score(x, self.lang)
 
 
-_UNIT_SV = {"sek": "kr", "user": "användare", "year": "år", "users": "användare", "per": "per"}
+_UNIT_SV = {"sek": "kr", "user": "användare", "users": "användare", "year": "år", "per": "per", "month": "månad",
+            "hours": "timmar", "hour": "timme", "errands": "ärenden", "errand": "ärende", "incidents": "incidenter",
+            "incident": "incident", "days": "dagar", "day": "dag", "transactions": "transaktioner",
+            "transaction": "transaktion", "count": "st", "licences": "licenser", "minutes": "minuter"}
 
 
 def unit_label(unit: Any, lang: str = "sv") -> str:

@@ -31,9 +31,9 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
 def download_buttons(df: pd.DataFrame, name: str, t: Any, lang: str, key: str) -> None:
     """CSV and Excel buttons for a table; the files are built only when clicked."""
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("label.download_csv"), data=lambda: to_csv_bytes(df, lang), file_name=f"{safe}.csv",
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(t("label.download_csv"), data=lambda: to_csv_bytes(df, lang), file_name=f"{safe}.csv",
                        mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
-    c2.download_button(t("label.download_xlsx"), data=lambda: to_xlsx_bytes(df, safe),
+    row.download_button(t("label.download_xlsx"), data=lambda: to_xlsx_bytes(df, safe),
                        file_name=f"{safe}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table_view:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

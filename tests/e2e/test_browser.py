@@ -50,6 +50,13 @@ def assert_clean(page, heading: str, timeout: float = 90_000) -> None:
     assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == heading
 
 
+def settle(page) -> None:
+    """Before a screenshot: element placeholders (lazy-loaded components) have been replaced."""
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='stSkeleton'], [data-testid='stSkeletonElement']\").length === 0",
+                           timeout=30_000)
+    page.wait_for_timeout(700)
+
+
 def url_of(server: Server, path: str, qs: str = "") -> str:
     base = server.url + ("/" if path == "city_overview" else f"/{path}")
     return base + (f"?{qs}" if qs else "")
@@ -72,6 +79,7 @@ def test_deep_link_right_after_fresh_start(server_factory, browser, demo_warehou
     # the sidebar shows the app's navigation (sections, Swedish titles), not the pages/ file names
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "Stadsöversikt" in nav and "Utvecklingsrådet" in nav and "city overview" not in nav
+    settle(page)
     page.screenshot(path=str(artifacts / "deep_link_committee_scorecard.png"), full_page=True)
     ctx.close()
 
@@ -84,9 +92,9 @@ def test_every_page_renders(server, page, artifacts, path, nav_key):
     assert_clean(page, translate(nav_key, "sv"))
     # charts rendered (plotly draws an svg) on the chart pages
     if path in ("city_overview", "committee_scorecard", "measure_explorer"):
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=15_000)
+        page.locator(".js-plotly-plot .main-svg:visible").first.wait_for(timeout=30_000)
         assert page.locator(".js-plotly-plot").count() >= 1
-    page.wait_for_timeout(500)
+    settle(page)
     page.screenshot(path=str(artifacts / f"page_{path}.png"), full_page=True)
 
 
@@ -128,7 +136,7 @@ def test_csv_download_of_ranking(server, page, demo_warehouse, artifacts):
     wait_for_app(page, 60_000)
     assert_clean(page, "Mätetal")
     with page.expect_download(timeout=30_000) as dl:
-        page.locator("[data-testid='stDownloadButton'] button", has_text="Ladda ner CSV").first.click()
+        page.locator("[data-testid='stDownloadButton'] button:visible", has_text="Ladda ner CSV").first.click()
     d = dl.value
     assert d.suggested_filename == f"rangordning_{query.measure_catalog(wh)['measure_id'].iloc[0]}_{period}.csv"
     text = Path(d.path()).read_bytes().decode("utf-8-sig")
@@ -171,6 +179,7 @@ def test_language_switch_in_browser(server, page, artifacts):
     assert_clean(page, "Committee scorecard")
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "City overview" in nav and "Stadsöversikt" not in nav
+    settle(page)
     page.screenshot(path=str(artifacts / "page_committee_scorecard_en.png"), full_page=True)
 
 
