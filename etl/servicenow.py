@@ -6,7 +6,7 @@ sys_updated_at, then the last row in the file) before the rows are validated.
 from __future__ import annotations
 
 from etl.contracts import Contract
-from etl.rules import cast_expr, clean_expr, q
+from etl.rules import cast_expr, clean_expr
 
 
 def latest_event_only(contract: Contract, present: set[str], events: str) -> str:

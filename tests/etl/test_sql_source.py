@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import psycopg2
@@ -94,13 +95,12 @@ def test_typed_sql_columns_and_quarantine(postgres_url, warehouse, monkeypatch):
     # 1 of 3 rows bad is above licences' 5 %: rejected with exit code 2
     assert main(["load", postgres_url, "--source", "licences", "--query", query_sql]) == 2
     (message,) = query(warehouse, "SELECT message FROM etl_batches WHERE batch_id = 2")[0]
-    assert message.endswith(f"row 3, column used_90d: used_90d 20 is above paid 10")
+    assert message.endswith("row 3, column used_90d: used_90d 20 is above paid 10")
     assert query(warehouse, "SELECT count(*) FROM fact_licences") == [(0,)]
     ok_sql = "SELECT * FROM licence_stats"
     assert main(["load", postgres_url, "--source", "licences", "--query", ok_sql]) == 0
     assert query(warehouse, "SELECT month, committee_code, paid, used_90d FROM fact_licences ORDER BY 2") == [
-        (__import__("datetime").date(2024, 1, 1), "BROMMA", 100, 90),
-        (__import__("datetime").date(2024, 1, 1), "UTBN", 200, 150)]
+        (date(2024, 1, 1), "BROMMA", 100, 90), (date(2024, 1, 1), "UTBN", 200, 150)]
 
 
 def test_unreachable_database_is_rejected(warehouse, monkeypatch):
