@@ -56,10 +56,13 @@ if not codes:
     st.stop()
 codes_arg = None if mode == "all" else codes
 
+# lazy tabs: only the open tab is computed and sent (keeps a rerun well under a second)
 tab_rank, tab_series, tab_def, tab_drill = st.tabs([t("explorer.ranking"), t("explorer.series"),
-                                                     t("explorer.definition"), t("explorer.drilldown")])
+                                                     t("explorer.definition"), t("explorer.drilldown")],
+                                                    key="explorer_tab", on_change="rerun")
 
-with tab_rank:
+if tab_rank.open:
+  with tab_rank:
     rk = ctx.q(query.measure_ranking, measure_id, ctx.grain, ctx.period, committee_codes=codes_arg)
     if rk.empty:
         st.info(t("label.no_rows"))
@@ -77,7 +80,8 @@ with tab_rank:
         st.dataframe(rdisp, hide_index=True, key="explorer_ranking_table")
         download_buttons(rk, f"rangordning_{measure_id}_{ctx.period}", t, lang, key="ranking")
 
-with tab_series:
+if tab_series.open:
+  with tab_series:
     # the city and peer-group lines ('CITY', 'PEER:<group>') come from the marts like committees
     if mode == "all":
         series_codes = ["CITY"] + [f"PEER:{g}" for g in groups]
@@ -105,7 +109,8 @@ with tab_series:
         st.dataframe(sdisp, hide_index=True, key="explorer_series_table")
         download_buttons(ser, f"tidsserie_{measure_id}", t, lang, key="series")
 
-with tab_def:
+if tab_def.open:
+  with tab_def:
     desc = measure.get(f"description_{lang}") or measure.get("description_sv") or ""
     st.markdown(f"### {measure_id} {mnames[measure_id]}")
     if desc:
@@ -135,7 +140,8 @@ with tab_def:
     st.table(ddf.set_index(t("explorer.definition")))
     download_buttons(ddf, f"definition_{measure_id}", t, lang, key="definition")
 
-with tab_drill:
+if tab_drill.open:
+  with tab_drill:
     st.caption(t("explorer.drilldown_help"))
     d1, d2 = st.columns(2)
     dcode = d1.selectbox(t("label.committee"), codes, key="explorer_drill_committee", format_func=lambda c: names.get(c, c),

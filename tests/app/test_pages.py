@@ -172,16 +172,33 @@ def test_measure_explorer_ranking_definition_drilldown(app_env, q):
     assert len(table) == len(rk) > 0
     r0 = rk.iloc[0]
     assert table.iloc[0]["Värde"] == format_value(r0["value"], "%", "sv")
+    # the tabs are lazy: only the open one is rendered
+    assert len(at.table) == 0
     # definition panel shows the formula and production cost from the catalogue
+    at.session_state["explorer_tab"] = "Definition"
+    at.run()
+    assert not at.exception
     cat = q.query.measure_catalog(q.wh).set_index("measure_id").loc["Q2"]
     tbl = at.table[0].value
     assert cat["formula_sv"] in list(tbl.iloc[:, 0])
+    assert "Låg" in list(tbl.iloc[:, 0])  # production cost L in words
     # drilldown: rows behind the first committee's value
+    at.session_state["explorer_tab"] = "Underlag bakom ett värde"
+    at.run()
+    assert not at.exception
     code = at.selectbox(key="explorer_drill_committee").value
     period = at.selectbox(key="explorer_drill_period").value
     dd = q.query.drilldown(q.wh, "Q2", code, q.grain, period)
     assert len(df_by_key(at, "explorer_drill_table")) == len(dd) > 0
     assert any(f"{format_number(len(dd))} rader" in m.value for m in at.markdown)
+    # time series: all committees → the city and the peer-group lines from the marts
+    at.session_state["explorer_tab"] = "Tidsserie"
+    at.run()
+    assert not at.exception
+    ser = df_by_key(at, "explorer_series_table")
+    assert "Staden totalt" in set(ser["Nämnd/bolag"])
+    city = q.query.measure_series(q.wh, "Q2", q.grain, at.selectbox(key="explorer_from").value, q.period, ["CITY"])
+    assert (ser["Nämnd/bolag"] == "Staden totalt").sum() == len(city) > 0
 
 
 # ------------------------------------------------------------------ data quality
