@@ -92,7 +92,7 @@ download_buttons(sc, f"styrkort_{code}_{ctx.period}", t, lang, key="scorecard")
 left, right = st.columns([1, 1])
 with left:
     st.plotly_chart(ctx.fig(figures.radar, ps.reset_index(), lang, names[code]), key="scorecard_radar",
-                    config={"displayModeBar": False})
+                    config={"displayModeBar": False}, theme=None)
 with right:
     st.subheader(t("scorecard.indicators"))
     ind = ctx.q(query.indicators, code, ctx.grain, ctx.period)

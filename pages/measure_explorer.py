@@ -68,7 +68,7 @@ if tab_rank.open:
         st.info(t("label.no_rows"))
     else:
         st.plotly_chart(ctx.fig(figures.ranking_bar, rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
-                        config={"displayModeBar": False})
+                        config={"displayModeBar": False}, theme=None)
         rdisp = rk.assign(**{
             t("label.committee"): rk[ctx.name_col].fillna(rk["name_sv"]),
             t("label.value"): [fmt.value(v, unit) for v in rk["value"]],
@@ -98,7 +98,7 @@ if tab_series.open:
         for g in groups:
             labels[f"PEER:{g}"] = t("label.peer_median") + " – " + t(f"peer_group.{g}").lower()
         st.plotly_chart(ctx.fig(figures.series_lines, ser, measure, labels, lang), key="explorer_series_fig",
-                        config={"displayModeBar": False})
+                        config={"displayModeBar": False}, theme=None)
         sdisp = ser.assign(**{
             t("label.committee"): [labels.get(c, c) for c in ser["committee_code"]],
             t("label.period"): [fmt.period(p) for p in ser["period"]],
