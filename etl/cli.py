@@ -16,6 +16,7 @@ import duckdb
 from tqdm import tqdm
 
 from etl.contracts import Contract, load_contracts
+from etl.gate import warm_up_in_background
 from etl.load import BatchResult, load_batch
 from etl.publish import publish, warehouse_path
 from etl.readers import SourceData, read_file, read_sql
@@ -75,14 +76,18 @@ def plan_sql(url: str, source: str | None, query: str | None, table: str | None)
     return PlannedBatch(contract, url, lambda: read_sql(url, query=query, table=table))
 
 
-def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None) -> list[BatchResult]:
+def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
+                with_marts: bool = True) -> list[BatchResult]:
     """Load all batches of one command in one staging copy and publish once."""
+    if planned:
+        warm_up_in_background()
+
     def work(con):
         results = []
         for batch in tqdm(planned, desc="Loading", unit="file", disable=None, file=sys.stderr):
             results.append(load_batch(con, batch.contract, batch.read, batch.name))
         return results
-    return publish(work, warehouse)
+    return publish(work, warehouse, with_marts)
 
 
 def exit_code(results: list[BatchResult]) -> int:
@@ -122,6 +127,7 @@ def cmd_demo(args) -> int:
     from etl import demo
 
     started = time.perf_counter()
+    warm_up_in_background()
     sample_dir = Path(args.sample_dir)
     print(f"Generating demo data (scale {args.scale}, seed {args.seed}) into {sample_dir} …")
     paths = demo.generate(sample_dir, seed=args.seed, end_month=args.end, scale=args.scale)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 
 import pandas as pd
@@ -57,8 +58,21 @@ def gate_columns(contract: Contract, present: set[str]) -> list[str]:
     return [c for c in contract.column_names if c in needed and c in present]
 
 
-@lru_cache(maxsize=1)
+_SETUP_LOCK = threading.Lock()
+
+
+def warm_up_in_background() -> None:
+    """Import GE and build its context in a thread while other work (generating, reading) runs."""
+    threading.Thread(target=_batch_definition, name="gx-warm-up", daemon=True).start()
+
+
 def _batch_definition():
+    with _SETUP_LOCK:
+        return _create_batch_definition()
+
+
+@lru_cache(maxsize=1)
+def _create_batch_definition():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -5,6 +5,8 @@ single rows to etl_quarantine and the rest loads. See docs/architecture.md, "Loa
 """
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -30,6 +32,16 @@ class BatchResult:
     rows_quarantined: int = 0
     rows_replaced: int = 0
     reasons: list[str] = field(default_factory=list)   # quarantine reasons of this batch
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: read, stage, type, rules, gate, write
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - started
 
 
 def rows(n: int, word: str = "row") -> str:
@@ -60,13 +72,14 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
     """Read, validate and load one batch; always logs it in etl_batches and returns what happened."""
     started = datetime.now()
     batch_id = next_batch_id(con)
-    content_hash, periods = "", (None, None)
+    content_hash, periods, timings = "", (None, None), {}
     try:
-        data = read()
+        with _timed(timings, "read"):
+            data = read()
         content_hash = data.content_hash
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result = _validate_and_insert(con, contract, data, batch_id)
+            result = _validate_and_insert(con, contract, data, batch_id, timings)
             periods = _periods(con, contract)
     except UnreadableSource as err:
         result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
@@ -76,6 +89,7 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
     finally:
         for table in ("cand", "typed", "violations"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+    result.timings = timings
     _log(con, result, content_hash, started, periods)
     return result
 
@@ -118,20 +132,23 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
     return present, rows_read
 
 
-def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int) -> BatchResult:
-    present, rows_read = _stage(con, contract, data)
-    create_typed(con, contract, present, data.decimal_comma)
-    create_violations(con, contract, data.file_name)
-    candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
-    bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
-    _check_bad_share(con, contract, data, candidates, bad, rows_read)
-    _check_expectations(con, contract, data, present, rows_read)
-    replaced = _delete_scope(con, contract)
-    cols = ", ".join(q(c) for c in contract.column_names)
-    con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
-                    SELECT {cols}, {batch_id}, _source_row FROM typed
-                    WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row""")
-    _quarantine(con, contract, data.file_name, batch_id, present)
+def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
+                         timings: dict[str, float]) -> BatchResult:
+    with _timed(timings, "stage"):
+        present, rows_read = _stage(con, contract, data)
+    with _timed(timings, "type"):
+        create_typed(con, contract, present, data.decimal_comma)
+    with _timed(timings, "rules"):
+        create_violations(con, contract, data.file_name)
+        candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
+        bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
+        _check_bad_share(con, contract, data, candidates, bad, rows_read)
+    with _timed(timings, "gate"):
+        _check_expectations(con, contract, data, present, rows_read)
+    with _timed(timings, "write"):
+        replaced = _delete_scope(con, contract)
+        _insert(con, contract, batch_id)
+        _quarantine(con, contract, data.file_name, batch_id, present)
     reasons = [r for (r,) in con.execute(
         "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
     loaded = candidates - bad
@@ -141,6 +158,13 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
         message += f"; {rows_read} event rows collapsed to {candidates} records in their latest state"
     return BatchResult(batch_id, contract.source, data.file_name, "loaded", message, rows_read,
                        loaded, bad, replaced, reasons)
+
+
+def _insert(con, contract: Contract, batch_id: int) -> None:
+    cols = ", ".join(q(c) for c in contract.column_names)
+    con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
+                    SELECT {cols}, {batch_id}, _source_row FROM typed
+                    WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row""")
 
 
 def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int, rows_read: int) -> None:

@@ -111,3 +111,10 @@ def test_calendar_spans_loaded_months(loaded):
         ("2016-01", "2024-02", 98)]
     assert query(warehouse, "SELECT quarter, tertial FROM dim_calendar WHERE month_label = '2016-05'") == [
         ("2016-Q2", "2016-T2")]
+
+
+def test_batch_results_carry_phase_timings(loaded):
+    _, results = loaded
+    timings = results["it_costs"].timings
+    assert set(timings) == {"read", "stage", "type", "rules", "gate", "write"}
+    assert all(seconds >= 0 for seconds in timings.values())
