@@ -8,6 +8,7 @@ Typing and rule checks happen later, in DuckDB SQL.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -71,11 +72,13 @@ class SourceData:
         return columns
 
     def _stage_relation(self, con, drop, path: Path) -> list[str]:
-        relation = self.relation.format(path=_lit(str(path)))
+        relation = self.relation.replace("{path}", _lit(str(path)))
         try:
             return self._copy_relation(con, drop, relation)
         except duckdb.Error as err:
-            raise UnreadableSource(f"cannot be read ({str(err).splitlines()[0]})")
+            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+            detail = [lines[0]] + [line for line in lines[1:] if line.startswith("Expected")]
+            raise UnreadableSource(f"cannot be read ({'; '.join(detail)})")
 
     def _copy_relation(self, con, drop, relation: str) -> list[str]:
         dropped = {d.lower() for d in drop}
@@ -135,11 +138,26 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace("", None).reset_index(drop=True)
 
 
+def csv_header(text: str, delimiter: str) -> list[str]:
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header = [name.strip() for name in next(csv.reader([first_line], delimiter=delimiter), [])]
+    if not any(header):
+        raise UnreadableSource("has no header row")
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise UnreadableSource(f"has the column {', '.join(duplicates)} more than once in the header")
+    return header
+
+
 def read_csv(path: Path, data: bytes) -> SourceData:
     text, encoding = decode_text(data)
     delimiter = detect_delimiter(text)
-    relation = (f"SELECT * FROM read_csv({{path}}, delim={_lit(delimiter)}, header=true, all_varchar=true, "
-                f"quote='\"', escape='\"')")
+    header = csv_header(text, delimiter)
+    # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,
+    # never make the sniffer pick another line as the header.
+    columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header) + "}"
+    options = f"delim={_lit(delimiter)}, header=false, skip=1, auto_detect=false, columns={columns}"
+    relation = "SELECT * FROM read_csv({path}, " + options + ", quote='\"', escape='\"')"
     shown = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
     note = f"CSV, encoding {encoding}, delimiter {shown}"
     if delimiter == ";":

@@ -78,3 +78,26 @@ def test_unsupported_file_type(tmp_path):
     path.write_text("{}")
     with pytest.raises(UnreadableSource, match="unsupported file type '.json'"):
         read_file(path)
+
+
+def test_ragged_row_makes_the_file_unreadable(tmp_path):
+    path = tmp_path / "committees_ragged.csv"
+    path.write_bytes(b"committee_code,name_sv,name_en\nA1,a,b\nA2,a,b,extra\n")
+    with pytest.raises(UnreadableSource, match=r"cannot be read \(Invalid Input Error: CSV Error on Line: 3; "
+                                                r"Expected Number of Columns: 3 Found: 4\)"):
+        staged(read_file(path))
+
+
+def test_duplicate_header_is_unreadable(tmp_path):
+    path = tmp_path / "committees_dup.csv"
+    path.write_bytes(b"committee_code;name_sv;name_sv\nA1;a;b\n")
+    with pytest.raises(UnreadableSource, match="has the column name_sv more than once in the header"):
+        read_file(path)
+
+
+def test_tab_delimited_with_quoted_header(tmp_path):
+    path = tmp_path / "committees.tsv.csv"
+    path.write_bytes(b'"committee_code"\t"name sv"\nA1\t"a\tb"\n')
+    data = read_file(path)
+    assert data.read_note == "CSV, encoding utf-8, delimiter tab"
+    assert staged(data).to_dict("list") == {"_source_row": [1], "committee_code": ["A1"], "name sv": ["a\tb"]}
