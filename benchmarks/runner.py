@@ -276,10 +276,13 @@ def growth(runs: list[dict]) -> dict:
         for s, r in run.get("etl_ratios", {}).items():
             rows = r.get("rows") if s != "_total" else total
             f[f"etl_s[{s}]"] = (r.get("etl_s"), rows)
+            f[f"etl_cpu_s[{s}]"] = (((run.get("etl") or {}).get(s) or {}).get("cpu_seconds"), rows)
             f[f"floor_s[{s}]"] = (r.get("floor_s"), rows)
             f[f"naive_s[{s}]"] = (r.get("naive_s"), rows)
+            f[f"etl_rss_mb[{s}]"] = (((run.get("etl") or {}).get(s) or {}).get("peak_rss_mb"), rows)
         if run.get("marts"):
             f["marts_build_s"] = (run["marts"]["build_seconds"], total)
+            f["marts_build_cpu_s"] = (run["marts"].get("build_cpu_seconds"), total)
             f["raw_scan_s"] = (run["marts"]["scan"]["seconds"], total)
         for q, v in (run.get("queries") or {}).items():
             f[f"query_warm_p95_ms[{q}]"] = (v["warm_p95_ms"], total)
