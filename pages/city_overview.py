@@ -15,7 +15,7 @@ period_label = ctx.fmt.period(ctx.period)
 committees = ctx.q(query.committees)
 groups = sorted(committees["peer_group"].dropna().unique().tolist())
 c1, c2 = st.columns([2, 3])
-peer = c1.selectbox(t("label.peer_group"), [None] + groups, key="overview_peer",
+peer = c1.selectbox(t("label.peer_group"), [None] + groups, key=ctx.key("overview_peer"),
                     format_func=lambda g: t("label.all_peer_groups") if g is None else t(f"peer_group.{g}"))
 
 df = ctx.q(query.city_overview, ctx.grain, ctx.period, peer_group=peer)
@@ -50,7 +50,7 @@ download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview")
 st.subheader(t("overview.open"))
 names = dict(zip(df["committee_code"], df[ctx.name_col].fillna(df["name_sv"])))
 o1, o2 = st.columns([3, 1])
-code = o1.selectbox(t("label.committee"), list(names), format_func=lambda c: names[c], key="overview_open_committee",
+code = o1.selectbox(t("label.committee"), list(names), format_func=lambda c: names[c], key=ctx.key("overview_open_committee"),
                     label_visibility="collapsed")
 if o2.button(t("label.open_scorecard"), key="overview_open", type="primary"):
     st.session_state["_committee"] = code

@@ -22,7 +22,8 @@ qp = st.query_params.get("committee")
 if qp in names and st.session_state.get("_committee_qp") != qp:
     st.session_state["_committee"] = qp
     st.session_state["_committee_qp"] = qp
-    st.session_state.pop("scorecard_committee", None)
+    for _l in ("sv", "en"):
+        st.session_state.pop(f"scorecard_committee_{_l}", None)
 current = st.session_state.get("_committee")
 if current not in names:
     current = codes[0] if codes else None
@@ -31,12 +32,19 @@ if current is None:
     st.stop()
 
 
+ck = ctx.key("scorecard_committee")
+if ck in st.session_state and st.session_state[ck] not in names:
+    del st.session_state[ck]
+
+
 def _on_pick() -> None:
-    st.session_state["_committee"] = st.session_state["scorecard_committee"]
+    st.session_state["_committee"] = st.session_state[ck]
 
 
-code = st.selectbox(t("scorecard.pick"), codes, index=codes.index(current), format_func=lambda c: names[c],
-                    key="scorecard_committee", on_change=_on_pick)
+code = st.selectbox(t("scorecard.pick"), codes, index=None if ck in st.session_state else codes.index(current),
+                    format_func=lambda c: names[c], key=ck, on_change=_on_pick)
+if code is None:
+    code = current
 st.session_state["_committee"] = code
 if st.query_params.get("committee") != code:
     st.query_params["committee"] = code

@@ -51,9 +51,9 @@ if fresh.empty:
 else:
     names = dict(zip(*[ctx.q(query.committees)[c] for c in ("committee_code", ctx.name_col)]))
     f1, f2 = st.columns([1, 3])
-    only_gaps = f1.toggle(t("quality.only_gaps"), value=False, key="quality_only_gaps")
+    only_gaps = f1.toggle(t("quality.only_gaps"), value=False, key=ctx.key("quality_only_gaps"))
     sources = sorted(fresh["source"].unique())
-    src = f2.selectbox(t("quality.filter_source"), [None] + sources, key="quality_source",
+    src = f2.selectbox(t("quality.filter_source"), [None] + sources, key=ctx.key("quality_source"),
                        format_func=lambda s: t("quality.all_sources") if s is None else s)
     fv = fresh
     if only_gaps:
@@ -79,7 +79,7 @@ if quar.empty:
     st.info(t("label.no_rows"))
 else:
     batches = sorted(quar["batch_id"].unique().tolist(), reverse=True)
-    b = st.selectbox(t("quality.batch"), [None] + batches, key="quality_batch",
+    b = st.selectbox(t("quality.batch"), [None] + batches, key=ctx.key("quality_batch"),
                      format_func=lambda x: t("quality.all_batches") if x is None else str(x))
     qv = quar if b is None else quar[quar["batch_id"] == b]
     st.dataframe(views.translate_columns(qv, lang), hide_index=True, key="quality_quarantine",

@@ -18,11 +18,11 @@ mids = catalog["measure_id"].tolist()
 mnames = dict(zip(catalog["measure_id"], catalog[ctx.name_col].fillna(catalog["name_sv"])))
 
 qp_m = st.query_params.get("measure")
-if qp_m in mnames and "explorer_measure" not in st.session_state:
-    st.session_state["explorer_measure"] = qp_m
+if qp_m in mnames and f"explorer_measure_{lang}" not in st.session_state:
+    st.session_state[f"explorer_measure_{lang}"] = qp_m
 
 c1, c2, c3 = st.columns([2, 1, 1])
-measure_id = c1.selectbox(t("explorer.pick_measure"), mids, key="explorer_measure",
+measure_id = c1.selectbox(t("explorer.pick_measure"), mids, key=ctx.key("explorer_measure"),
                           format_func=lambda m: f"{m} – {mnames[m]}")
 mrow = catalog.set_index("measure_id").loc[measure_id]
 measure = {"measure_id": measure_id, **mrow.to_dict()}
@@ -32,22 +32,29 @@ unit = measure.get("unit")
 periods_old_first = list(reversed(ctx.periods))
 end_idx = periods_old_first.index(ctx.period)
 default_from = periods_old_first[max(0, end_idx - (23 if ctx.grain == "month" else 7))]
-p_from = c2.selectbox(t("label.period_from"), periods_old_first[: end_idx + 1], key="explorer_from",
-                      index=periods_old_first[: end_idx + 1].index(default_from), format_func=fmt.period)
-c3.text_input(t("label.period_to"), fmt.period(ctx.period), disabled=True, key="explorer_to",
+from_key = ctx.key("explorer_from")
+if from_key in st.session_state and st.session_state[from_key] not in periods_old_first[: end_idx + 1]:
+    del st.session_state[from_key]
+p_from = c2.selectbox(t("label.period_from"), periods_old_first[: end_idx + 1], key=from_key,
+                      index=None if from_key in st.session_state else periods_old_first[: end_idx + 1].index(default_from),
+                      format_func=fmt.period) or default_from
+c3.text_input(t("label.period_to"), fmt.period(ctx.period), disabled=True,
               help=t("label.period"))
 
 # selection of committees
 s1, s2 = st.columns([1, 3])
-mode = s1.radio(t("explorer.selection"), ["all", "peer", "committees"], key="explorer_mode",
+mode = s1.radio(t("explorer.selection"), ["all", "peer", "committees"], key=ctx.key("explorer_mode"),
                 format_func=lambda m: t({"all": "explorer.sel_all", "peer": "explorer.sel_peer", "committees": "explorer.sel_committees"}[m]))
 groups = sorted(committees["peer_group"].dropna().unique().tolist())
 if mode == "peer":
-    g = s2.selectbox(t("label.peer_group"), groups, key="explorer_peer", format_func=lambda x: t(f"peer_group.{x}"))
+    g = s2.selectbox(t("label.peer_group"), groups, key=ctx.key("explorer_peer"), format_func=lambda x: t(f"peer_group.{x}"))
     codes = committees.loc[committees["peer_group"] == g, "committee_code"].tolist()
 elif mode == "committees":
     default = [c for c in [st.session_state.get("_committee")] if c in names] or list(names)[:3]
-    codes = s2.multiselect(t("label.committees"), list(names), default=default, key="explorer_committees",
+    mkey = ctx.key("explorer_committees")
+    if mkey in st.session_state:
+        st.session_state[mkey] = [c for c in st.session_state[mkey] if c in names]
+    codes = s2.multiselect(t("label.committees"), list(names), default=None if mkey in st.session_state else default, key=mkey,
                            format_func=lambda c: names[c])
 else:
     codes = list(names)
@@ -59,7 +66,7 @@ codes_arg = None if mode == "all" else codes
 # lazy tabs: only the open tab is computed and sent (keeps a rerun well under a second)
 tab_rank, tab_series, tab_def, tab_drill = st.tabs([t("explorer.ranking"), t("explorer.series"),
                                                      t("explorer.definition"), t("explorer.drilldown")],
-                                                    key="explorer_tab", on_change="rerun")
+                                                    key=ctx.key("explorer_tab"), on_change="rerun")
 
 if tab_rank.open:
   with tab_rank:
@@ -144,10 +151,17 @@ if tab_drill.open:
   with tab_drill:
     st.caption(t("explorer.drilldown_help"))
     d1, d2 = st.columns(2)
-    dcode = d1.selectbox(t("label.committee"), codes, key="explorer_drill_committee", format_func=lambda c: names.get(c, c),
-                         index=codes.index(st.session_state["_committee"]) if st.session_state.get("_committee") in codes else 0)
+    dkey = ctx.key("explorer_drill_committee")
+    if dkey in st.session_state and st.session_state[dkey] not in codes:
+        del st.session_state[dkey]
+    dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c),
+                         index=None if dkey in st.session_state else
+                         (codes.index(st.session_state["_committee"]) if st.session_state.get("_committee") in codes else 0)) or codes[0]
     prange = periods_old_first[periods_old_first.index(p_from): end_idx + 1][::-1]
-    dperiod = d2.selectbox(t("label.period"), prange, key="explorer_drill_period", format_func=fmt.period)
+    pkey = ctx.key("explorer_drill_period")
+    if pkey in st.session_state and st.session_state[pkey] not in prange:
+        del st.session_state[pkey]
+    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period) or prange[0]
     dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
     st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count', n=fmt.number(len(dd)))}**")
     if dd.empty:

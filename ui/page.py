@@ -47,6 +47,18 @@ class PageContext:
 
         return cached(self.wh, fn, *args, **kwargs)
 
+    def key(self, name: str) -> str:
+        """Widget key per language: the browser keeps a widget's option labels while its id stays
+        the same, so a language switch needs a new widget. The value is carried over."""
+        k = f"{name}_{self.lang}"
+        if k not in st.session_state:
+            for other in LANGS:
+                ok = f"{name}_{other}"
+                if other != self.lang and ok in st.session_state:
+                    st.session_state[k] = st.session_state[ok]
+                    break
+        return k
+
     def fig(self, builder: Callable, *args: Any, **kwargs: Any) -> Any:
         """A figure from ui.figures, built once per distinct input (see ui.data.cached_figure)."""
         from ui.data import cached_figure
@@ -91,7 +103,8 @@ def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: 
     """A widget whose value survives page switches (widget state is per page; the canonical
     value lives in st.session_state[state_key])."""
     container = container or st.sidebar
-    wkey = f"w_{page_key}_{state_key}"
+    # per-language widget key (labels change with the language), except the language switch itself
+    wkey = f"w_{page_key}_{state_key}" + ("" if state_key == "_lang" else f"_{current_lang()}")
     current = st.session_state.get(state_key, default)
     if current not in options:
         current = default if default in options else (options[0] if options else None)

@@ -84,7 +84,7 @@ def test_city_overview_one_row_per_committee(app_env, q):
 
 def test_city_overview_peer_group_filter(app_env, q):
     at = run_page("city_overview")
-    at.selectbox(key="overview_peer").set_value("district_councils").run()
+    at.selectbox(key="overview_peer_sv").set_value("district_councils").run()
     assert not at.exception
     table = df_by_key(at, "overview_table")
     expected = q.query.city_overview(q.wh, q.grain, q.period, peer_group="district_councils")
@@ -110,7 +110,7 @@ def test_committee_scorecard_15_measures_with_swedish_values(app_env, q):
     code = q.query.committees(q.wh)["committee_code"].iloc[0]
     at = run_page("committee_scorecard", {"committee": code})
     assert at.title[0].value == "Nämndens styrkort"
-    assert at.selectbox(key="scorecard_committee").value == code
+    assert at.selectbox(key="scorecard_committee_sv").value == code
     table = df_by_key(at, "scorecard_table")
     sc = q.query.scorecard(q.wh, code, q.grain, q.period)
     assert len(table) == 15 == len(sc)
@@ -153,6 +153,9 @@ def test_committee_scorecard_in_english(app_env, q):
     at.radio(key="w_committee_scorecard__lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Committee scorecard"
+    # a new widget per language (the browser keeps labels of an unchanged widget); the choice is kept
+    sb = at.selectbox(key="scorecard_committee_en")
+    assert sb.value == code and sb.format_func(code) == q.query.committees(q.wh).set_index("committee_code").loc[code, "name_en"]
     table = df_by_key(at, "scorecard_table", "en")
     assert "Value" in table.columns and "Värde" not in table.columns
     sc = q.query.scorecard(q.wh, code, q.grain, q.period)
@@ -165,7 +168,7 @@ def test_committee_scorecard_in_english(app_env, q):
 def test_measure_explorer_ranking_definition_drilldown(app_env, q):
     at = run_page("measure_explorer")
     assert at.title[0].value == "Mätetal"
-    at.selectbox(key="explorer_measure").set_value("Q2").run()
+    at.selectbox(key="explorer_measure_sv").set_value("Q2").run()
     assert not at.exception
     rk = q.query.measure_ranking(q.wh, "Q2", q.grain, q.period)
     table = df_by_key(at, "explorer_ranking_table")
@@ -175,7 +178,7 @@ def test_measure_explorer_ranking_definition_drilldown(app_env, q):
     # the tabs are lazy: only the open one is rendered
     assert len(at.table) == 0
     # definition panel shows the formula and production cost from the catalogue
-    at.session_state["explorer_tab"] = "Definition"
+    at.session_state["explorer_tab_sv"] = "Definition"
     at.run()
     assert not at.exception
     cat = q.query.measure_catalog(q.wh).set_index("measure_id").loc["Q2"]
@@ -183,21 +186,21 @@ def test_measure_explorer_ranking_definition_drilldown(app_env, q):
     assert cat["formula_sv"] in list(tbl.iloc[:, 0])
     assert "Låg" in list(tbl.iloc[:, 0])  # production cost L in words
     # drilldown: rows behind the first committee's value
-    at.session_state["explorer_tab"] = "Underlag bakom ett värde"
+    at.session_state["explorer_tab_sv"] = "Underlag bakom ett värde"
     at.run()
     assert not at.exception
-    code = at.selectbox(key="explorer_drill_committee").value
-    period = at.selectbox(key="explorer_drill_period").value
+    code = at.selectbox(key="explorer_drill_committee_sv").value
+    period = at.selectbox(key="explorer_drill_period_sv").value
     dd = q.query.drilldown(q.wh, "Q2", code, q.grain, period)
     assert len(df_by_key(at, "explorer_drill_table")) == len(dd) > 0
     assert any(f"{format_number(len(dd))} rader" in m.value for m in at.markdown)
     # time series: all committees → the city and the peer-group lines from the marts
-    at.session_state["explorer_tab"] = "Tidsserie"
+    at.session_state["explorer_tab_sv"] = "Tidsserie"
     at.run()
     assert not at.exception
     ser = df_by_key(at, "explorer_series_table")
     assert "Staden totalt" in set(ser["Nämnd/bolag"])
-    city = q.query.measure_series(q.wh, "Q2", q.grain, at.selectbox(key="explorer_from").value, q.period, ["CITY"])
+    city = q.query.measure_series(q.wh, "Q2", q.grain, at.selectbox(key="explorer_from_sv").value, q.period, ["CITY"])
     assert (ser["Nämnd/bolag"] == "Staden totalt").sum() == len(city) > 0
 
 
