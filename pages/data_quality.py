@@ -22,6 +22,9 @@ def _batch_display(df):
     for c in ("started_at", "finished_at"):
         if c in out:
             out[c] = [fmt.date(v, with_time=True) for v in out[c]]
+    for c in ("periods_min", "periods_max", "message"):
+        if c in out:
+            out[c] = ["–" if v is None or v != v else str(v) for v in out[c]]
     return views.translate_columns(out, lang)
 
 

@@ -36,7 +36,8 @@ TABLE_COLUMNS = {
     "quality_quarantine": {"sv": ["Orsak", "Regel"], "en": ["Reason", "Rule"]},
     "quality_history": {"sv": ["Första period", "Meddelande"], "en": ["First period", "Message"]},
 }
-EXCLUDE = {"quality_latest": "Första period", "explorer_series_table": "Antal observationer"}
+EXCLUDE = {"quality_latest": "Första period", "explorer_series_table": "Antal observationer",
+           "quality_history": "Saknade månader"}
 
 
 def df_by_key(at: AppTest, key: str, lang: str = "sv"):
@@ -216,7 +217,11 @@ def test_data_quality_tables(app_env, wh):
     assert len(df_by_key(at, "quality_latest")) == len(latest)
     assert set(df_by_key(at, "quality_latest")["Källa"]) == set(latest["source"])
     fresh = qq.freshness(wh)
-    assert len(df_by_key(at, "quality_freshness")) == len(fresh) > 0
+    ftable = df_by_key(at, "quality_freshness")
+    assert len(ftable) == len(fresh) > 0
+    assert list(ftable.columns) == ["Källa", "Nämndkod", "Senaste period", "Förväntad period", "Månader efter", "Lucka",
+                                    "Första period", "Saknade månader"]
+    assert (ftable["Lucka"] == "⚠ Ja").sum() == int(fresh["gap"].sum())
     hist = qq.batch_history(wh)
     assert len(df_by_key(at, "quality_history")) == len(hist)
     quar = qq.quarantine(wh)
