@@ -273,3 +273,30 @@ def test_pages_hold_no_sql_and_call_setup_page():
         assert "setup_page(" in src, f"{p.name} must call ui.page.setup_page itself (deep links skip app.py)"
         for word in ("SELECT ", "select ", " FROM wh"):
             assert word not in src, f"{p.name} holds SQL"
+
+
+def test_new_publish_shows_without_restart(demo_warehouse, tmp_path, monkeypatch):
+    """Publish = copy + rename: the running app (same process, warm caches) shows the new data."""
+    import shutil
+
+    import duckdb
+    import os
+    import streamlit as st
+
+    wh_path = tmp_path / "w.duckdb"
+    shutil.copy(demo_warehouse, wh_path)
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh_path))
+    st.cache_data.clear()
+    at = run_page("data_quality")
+    before = " ".join(c.value for c in at.sidebar.caption)
+    assert "Data publicerad" in before and "2030-01-02 03:04" not in before
+    staging = tmp_path / "w.duckdb.staging"
+    shutil.copy(wh_path, staging)
+    con = duckdb.connect(str(staging))
+    con.execute("UPDATE warehouse_meta SET value = '2030-01-02T03:04:00Z' WHERE key = 'published_at'")
+    con.close()
+    os.replace(staging, wh_path)
+    at.run()
+    assert not at.exception
+    after = " ".join(c.value for c in at.sidebar.caption)
+    assert "Data publicerad 2030-01-02 03:04" in after
