@@ -15,7 +15,9 @@ period_label = ctx.fmt.period(ctx.period)
 committees = ctx.q(query.committees)
 groups = sorted(committees["peer_group"].dropna().unique().tolist())
 c1, c2 = st.columns([2, 3])
+peer_initial = ctx.initial("overview_peer", None)
 peer = c1.selectbox(t("label.peer_group"), [None] + groups, key=ctx.key("overview_peer"),
+                    index=([None] + groups).index(peer_initial) if peer_initial in groups else 0,
                     format_func=lambda g: t("label.all_peer_groups") if g is None else t(f"peer_group.{g}"))
 
 df = ctx.q(query.city_overview, ctx.grain, ctx.period, peer_group=peer)

@@ -41,10 +41,8 @@ def _on_pick() -> None:
     st.session_state["_committee"] = st.session_state[ck]
 
 
-code = st.selectbox(t("scorecard.pick"), codes, index=None if ck in st.session_state else codes.index(current),
+code = st.selectbox(t("scorecard.pick"), codes, index=codes.index(current),
                     format_func=lambda c: names[c], key=ck, on_change=_on_pick)
-if code is None:
-    code = current
 st.session_state["_committee"] = code
 if st.query_params.get("committee") != code:
     st.query_params["committee"] = code

@@ -18,11 +18,11 @@ mids = catalog["measure_id"].tolist()
 mnames = dict(zip(catalog["measure_id"], catalog[ctx.name_col].fillna(catalog["name_sv"])))
 
 qp_m = st.query_params.get("measure")
-if qp_m in mnames and f"explorer_measure_{lang}" not in st.session_state:
-    st.session_state[f"explorer_measure_{lang}"] = qp_m
+m_initial = ctx.initial("explorer_measure", qp_m if qp_m in mnames else mids[0])
 
 c1, c2, c3 = st.columns([2, 1, 1])
 measure_id = c1.selectbox(t("explorer.pick_measure"), mids, key=ctx.key("explorer_measure"),
+                          index=mids.index(m_initial) if m_initial in mids else 0,
                           format_func=lambda m: f"{m} – {mnames[m]}")
 mrow = catalog.set_index("measure_id").loc[measure_id]
 measure = {"measure_id": measure_id, **mrow.to_dict()}
@@ -33,11 +33,13 @@ periods_old_first = list(reversed(ctx.periods))
 end_idx = periods_old_first.index(ctx.period)
 default_from = periods_old_first[max(0, end_idx - (23 if ctx.grain == "month" else 7))]
 from_key = ctx.key("explorer_from")
-if from_key in st.session_state and st.session_state[from_key] not in periods_old_first[: end_idx + 1]:
+from_options = periods_old_first[: end_idx + 1]
+if from_key in st.session_state and st.session_state[from_key] not in from_options:
     del st.session_state[from_key]
-p_from = c2.selectbox(t("label.period_from"), periods_old_first[: end_idx + 1], key=from_key,
-                      index=None if from_key in st.session_state else periods_old_first[: end_idx + 1].index(default_from),
-                      format_func=fmt.period) or default_from
+from_initial = ctx.initial("explorer_from", default_from)
+p_from = c2.selectbox(t("label.period_from"), from_options, key=from_key,
+                      index=from_options.index(from_initial if from_initial in from_options else default_from),
+                      format_func=fmt.period)
 c3.text_input(t("label.period_to"), fmt.period(ctx.period), disabled=True,
               help=t("label.period"))
 
@@ -54,7 +56,8 @@ elif mode == "committees":
     mkey = ctx.key("explorer_committees")
     if mkey in st.session_state:
         st.session_state[mkey] = [c for c in st.session_state[mkey] if c in names]
-    codes = s2.multiselect(t("label.committees"), list(names), default=None if mkey in st.session_state else default, key=mkey,
+    default = [c for c in ctx.initial("explorer_committees", default) if c in names]
+    codes = s2.multiselect(t("label.committees"), list(names), default=default, key=mkey,
                            format_func=lambda c: names[c])
 else:
     codes = list(names)
@@ -154,14 +157,16 @@ if tab_drill.open:
     dkey = ctx.key("explorer_drill_committee")
     if dkey in st.session_state and st.session_state[dkey] not in codes:
         del st.session_state[dkey]
+    d_initial = ctx.initial("explorer_drill_committee", st.session_state.get("_committee"))
     dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c),
-                         index=None if dkey in st.session_state else
-                         (codes.index(st.session_state["_committee"]) if st.session_state.get("_committee") in codes else 0)) or codes[0]
+                         index=codes.index(d_initial) if d_initial in codes else 0)
     prange = periods_old_first[periods_old_first.index(p_from): end_idx + 1][::-1]
     pkey = ctx.key("explorer_drill_period")
     if pkey in st.session_state and st.session_state[pkey] not in prange:
         del st.session_state[pkey]
-    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period) or prange[0]
+    p_initial = ctx.initial("explorer_drill_period", prange[0])
+    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period,
+                           index=prange.index(p_initial) if p_initial in prange else 0)
     dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
     st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count', n=fmt.number(len(dd)))}**")
     if dd.empty:

@@ -49,15 +49,18 @@ class PageContext:
 
     def key(self, name: str) -> str:
         """Widget key per language: the browser keeps a widget's option labels while its id stays
-        the same, so a language switch needs a new widget. The value is carried over."""
-        k = f"{name}_{self.lang}"
-        if k not in st.session_state:
-            for other in LANGS:
-                ok = f"{name}_{other}"
-                if other != self.lang and ok in st.session_state:
-                    st.session_state[k] = st.session_state[ok]
-                    break
-        return k
+        the same, so a language switch needs a new widget (see `initial` for carrying the value)."""
+        return f"{name}_{self.lang}"
+
+    def initial(self, name: str, default: Any) -> Any:
+        """Starting value for the widget `name` in this language: the value the user had chosen in
+        the other language, else `default`. (Pages pass it as index/default; writing the widget's
+        session state instead would clash with that default.)"""
+        for other in LANGS:
+            ok = f"{name}_{other}"
+            if other != self.lang and ok in st.session_state:
+                return st.session_state[ok]
+        return default
 
     def fig(self, builder: Callable, *args: Any, **kwargs: Any) -> Any:
         """A figure from ui.figures, built once per distinct input (see ui.data.cached_figure)."""
