@@ -106,7 +106,7 @@ if tab_series.open:
         labels = dict(names)
         labels["CITY"] = t("label.city")
         for g in groups:
-            labels[f"PEER:{g}"] = t("label.peer_median") + " – " + t(f"peer_group.{g}").lower()
+            labels[f"PEER:{g}"] = t("label.peer_value") + " – " + t(f"peer_group.{g}").lower()  # pooled, not a median
         st.plotly_chart(ctx.fig(figures.series_lines, ser, measure, labels, lang), key="explorer_series_fig",
                         config={"displayModeBar": False}, theme=None)
         sdisp = ser.assign(**{
