@@ -204,26 +204,3 @@ def value(wh):
         assert len(rows) == 1, f"expected one row for {measure_id} {committee} {grain} {period}, got {len(rows)}"
         return rows.iloc[0].to_dict()
     return get
-
-
-@pytest.fixture(scope="session")
-def metrics_demo_warehouse(tmp_path_factory) -> Path:
-    """Demo warehouse (scale 0.2) built through the real ETL once per session.
-
-    Same as tests/conftest.py's demo_warehouse except that it accepts exit code 1, which etl/cli.py
-    documents as "loaded, some rows quarantined" (the demo plants bad rows on purpose); exit code 2
-    (a rejected batch) or a missing file still fails. Switch back to demo_warehouse once that
-    fixture accepts exit code 1, to build the demo only once per session."""
-    import os
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parents[2]
-    d = tmp_path_factory.mktemp("metrics_demo")
-    path = d / "w.duckdb"
-    env = dict(os.environ, SCORECARD_WAREHOUSE=str(path), GX_ANALYTICS_ENABLED="false")
-    env.pop("SCORECARD_COUNCIL_DB", None)
-    proc = subprocess.run([sys.executable, "-m", "etl", "demo", "--scale", "0.2", "--sample-dir", str(d / "sample")],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode in (0, 1) and path.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return path

@@ -1,5 +1,5 @@
 """The measure engine on the demo warehouse built by the real ETL (`python -m etl demo --scale 0.2` into a
-temp dir once per session, see metrics_demo_warehouse in conftest.py); fails, never skips, when the demo fails."""
+temp dir once per session, see demo_warehouse in tests/conftest.py); fails, never skips, when the demo fails."""
 from __future__ import annotations
 
 import pandas as pd
@@ -10,8 +10,8 @@ from metrics.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")
-def demo(metrics_demo_warehouse) -> Warehouse:
-    return Warehouse(metrics_demo_warehouse)
+def demo(demo_warehouse) -> Warehouse:
+    return Warehouse(demo_warehouse)
 
 
 @pytest.fixture(scope="module")

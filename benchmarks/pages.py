@@ -1,0 +1,162 @@
+"""Page timings in a real browser: every app page against Streamlit's own floor, in one run.
+
+    .venv/bin/python -m benchmarks.pages [--warehouse PATH] [--rounds 5] [--out FILE]
+
+Starts the app and a baseline app (benchmarks/blank_app.py: two pages that only show a heading) on
+free ports and drives headless Chromium until Streamlit reports the script finished and the page's
+heading is shown. For every page: `open` — a full browser load of the page's URL (cold: the first
+one after the server started; warm: again, caches filled), and `navigate` — a click on its link in
+the sidebar from another page, warm, which is what a user does. p50/p95 per page, and the ratio to
+the same figure for the baseline pages. Target: warm ≤ 1 s per page."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+FINISHED = """(title) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const h1 = document.querySelector("[data-testid='stMain'] h1");
+    return app && app.getAttribute('data-test-script-state') === 'notRunning' && h1
+        && (title ? h1.innerText.trim() === title : h1.innerText.trim().length > 0);
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(script: str, warehouse: Path):
+    port = _free_port()
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def app_pages() -> list[tuple[str, str, str]]:
+    """(url path, sidebar link text, heading) of every page in the app's own navigation, so a new page is
+    benchmarked too. In the app a page's heading is its navigation title."""
+    from ui.i18n import translate
+    from ui.nav import NAV
+
+    return [(Path(path).stem, translate(key, "sv"), translate(key, "sv")) for _, pages in NAV
+            for path, key, *_ in pages if (ROOT / path).exists()]
+
+
+def time_open(page, url: str) -> float:
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(FINISHED, arg=None, timeout=60_000)
+    return time.perf_counter() - t0
+
+
+def time_navigate(page, link_text: str, heading: str) -> float:
+    link = page.locator("[data-testid='stSidebarNav'] a", has_text=link_text).first
+    t0 = time.perf_counter()
+    link.click()
+    page.wait_for_function(FINISHED, arg=heading, timeout=60_000)
+    return time.perf_counter() - t0
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50_s": round(statistics.median(ordered), 3), "p95_s": round(p95, 3)}
+
+
+def measure_site(page, url: str, pages: list[tuple[str, str, str]], rounds: int) -> dict:
+    stats = {}
+    for path, *_ in pages:
+        cold = time_open(page, f"{url}/{path}")
+        warm = [time_open(page, f"{url}/{path}") for _ in range(rounds)]
+        stats[path] = {"open_cold_s": round(cold, 3), "open": percentiles(warm)}
+    nav: dict[str, list[float]] = {path: [] for path, *_ in pages}
+    for _ in range(rounds):
+        for path, link_text, heading in pages:
+            nav[path].append(time_navigate(page, link_text, heading))
+    for path, values in nav.items():
+        stats[path]["navigate"] = percentiles(values)
+    return stats
+
+
+def measure(warehouse: Path, rounds: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {"warehouse": str(warehouse), "rounds": rounds}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1100})
+        with streamlit_server("benchmarks/blank_app.py", warehouse) as url:
+            base = measure_site(page, url, [("ett", "Ett", "Baseline ett"), ("tva", "Två", "Baseline två")], rounds)
+        floor = {kind: statistics.median(s[kind]["p50_s"] for s in base.values()) for kind in ("open", "navigate")}
+        results["baseline"] = {"open_p50_s": round(floor["open"], 3), "navigate_p50_s": round(floor["navigate"], 3)}
+        with streamlit_server("app.py", warehouse) as url:
+            results["pages"] = measure_site(page, url, app_pages(), rounds)
+        browser.close()
+    for s in results["pages"].values():
+        for kind in ("open", "navigate"):
+            s[kind]["ratio_p50_to_baseline"] = round(s[kind]["p50_s"] / floor[kind], 2)
+        s["meets_1s_warm"] = s["navigate"]["p95_s"] <= 1.0
+    return results
+
+
+def print_table(results: dict) -> None:
+    b = results["baseline"]
+    print(f"{'page':22} {'open cold':>9} {'open p50':>9} {'× floor':>7} {'nav p50':>8} {'nav p95':>8} {'× floor':>7}  ≤1 s warm")
+    print(f"{'(streamlit floor)':22} {'':>9} {b['open_p50_s']:9.2f} {1:7.2f} {b['navigate_p50_s']:8.2f} {'':>8} {1:7.2f}")
+    for name, s in results["pages"].items():
+        o, n = s["open"], s["navigate"]
+        print(f"{name:22} {s['open_cold_s']:9.2f} {o['p50_s']:9.2f} {o['ratio_p50_to_baseline']:7.2f} "
+              f"{n['p50_s']:8.2f} {n['p95_s']:8.2f} {n['ratio_p50_to_baseline']:7.2f}  {'yes' if s['meets_1s_warm'] else 'NO'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.pages", description=__doc__.splitlines()[0])
+    ap.add_argument("--warehouse", type=Path, default=None, help="default: SCORECARD_WAREHOUSE or data/warehouse.duckdb")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "pages.json")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from metrics.warehouse import warehouse_path
+
+    warehouse = args.warehouse or warehouse_path()
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}; run `make run` or `python -m etl demo` first", file=sys.stderr)
+        return 2
+    results = measure(warehouse, args.rounds)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
