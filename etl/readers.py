@@ -8,10 +8,12 @@ Typing and rule checks happen later, in DuckDB SQL.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +47,7 @@ class SourceData:
     relation: str | None = None          # DuckDB SELECT over the file (CSV, Parquet); {path} = file to read
     path: Path | None = None
     cast_to_text: bool = False           # Parquet columns are typed: cast them to VARCHAR
-    utf8_text: str | None = None         # a cp1252 CSV decoded; DuckDB reads a temporary UTF-8 copy
+    transcode_from: str | None = None    # "cp1252": DuckDB reads a temporary UTF-8 copy made at staging
     row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
 
     def stage(self, con, drop: tuple[str, ...] = ()) -> list[str]:
@@ -54,11 +56,11 @@ class SourceData:
         The data row number is `row_expr` over source_raw."""
         if self.frame is not None:
             return self._stage_frame(con, drop)
-        if self.utf8_text is None:
+        if self.transcode_from is None:
             return self._stage_relation(con, drop, self.path)
         with tempfile.TemporaryDirectory(prefix="etl-utf8-") as tmp:
             copy = Path(tmp) / self.file_name
-            copy.write_text(self.utf8_text, encoding="utf-8", newline="")
+            transcode_to_utf8(self.path, self.transcode_from, copy)
             return self._stage_relation(con, drop, copy)
 
     def _stage_frame(self, con, drop) -> list[str]:
@@ -93,31 +95,82 @@ class SourceData:
         return columns
 
 
+CHUNK_BYTES = 8 << 20  # files are streamed in chunks: a 28 GB export must not be held in memory
+BOM = b"\xef\xbb\xbf"
+CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+ENCODINGS = {"utf-8 with BOM": "utf-8-sig", "utf-8": "utf-8", "cp1252 (Windows-1252)": "cp1252"}
+
+
+def _chunks(path: Path, start: int = 0):
+    with open(path, "rb") as f:
+        f.seek(start)
+        while chunk := f.read(CHUNK_BYTES):
+            yield chunk
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Strict UTF-8 (BOM stripped) first, then Windows-1252; never a silent guess."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8 with BOM"
-        except UnicodeDecodeError as err:
-            raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({err.reason} at byte {err.start})")
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _utf8_error(path: Path, start: int) -> UnicodeDecodeError | None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252 (Windows-1252)"
+        for chunk in _chunks(path, start):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as err:
+        return err
+    return None
+
+
+def _first_undefined_cp1252(path: Path) -> tuple[int, int] | None:
+    offset = 0
+    for chunk in _chunks(path):
+        hits = [(chunk.find(bytes([b])), b) for b in CP1252_UNDEFINED]
+        hits = [(i, b) for i, b in hits if i >= 0]
+        if hits:
+            i, b = min(hits)
+            return offset + i, b
+        offset += len(chunk)
+    return None
+
+
+def detect_encoding(path: Path) -> str:
+    """Strict UTF-8 (BOM stripped) first, then Windows-1252; never a silent guess. Streams the file."""
+    with open(path, "rb") as f:
+        has_bom = f.read(3) == BOM
+    err = _utf8_error(path, 3 if has_bom else 0)
+    if err is None:
+        return "utf-8 with BOM" if has_bom else "utf-8"
+    if has_bom:
+        raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({err.reason})")
+    undefined = _first_undefined_cp1252(path)
+    if undefined:
+        position, byte = undefined
         raise UnreadableSource(
-            f"is neither UTF-8 nor Windows-1252 (byte 0x{data[err.start]:02x} at position {err.start}); "
+            f"is neither UTF-8 nor Windows-1252 (byte 0x{byte:02x} at position {position}); "
             "save it as UTF-8 and load it again")
+    return "cp1252 (Windows-1252)"
 
 
-def detect_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
+def first_line(path: Path, encoding: str) -> str:
+    with open(path, encoding=ENCODINGS[encoding], newline="") as f:
+        return f.readline().rstrip("\r\n")
+
+
+def transcode_to_utf8(source: Path, codec: str, target: Path) -> None:
+    with open(source, encoding=codec, newline="") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        shutil.copyfileobj(src, dst, CHUNK_BYTES)
+
+
+def detect_delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in (";", ",", "\t")}
     best = max(counts, key=counts.get)
     if counts[best] == 0:
@@ -138,9 +191,8 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace("", None).reset_index(drop=True)
 
 
-def csv_header(text: str, delimiter: str) -> list[str]:
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    header = [name.strip() for name in next(csv.reader([first_line], delimiter=delimiter), [])]
+def csv_header(line: str, delimiter: str) -> list[str]:
+    header = [name.strip() for name in next(csv.reader([line], delimiter=delimiter), [])]
     if not any(header):
         raise UnreadableSource("has no header row")
     duplicates = sorted({name for name in header if header.count(name) > 1})
@@ -149,10 +201,11 @@ def csv_header(text: str, delimiter: str) -> list[str]:
     return header
 
 
-def read_csv(path: Path, data: bytes) -> SourceData:
-    text, encoding = decode_text(data)
-    delimiter = detect_delimiter(text)
-    header = csv_header(text, delimiter)
+def read_csv(path: Path) -> SourceData:
+    encoding = detect_encoding(path)
+    line = first_line(path, encoding)
+    delimiter = detect_delimiter(line)
+    header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,
     # never make the sniffer pick another line as the header.
     columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header) + "}"
@@ -162,8 +215,8 @@ def read_csv(path: Path, data: bytes) -> SourceData:
     note = f"CSV, encoding {encoding}, delimiter {shown}"
     if delimiter == ";":
         note += " with decimal comma"
-    return SourceData(path.name, sha256_bytes(data), note, decimal_comma=delimiter == ";", relation=relation,
-                      path=path, utf8_text=text if encoding.startswith("cp1252") else None)
+    return SourceData(path.name, file_sha256(path), note, decimal_comma=delimiter == ";", relation=relation,
+                      path=path, transcode_from="cp1252" if encoding.startswith("cp1252") else None)
 
 
 def _cell_text(value) -> str:
@@ -179,9 +232,10 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path, data: bytes) -> SourceData:
+def read_xlsx(path: Path) -> SourceData:
     import openpyxl
 
+    data = path.read_bytes()  # workbooks are small; openpyxl needs the whole zip anyway
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a broken workbook
@@ -197,8 +251,8 @@ def read_xlsx(path: Path, data: bytes) -> SourceData:
     return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=_text_frame(frame))
 
 
-def read_parquet(path: Path, data: bytes) -> SourceData:
-    return SourceData(path.name, sha256_bytes(data), "Parquet", relation="SELECT * FROM read_parquet({path})",
+def read_parquet(path: Path) -> SourceData:
+    return SourceData(path.name, file_sha256(path), "Parquet", relation="SELECT * FROM read_parquet({path})",
                       path=path, cast_to_text=True)
 
 
@@ -211,10 +265,9 @@ def read_file(path: Path) -> SourceData:
     if reader is None:
         raise UnreadableSource(f"has an unsupported file type '{path.suffix}' (use .csv, .xlsx or .parquet)")
     try:
-        data = path.read_bytes()
+        return reader(path)
     except OSError as err:
         raise UnreadableSource(f"cannot be opened ({err.strerror})")
-    return reader(path, data)
 
 
 def canonical_hash(frame: pd.DataFrame) -> str:

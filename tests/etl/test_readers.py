@@ -2,7 +2,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl.readers import UnreadableSource, decode_text, detect_delimiter, read_csv, read_file
+from etl import readers
+from etl.readers import UnreadableSource, detect_delimiter, detect_encoding, read_csv, read_file
 from etl_helpers import fixture
 
 
@@ -19,21 +20,46 @@ def staged(data, drop=()):
     return frame
 
 
-def test_utf8_with_bom_is_stripped_and_reported():
-    assert decode_text(b"\xef\xbb\xbfa;b") == ("a;b", "utf-8 with BOM")
+def encoding_of(tmp_path, data: bytes) -> str:
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    return detect_encoding(path)
 
 
-def test_plain_utf8():
-    assert decode_text("Skärholmen".encode("utf-8")) == ("Skärholmen", "utf-8")
+def test_utf8_with_bom_is_reported(tmp_path):
+    assert encoding_of(tmp_path, b"\xef\xbb\xbfa;b") == "utf-8 with BOM"
 
 
-def test_windows_1252_when_not_utf8():
-    assert decode_text("Skärholmen".encode("cp1252")) == ("Skärholmen", "cp1252 (Windows-1252)")
+def test_plain_utf8(tmp_path):
+    assert encoding_of(tmp_path, "Skärholmen".encode("utf-8")) == "utf-8"
 
 
-def test_bytes_neither_utf8_nor_cp1252_are_unreadable():
-    with pytest.raises(UnreadableSource, match="neither UTF-8 nor Windows-1252"):
-        decode_text(b"abc\x81\x8d")
+def test_windows_1252_when_not_utf8(tmp_path):
+    assert encoding_of(tmp_path, "Skärholmen".encode("cp1252")) == "cp1252 (Windows-1252)"
+
+
+def test_bytes_neither_utf8_nor_cp1252_are_unreadable(tmp_path):
+    with pytest.raises(UnreadableSource, match=r"neither UTF-8 nor Windows-1252 \(byte 0x81 at position 3\)"):
+        encoding_of(tmp_path, b"abc\x81\x8d")
+
+
+def test_encoding_is_detected_across_chunk_boundaries(tmp_path, monkeypatch):
+    """Files are streamed in chunks: a UTF-8 character split by a chunk boundary is still UTF-8, and a
+    cp1252 byte found only in a later chunk still decides the encoding and its position."""
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4)
+    assert encoding_of(tmp_path, "abcå;ö".encode("utf-8")) == "utf-8"          # å spans bytes 3-4
+    assert encoding_of(tmp_path, "abcdefgh;å".encode("cp1252")) == "cp1252 (Windows-1252)"
+    with pytest.raises(UnreadableSource, match="at position 9"):
+        encoding_of(tmp_path, b"abcdefg;\xe5\x9d")
+
+
+def test_content_hash_is_the_sha256_of_the_whole_file(tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 5)
+    path = tmp_path / "committees_x.csv"
+    path.write_bytes("a;b\nSkärholmen;1,5\n".encode("cp1252"))
+    assert read_file(path).content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_delimiter_from_header():
@@ -54,7 +80,7 @@ def test_swedish_csv_in_cp1252():
 def test_quoted_fields_empty_cells_and_dropped_columns(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b'a,secret,b\n1,s1,"x, y"\n2,s2,\n')
-    frame = staged(read_csv(path, path.read_bytes()), drop=("SECRET",))
+    frame = staged(read_csv(path), drop=("SECRET",))
     assert frame.to_dict("list") == {"_source_row": [1, 2], "a": ["1", "2"], "b": ["x, y", None]}
 
 
