@@ -67,8 +67,9 @@ def app_pages() -> list[tuple[str, str, str]]:
     from ui.i18n import translate
     from ui.nav import NAV
 
-    return [(Path(path).stem, translate(key, "sv"), translate(key, "sv")) for _, pages in NAV
-            for path, key, *_ in pages if (ROOT / path).exists()]
+    # Streamlit serves the default page at the root URL only
+    return [("" if default else Path(path).stem, translate(key, "sv"), translate(key, "sv")) for _, pages in NAV
+            for path, key, _icon, default in pages if (ROOT / path).exists()]
 
 
 def time_open(page, url: str) -> float:
@@ -134,7 +135,7 @@ def print_table(results: dict) -> None:
     print(f"{'(streamlit floor)':22} {'':>9} {b['open_p50_s']:9.2f} {1:7.2f} {b['navigate_p50_s']:8.2f} {'':>8} {1:7.2f}")
     for name, s in results["pages"].items():
         o, n = s["open"], s["navigate"]
-        print(f"{name:22} {s['open_cold_s']:9.2f} {o['p50_s']:9.2f} {o['ratio_p50_to_baseline']:7.2f} "
+        print(f"{name or '(start page)':22} {s['open_cold_s']:9.2f} {o['p50_s']:9.2f} {o['ratio_p50_to_baseline']:7.2f} "
               f"{n['p50_s']:8.2f} {n['p95_s']:8.2f} {n['ratio_p50_to_baseline']:7.2f}  {'yes' if s['meets_1s_warm'] else 'NO'}")
 
 

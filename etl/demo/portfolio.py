@@ -121,6 +121,33 @@ def _processes(eservices: pd.DataFrame, committees: pd.DataFrame) -> list[tuple[
     return [(codes[i % len(codes)], e) for i, e in enumerate(DEFAULT_ERRANDS)]
 
 
+def _project_name(r: random.Random, portfolio: int, tier: str, errand: str, used_names: set[str]) -> str:
+    templates = NAME_TEMPLATES[portfolio] if tier == "innovative" or portfolio != 5 else SCALE_UP_TEMPLATES
+    name = r.choice(templates).format(e=errand.lower())
+    while name in used_names:
+        name += " – etapp 2" if "etapp" not in name else "+"
+    used_names.add(name)
+    return name
+
+
+def _double_counting_pairs(projects: list[dict]) -> list[tuple[dict, dict]]:
+    """Up to three pairs of finished/running projects from different portfolios whose benefit periods
+    overlap: the situation in which the same process improvement gets claimed twice."""
+    finished = [p for p in projects if p["status"] in ("finished", "running") and p["tier"] != "innovative"]
+    finished.sort(key=lambda p: p["_start_i"])
+    pairs: list[tuple[dict, dict]] = []
+    for a in finished:
+        for b in finished:
+            if (b["_start_i"] > a["_start_i"] and abs(b["_end_i"] - a["_end_i"]) <= 10
+                    and b["portfolio_id"] != a["portfolio_id"]
+                    and not any(a is x or b is x or a is y or b is y for x, y in pairs)):
+                pairs.append((a, b))
+                break
+        if len(pairs) >= 3:
+            break
+    return pairs
+
+
 def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_month: str) -> dict[str, pd.DataFrame]:
     """Return frames keyed by contract source name: portfolio_frames, projects, project_grants,
     benefits, benefit_plans, benefit_realisations (columns exactly as in etl/contracts/), plus
@@ -168,11 +195,7 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         owner, errand = r.choice(processes)
         if r.random() < 0.25:
             owner = r.choice(sorted(committees["committee_code"].astype(str)))
-        templates = NAME_TEMPLATES[portfolio] if tier == "innovative" or portfolio != 5 else SCALE_UP_TEMPLATES
-        name = r.choice(templates).format(e=errand.lower())
-        while name in used_names:
-            name += " – etapp 2" if "etapp" not in name else "+"
-        used_names.add(name)
+        name = _project_name(r, portfolio, tier, errand, used_names)
         budget = (r.uniform(0.3, 1.5) if tier == "innovative" else r.uniform(1.5, 9.0)) * 1e6
         # status from the dates relative to the demo's "now"
         if start_i > end_i:
@@ -198,6 +221,13 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
             "_start_i": start_i, "_end_i": end_i_proj, "_errand": errand, "_process_owner": owner,
         })
         budgets[pid] = budget
+
+    # genuine double counting: project B of each pair works on project A's process (errand type)
+    pairs = _double_counting_pairs(projects)
+    for a, b in pairs:
+        used_names.discard(b["name"])
+        b["_process_owner"], b["_errand"] = a["_process_owner"], a["_errand"]
+        b["name"] = _project_name(r, b["portfolio_id"], b["tier"], b["_errand"], used_names)
 
     # ---- grants: split the budget over the project's years, scaled to fit the frame ------
     want: dict[tuple[str, int], float] = {}
@@ -311,21 +341,9 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
             add_benefit(p, "operational", owner, errand, improvement * 5, improvement, disbenefit=True,
                         plan_months=12)
 
-    # ---- genuine double counting: two projects claim the same process --------------------
-    finished = [p for p in projects if p["status"] in ("finished", "running") and p["tier"] != "innovative"]
-    finished.sort(key=lambda p: p["_start_i"])
-    pairs = []
-    for a in finished:
-        for b in finished:
-            if (b["_start_i"] > a["_start_i"] and abs(b["_end_i"] - a["_end_i"]) <= 10
-                    and b["portfolio_id"] != a["portfolio_id"]
-                    and not any(a is x or b is x or a is y or b is y for x, y in pairs)):
-                pairs.append((a, b))
-                break
-        if len(pairs) >= 3:
-            break
+    # ---- genuine double counting: both projects of a pair claim the same process ----------
     for n, (a, b) in enumerate(pairs):
-        owner, errand = processes[(7 * n + 3) % len(processes)]
+        owner, errand = a["_process_owner"], a["_errand"]
         kind = ["operational", "citizen", "operational"][n]
         baseline = (budgets[a["project_id"]] + budgets[b["project_id"]]) * 0.4 / UNIT_PRICES[KIND_UNITS[kind]]
         # pairs 0 and 1 claim 60 % + 55 % of the same baseline (flagged); pair 2 claims 25 % + 30 %.
