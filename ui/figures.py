@@ -175,9 +175,12 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
     d = ranking.reset_index(drop=True)
     names = [str(v) for v in d[ncol].fillna(d["name_sv"])] if ncol in d else list(d["committee_code"])
     unit = measure.get("unit")
-    texts = [format_value(v, unit, lang) + f" {st_status.icon(s)}" for v, s in zip(d["value"], d["status"])]
+    missing = d["value"].isna()
+    # a committee without a value still gets its row: icon and word at zero, never a silent gap
+    texts = [f"{st_status.icon(s)} {st_status.word(s, lang)}" if m else format_value(v, unit, lang) + f" {st_status.icon(s)}"
+             for v, s, m in zip(d["value"], d["status"], missing)]
     fig = go.Figure(go.Bar(
-        x=d["value"], y=names, orientation="h", name=t("label.value"),
+        x=d["value"].where(~missing, 0), y=names, orientation="h", name=t("label.value"),
         marker={"color": [st_status.colour(s) for s in d["status"]]},
         text=texts, textposition="outside", cliponaxis=False,
         customdata=[st_status.word(s, lang) for s in d["status"]],

@@ -56,6 +56,19 @@ def test_ranking_bar_has_target_and_red_threshold_lines_and_units():
     assert fig.layout.title.text == "Tillgänglighet, T2 2025"
 
 
+def test_ranking_bar_committee_without_value_keeps_its_row_with_grey_icon_and_word():
+    rk = pd.DataFrame({"committee_code": ["A", "B"], "name_sv": ["Aa", "Bb"], "name_en": ["Aa", "Bb"],
+                       "peer_group": ["x"] * 2, "value": [82.0, None], "status": ["green", "grey"],
+                       "score": [100, None], "target": [80.0] * 2, "red_threshold": [70.0] * 2, "n_obs": [40, 12]})
+    m = {"measure_id": "E2", "name_sv": "Nöjdhet med e-tjänster", "unit": "%", "direction": "higher",
+         "target": 80.0, "red_threshold": 70.0}
+    bar = figures.ranking_bar(rk, m, "sv").data[0]
+    assert list(bar.y) == ["Aa", "Bb"]
+    assert list(bar.x) == [82.0, 0]
+    assert bar.text[1] == f"{S.icon('grey')} {S.word('grey', 'sv')}" == "○ Grå"
+    assert figures.ranking_bar(rk, m, "en").data[0].text[1] == "○ Grey"
+
+
 def test_ranking_bar_band_measure_draws_band_not_target():
     rk = pd.DataFrame({"committee_code": ["A"], "name_sv": ["Aa"], "name_en": ["Aa"], "peer_group": ["x"], "value": [4.2],
                        "status": ["green"], "score": [100], "target": [None], "red_threshold": [None], "n_obs": [1]})
