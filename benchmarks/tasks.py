@@ -117,10 +117,9 @@ def task_etl(warehouse: str, files: dict[str, list[str]], big_sources: list[str]
     return out
 
 
-# ---------------------------------------------------------------- floor
-def task_floor(files: dict[str, list[str]], work_dir: str, skip: list[str] = (), progress: str | None = None) -> dict:
-    from benchmarks.baselines import run_floor
-
+# ---------------------------------------------------------------- floor and naive
+def _per_source(files: dict[str, list[str]], skip, progress: str | None, run) -> dict:
+    """run(source, paths) for every source not skipped, each with its own peak RSS."""
     out = {"sources": {}}
     for source, paths in files.items():
         if source in skip:
@@ -128,7 +127,7 @@ def task_floor(files: dict[str, list[str]], work_dir: str, skip: list[str] = (),
         out["running"] = source
         _progress(progress, out)
         reset_peak()
-        r = run_floor([Path(p) for p in paths], Path(work_dir) / f"floor_{source}.duckdb", source)
+        r = run(source, [Path(p) for p in paths])
         r["peak_rss_mb"] = peak_rss_mb()
         out["sources"][source] = r
     out.pop("running", None)
@@ -136,25 +135,20 @@ def task_floor(files: dict[str, list[str]], work_dir: str, skip: list[str] = (),
     return out
 
 
-# ---------------------------------------------------------------- naive
+def task_floor(files: dict[str, list[str]], work_dir: str, skip: list[str] = (), progress: str | None = None) -> dict:
+    from benchmarks.baselines import run_floor
+
+    return _per_source(files, skip, progress,
+                       lambda source, paths: run_floor(paths, Path(work_dir) / f"floor_{source}.duckdb", source))
+
+
 def task_naive(files: dict[str, list[str]], work_dir: str, warehouse: str | None = None, skip: list[str] = (),
                progress: str | None = None) -> dict:
     from benchmarks.baselines import run_naive
 
-    out = {"sources": {}}
-    for source, paths in files.items():
-        if source in skip:
-            continue
-        out["running"] = source
-        _progress(progress, out)
-        reset_peak()
-        r = run_naive([Path(p) for p in paths], Path(work_dir) / f"naive_{source}.duckdb", source,
-                      Path(warehouse) if warehouse else None)
-        r["peak_rss_mb"] = peak_rss_mb()
-        out["sources"][source] = r
-    out.pop("running", None)
-    out["overall_peak_rss_mb"] = overall_peak_mb()
-    return out
+    return _per_source(files, skip, progress,
+                       lambda source, paths: run_naive(paths, Path(work_dir) / f"naive_{source}.duckdb", source,
+                                                       Path(warehouse) if warehouse else None))
 
 
 # ---------------------------------------------------------------- marts
