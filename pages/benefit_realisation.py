@@ -68,8 +68,8 @@ else:
         t("council.label.project"): [f"{p} · {n}" for p, n in zip(dis.project_id, dis.project_name)],
         t("council.col.description"): dis.description,
         t("council.col.committee"): dis.committee_en if ctx.lang == "en" else dis.committee_sv,
-        t("council.col.baseline"): [f"{fmt.number(v)} {u}" for v, u in zip(dis.baseline, dis.unit)],
-        t("council.col.target"): [f"{fmt.number(v)} {u}" for v, u in zip(dis.target, dis.unit)],
+        t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(dis.baseline, dis.unit)],
+        t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(dis.target, dis.unit)],
         t("council.col.planned_sek_due"): [fmt.tkr(v) for v in dis.planned_sek_due],
         t("council.col.realised_sek"): [fmt.tkr(v) for v in dis.realised_sek],
     }), hide_index=True, width="stretch")

@@ -25,8 +25,8 @@ st.dataframe(pd.DataFrame({
     t("council.col.kind"): [t(f"council.kind.{k}") for k in shown.kind],
     t("council.label.claim_a"): [f"{b} ({p})" for b, p in zip(shown.benefit_id_a, shown.project_id_a)],
     t("council.label.claim_b"): [f"{b} ({p})" for b, p in zip(shown.benefit_id_b, shown.project_id_b)],
-    t("council.col.improvement"): [f"{fmt.number(v)} {u}" for v, u in zip(shown.claimed_total, shown.unit)],
-    t("council.col.baseline"): [f"{fmt.number(v)} {u}" for v, u in zip(shown.process_baseline, shown.unit)],
+    t("council.col.improvement"): [fmt.quantity(v, u) for v, u in zip(shown.claimed_total, shown.unit)],
+    t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(shown.process_baseline, shown.unit)],
     t("council.label.status"): [t("council.label.flagged") if f else t("council.label.not_flagged")
                                 for f in shown.above_baseline],
 }), hide_index=True, width="stretch")
@@ -37,9 +37,9 @@ def claim(col, r, side: str) -> None:
     col.markdown(f"**{t('council.label.claim_' + side)}: {g('project_id')} · {g('project_name')}**")
     col.markdown(
         f"- {t('council.col.benefit_id')}: {g('benefit_id')} – {g('description')}\n"
-        f"- {t('council.col.baseline')}: {fmt.number(g('baseline'))} {r.unit}\n"
-        f"- {t('council.col.target')}: {fmt.number(g('target'))} {r.unit}\n"
-        f"- {t('council.col.improvement')}: {fmt.number(g('improvement'))} {r.unit}\n"
+        f"- {t('council.col.baseline')}: {fmt.quantity(g('baseline'), r.unit)}\n"
+        f"- {t('council.col.target')}: {fmt.quantity(g('target'), r.unit)}\n"
+        f"- {t('council.col.improvement')}: {fmt.quantity(g('improvement'), r.unit)}\n"
         f"- {t('council.col.period')}: {fmt.period(g('first_month').strftime('%Y-%m'))} – "
         f"{fmt.period(g('last_month').strftime('%Y-%m'))}")
 
@@ -53,7 +53,7 @@ for _, r in shown.iterrows():
         a, b = st.columns(2)
         claim(a, r, "a")
         claim(b, r, "b")
-        text = t("council.label.claimed_vs_baseline", claimed=fmt.number(r.claimed_total), unit=r.unit,
-                 baseline=fmt.number(r.process_baseline), first=fmt.period(r.overlap_first.strftime("%Y-%m")),
+        text = t("council.label.claimed_vs_baseline", claimed=fmt.quantity(r.claimed_total, r.unit),
+                 baseline=fmt.quantity(r.process_baseline, r.unit), first=fmt.period(r.overlap_first.strftime("%Y-%m")),
                  last=fmt.period(r.overlap_last.strftime("%Y-%m")), n=int(r.n_claims))
         (st.error if r.above_baseline else st.info)(text)

@@ -47,6 +47,13 @@ st.markdown("\n".join(f"- **{k}:** {v}" for k, v in info.items()))
 # ---- benefit calculation ------------------------------------------------------------------------
 st.subheader(t("council.section.calculation"))
 calc = ctx.q(pq.project_calculation, pid)
+def budget_label(over: bool, spent) -> str:
+    """Over or within the grant; "–" when the spend is unknown (no ledger lines for that time)."""
+    if pd.isna(spent):
+        return "–"
+    return t("council.label.over_budget") if over else t("council.label.within_budget")
+
+
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("council.label.npv"), fmt.money(calc["npv"]))
 payback = calc["payback_years"]
@@ -56,7 +63,7 @@ k2.metric(t("council.label.payback"),
           help=t("council.label.no_payback") if payback is None else None)
 k3.metric(t("council.label.granted"), fmt.money(p.granted_sek))
 k4.metric(t("council.label.spent"), fmt.money(p.spent_sek),
-          delta=t("council.label.over_budget") if p.over_budget else t("council.label.within_budget"),
+          delta=None if pd.isna(p.spent_sek) else budget_label(p.over_budget, p.spent_sek),
           delta_color="red" if p.over_budget else "off", delta_arrow="off")
 st.caption(t("council.label.assumptions", rate=fmt.percent(100 * calc["rate"], 0), horizon=calc["horizon_years"],
              go_live=fmt.period(calc["go_live"].strftime("%Y-%m"))))
@@ -92,8 +99,8 @@ else:
         t("council.col.kind"): [t(f"council.kind.{k}") + (" (−)" if d else "")
                                 for k, d in zip(benefits.kind, benefits.disbenefit)],
         t("council.col.description"): benefits.description,
-        t("council.col.baseline"): [f"{fmt.number(v)} {u}" for v, u in zip(benefits.baseline, benefits.unit)],
-        t("council.col.target"): [f"{fmt.number(v)} {u}" for v, u in zip(benefits.target, benefits.unit)],
+        t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(benefits.baseline, benefits.unit)],
+        t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(benefits.target, benefits.unit)],
         t("council.col.planned_sek_due"): [fmt.tkr(v) for v in benefits.planned_sek_due],
         t("council.col.realised_sek"): [fmt.tkr(v) for v in benefits.realised_sek],
         t("council.col.rate"): [fmt.percent(v) for v in benefits.rate],
@@ -117,8 +124,7 @@ if not cost.empty:
         t("council.col.year"): cost.year.astype(str),
         t("council.col.granted_sek"): [fmt.tkr(v) for v in cost.granted_sek],
         t("council.col.spent_sek"): [fmt.tkr(v) for v in cost.spent_sek],
-        t("council.col.over_budget"): [t("council.label.over_budget") if o else t("council.label.within_budget")
-                                       for o in cost.over_grant],
+        t("council.col.over_budget"): [budget_label(o, s) for o, s in zip(cost.over_grant, cost.spent_sek)],
     }), hide_index=True, width="stretch")
 
 # ---- decisions (council store: read fresh, not cached) ------------------------------------------

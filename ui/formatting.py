@@ -149,6 +149,14 @@ def format_value(x: Any, unit: Any, lang: str = "sv") -> str:
     return format_number(x, 1, lang)
 
 
+def format_quantity(x: Any, unit: Any, lang: str = "sv") -> str:
+    """A value in its own unit (a benefit's baseline, target, claim): money as kr/tkr/mnkr, anything
+    else as a number followed by the unit."""
+    if str(unit).strip().upper() in ("SEK", "KR"):
+        return format_money(x, lang)
+    return f"{format_number(x, 0, lang)} {unit}".strip()
+
+
 def format_score(x: Any, lang: str = "sv") -> str:
     return format_number(x, 0, lang)
 
@@ -176,6 +184,9 @@ class Formatter:
 
     def money(self, x: Any) -> str:
         return format_money(x, self.lang)
+
+    def quantity(self, x: Any, unit: Any) -> str:
+        return format_quantity(x, unit, self.lang)
 
     def date(self, x: Any, with_time: bool = False) -> str:
         return format_date(x, self.lang, with_time)

@@ -1,5 +1,5 @@
 from ui.formatting import (NBSP, format_date, format_mnkr, format_money, format_number, format_percent,
-                           format_period, format_sek, format_tkr, format_value, unit_label)
+                           format_period, format_quantity, format_sek, format_tkr, format_value, unit_label)
 
 
 def test_swedish_thousands_and_decimal_comma():
@@ -50,3 +50,10 @@ def test_period_and_date():
     assert format_period("2025") == "2025"
     assert format_date("2025-07-01T14:03:00", "sv", with_time=True) == "2025-07-01 14:03"
     assert format_date("2025-07-01", "en") == "1 Jul 2025"
+
+
+def test_quantity_shows_money_in_kronor_and_other_units_after_the_number():
+    assert format_quantity(5_452_599, "SEK") == f"5{NBSP}453{NBSP}tkr"
+    assert format_quantity(5_452_599, "SEK", "en") == f"SEK{NBSP}5,453k"
+    assert format_quantity(7039.4, "timmar handläggning") == f"7{NBSP}039 timmar handläggning"
+    assert format_quantity(7039.4, "hours", "en") == "7,039 hours"
