@@ -32,7 +32,8 @@ def table(result: dict) -> str:
     for run in result["runs"]:
         sc = run["scale"]
         lines += ["", f"=== scale {sc:g}x  (wall {_s(run.get('wall_seconds'))} s, generate "
-                      f"{_s((run.get('generate') or {}).get('seconds'))} s, warehouse "
+                      f"{_s((run.get('generate') or {}).get('seconds'))} s"
+                      f"{' (files reused)' if (run.get('generate') or {}).get('reused') else ''}, warehouse "
                       f"{_n((run.get('warehouse_bytes') or 0) / 1e6, '{:,.1f}')} MB)"]
         rows = run.get("rows") or {}
         if rows:

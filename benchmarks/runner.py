@@ -166,7 +166,7 @@ def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda ru
         return run
     files = gen["files"]
     run["generate"] = {"seconds": gen["seconds"], "peak_rss_mb": gen["peak_rss_mb"], "bytes": gen["bytes"],
-                       "unrecognised": gen["unrecognised"]}
+                       "unrecognised": gen["unrecognised"], "reused": bool(gen.get("reused"))}
     # rows per source as the generator reports them (data rows; incidents: event-log rows)
     run["rows"] = {s: int(gen["rows"].get(s) or _count_rows(ps)) for s, ps in files.items()}
     if gen.get("incident_records"):

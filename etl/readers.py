@@ -119,15 +119,25 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _utf8_error(path: Path, start: int) -> UnicodeDecodeError | None:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for chunk in _chunks(path, start):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as err:
-        return err
-    return None
+def _hash_and_utf8_error(path: Path) -> tuple[str, bool, UnicodeDecodeError | None]:
+    """One pass over the file: sha256 of the bytes, whether it starts with a BOM, and the first UTF-8
+    error. ASCII chunks (the usual export) skip the decoder unless it holds a split character."""
+    digest, decoder, error, has_bom = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), None, False
+    for i, chunk in enumerate(_chunks(path)):
+        digest.update(chunk)
+        if i == 0 and chunk.startswith(BOM):
+            has_bom, chunk = True, chunk[len(BOM):]
+        if error is None and not (chunk.isascii() and not decoder.getstate()[0]):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                error = err
+    if error is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            error = err
+    return digest.hexdigest(), has_bom, error
 
 
 def _first_undefined_cp1252(path: Path) -> tuple[int, int] | None:
@@ -144,11 +154,14 @@ def _first_undefined_cp1252(path: Path) -> tuple[int, int] | None:
 
 def detect_encoding(path: Path) -> str:
     """Strict UTF-8 (BOM stripped) first, then Windows-1252; never a silent guess. Streams the file."""
-    with open(path, "rb") as f:
-        has_bom = f.read(3) == BOM
-    err = _utf8_error(path, 3 if has_bom else 0)
+    return hash_and_detect_encoding(path)[1]
+
+
+def hash_and_detect_encoding(path: Path) -> tuple[str, str]:
+    """(sha256, encoding) in one pass over the file for UTF-8; a second pass only for Windows-1252."""
+    content_hash, has_bom, err = _hash_and_utf8_error(path)
     if err is None:
-        return "utf-8 with BOM" if has_bom else "utf-8"
+        return content_hash, "utf-8 with BOM" if has_bom else "utf-8"
     if has_bom:
         raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({err.reason})")
     undefined = _first_undefined_cp1252(path)
@@ -157,7 +170,7 @@ def detect_encoding(path: Path) -> str:
         raise UnreadableSource(
             f"is neither UTF-8 nor Windows-1252 (byte 0x{byte:02x} at position {position}); "
             "save it as UTF-8 and load it again")
-    return "cp1252 (Windows-1252)"
+    return content_hash, "cp1252 (Windows-1252)"
 
 
 def first_line(path: Path, encoding: str) -> str:
@@ -202,7 +215,7 @@ def csv_header(line: str, delimiter: str) -> list[str]:
 
 
 def read_csv(path: Path) -> SourceData:
-    encoding = detect_encoding(path)
+    content_hash, encoding = hash_and_detect_encoding(path)
     line = first_line(path, encoding)
     delimiter = detect_delimiter(line)
     header = csv_header(line, delimiter)
@@ -215,7 +228,7 @@ def read_csv(path: Path) -> SourceData:
     note = f"CSV, encoding {encoding}, delimiter {shown}"
     if delimiter == ";":
         note += " with decimal comma"
-    return SourceData(path.name, file_sha256(path), note, decimal_comma=delimiter == ";", relation=relation,
+    return SourceData(path.name, content_hash, note, decimal_comma=delimiter == ";", relation=relation,
                       path=path, transcode_from="cp1252" if encoding.startswith("cp1252") else None)
 
 
