@@ -72,14 +72,16 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
     """Read, validate and load one batch; always logs it in etl_batches and returns what happened."""
     started = datetime.now()
     batch_id = next_batch_id(con)
-    content_hash, periods, timings = "", (None, None), {}
+    data, periods, timings = None, (None, None), {}
     try:
         with _timed(timings, "read"):
             data = read()
-        content_hash = data.content_hash
+        # Staging comes before the same-content check: a large file is hashed in a thread meanwhile.
+        with _timed(timings, "stage"):
+            present, rows_read = _stage(con, contract, data)
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result = _validate_and_insert(con, contract, data, batch_id, timings)
+            result = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read)
             periods = _periods(con, contract)
     except UnreadableSource as err:
         result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
@@ -90,8 +92,15 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
         for table in ("cand", "typed", "violations"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     result.timings = timings
-    _log(con, result, content_hash, started, periods)
+    _log(con, result, _hash_or_empty(data), started, periods)
     return result
+
+
+def _hash_or_empty(data: SourceData | None) -> str:
+    try:
+        return data.content_hash if data is not None else ""
+    except OSError:
+        return ""
 
 
 def _unchanged(con, contract: Contract, data: SourceData, batch_id: int) -> BatchResult | None:
@@ -133,9 +142,7 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
 
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
-                         timings: dict[str, float]) -> BatchResult:
-    with _timed(timings, "stage"):
-        present, rows_read = _stage(con, contract, data)
+                         timings: dict[str, float], present: set[str], rows_read: int) -> BatchResult:
     with _timed(timings, "type"):
         create_typed(con, contract, present, data.decimal_comma)
     with _timed(timings, "rules"):

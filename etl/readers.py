@@ -15,6 +15,7 @@ import io
 import json
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _lit(value: str) -> str:
 @dataclass
 class SourceData:
     file_name: str
-    content_hash: str
+    hash_value: str | Future             # sha256 hex, or its future while a thread hashes a large file
     read_note: str                       # e.g. "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     decimal_comma: bool = False
     frame: pd.DataFrame | None = None    # text frame with _source_row (Excel, SQL)
@@ -49,6 +50,13 @@ class SourceData:
     cast_to_text: bool = False           # Parquet columns are typed: cast them to VARCHAR
     transcode_from: str | None = None    # "cp1252": DuckDB reads a temporary UTF-8 copy made at staging
     row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
+    utf8_unverified: bool = False        # CSV assumed UTF-8 from its header; DuckDB checks the rest
+
+    @property
+    def content_hash(self) -> str:
+        if isinstance(self.hash_value, Future):
+            self.hash_value = self.hash_value.result()
+        return self.hash_value
 
     def stage(self, con, drop: tuple[str, ...] = ()) -> list[str]:
         """Create TEMP table source_raw without the `drop` columns; returns the kept source columns.
@@ -57,7 +65,10 @@ class SourceData:
         if self.frame is not None:
             return self._stage_frame(con, drop)
         if self.transcode_from is None:
-            return self._stage_relation(con, drop, self.path)
+            try:
+                return self._stage_relation(con, drop, self.path)
+            except _NotUtf8:
+                self._switch_to_detected_encoding()
         with tempfile.TemporaryDirectory(prefix="etl-utf8-") as tmp:
             copy = Path(tmp) / self.file_name
             transcode_to_utf8(self.path, self.transcode_from, copy)
@@ -78,9 +89,18 @@ class SourceData:
         try:
             return self._copy_relation(con, drop, relation)
         except duckdb.Error as err:
+            if self.utf8_unverified and "Invalid unicode" in str(err):
+                raise _NotUtf8() from err
             lines = [line.strip() for line in str(err).splitlines() if line.strip()]
             detail = [lines[0]] + [line for line in lines[1:] if line.startswith("Expected")]
             raise UnreadableSource(f"cannot be read ({'; '.join(detail)})")
+
+    def _switch_to_detected_encoding(self) -> None:
+        """DuckDB met bytes that are not UTF-8: the full check names the encoding or rejects the file."""
+        encoding = detect_encoding(self.path)
+        self.utf8_unverified = False
+        self.read_note = self.read_note.replace("encoding utf-8", f"encoding {encoding}", 1)
+        self.transcode_from = "cp1252" if encoding.startswith("cp1252") else None
 
     def _copy_relation(self, con, drop, relation: str) -> list[str]:
         dropped = {d.lower() for d in drop}
@@ -93,6 +113,20 @@ class SourceData:
         # rowid follows file order (insertion order is preserved), which gives the data row number
         self.row_expr = "rowid + 1"
         return columns
+
+
+class _NotUtf8(Exception):
+    """DuckDB found invalid UTF-8 in a CSV whose header was UTF-8."""
+
+
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+BACKGROUND_HASH_BYTES = 16 << 20  # larger files are hashed in a thread while DuckDB stages them
+
+
+def content_hash_of(path: Path) -> str | Future:
+    if path.stat().st_size < BACKGROUND_HASH_BYTES:
+        return file_sha256(path)
+    return _HASHER.submit(file_sha256, path)
 
 
 CHUNK_BYTES = 8 << 20  # files are streamed in chunks: a 28 GB export must not be held in memory
@@ -214,9 +248,26 @@ def csv_header(line: str, delimiter: str) -> list[str]:
     return header
 
 
+def _utf8_header(path: Path) -> tuple[str, str] | None:
+    """(encoding name, header line) when the first line is valid UTF-8 (BOM allowed), else None."""
+    with open(path, "rb") as f:
+        head = f.readline(1 << 20)
+    try:
+        line = head.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    return ("utf-8 with BOM" if head.startswith(BOM) else "utf-8"), line
+
+
 def read_csv(path: Path) -> SourceData:
-    content_hash, encoding = hash_and_detect_encoding(path)
-    line = first_line(path, encoding)
+    """Large UTF-8 files are not decoded in Python: DuckDB checks every byte while staging and a
+    file that turns out not to be UTF-8 is then checked in full (`_switch_to_detected_encoding`)."""
+    header = _utf8_header(path) if path.stat().st_size >= BACKGROUND_HASH_BYTES else None
+    if header is None:
+        content_hash, encoding = hash_and_detect_encoding(path)
+        line = first_line(path, encoding)
+    else:
+        (encoding, line), content_hash = header, content_hash_of(path)
     delimiter = detect_delimiter(line)
     header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,
@@ -229,7 +280,8 @@ def read_csv(path: Path) -> SourceData:
     if delimiter == ";":
         note += " with decimal comma"
     return SourceData(path.name, content_hash, note, decimal_comma=delimiter == ";", relation=relation,
-                      path=path, transcode_from="cp1252" if encoding.startswith("cp1252") else None)
+                      path=path, transcode_from="cp1252" if encoding.startswith("cp1252") else None,
+                      utf8_unverified=not isinstance(content_hash, str))
 
 
 def _cell_text(value) -> str:
@@ -265,7 +317,7 @@ def read_xlsx(path: Path) -> SourceData:
 
 
 def read_parquet(path: Path) -> SourceData:
-    return SourceData(path.name, file_sha256(path), "Parquet", relation="SELECT * FROM read_parquet({path})",
+    return SourceData(path.name, content_hash_of(path), "Parquet", relation="SELECT * FROM read_parquet({path})",
                       path=path, cast_to_text=True)
 
 

@@ -127,3 +127,38 @@ def test_tab_delimited_with_quoted_header(tmp_path):
     data = read_file(path)
     assert data.read_note == "CSV, encoding utf-8, delimiter tab"
     assert staged(data).to_dict("list") == {"_source_row": [1], "committee_code": ["A1"], "name sv": ["a\tb"]}
+
+
+# Files of BACKGROUND_HASH_BYTES and more are hashed in a thread and not decoded in Python: DuckDB
+# checks the UTF-8 while staging, and a file that is not UTF-8 after all gets the full check then.
+def test_large_utf8_file_hash_is_the_sha256_and_staging_reads_it(tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.setattr(readers, "BACKGROUND_HASH_BYTES", 0)
+    path = tmp_path / "committees_big.csv"
+    path.write_bytes("\ufeffa;b\nSkärholmen;1,5\nBromma;2\n".encode("utf-8"))
+    data = read_file(path)
+    assert data.read_note == "CSV, encoding utf-8 with BOM, delimiter ';' with decimal comma"
+    assert data.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert list(staged(data)["a"]) == ["Skärholmen", "Bromma"]
+
+
+def test_large_cp1252_file_with_ascii_header_is_found_at_staging(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BACKGROUND_HASH_BYTES", 0)
+    path = tmp_path / "committees_big.csv"
+    path.write_bytes("a;b\nBromma;1\nSkärholmen;1,5\n".encode("cp1252"))
+    data = read_file(path)
+    assert data.read_note == "CSV, encoding utf-8, delimiter ';' with decimal comma"  # from the header only
+    frame = staged(data)
+    assert data.read_note == "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
+    assert list(frame["a"]) == ["Bromma", "Skärholmen"]
+    assert list(frame["_source_row"]) == [1, 2]
+
+
+def test_large_file_neither_utf8_nor_cp1252_is_unreadable_at_staging(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BACKGROUND_HASH_BYTES", 0)
+    path = tmp_path / "committees_big.csv"
+    path.write_bytes(b"a;b\nX;\x81\x8d\n")
+    data = read_file(path)
+    with pytest.raises(UnreadableSource, match=r"neither UTF-8 nor Windows-1252 \(byte 0x81 at position 6\)"):
+        staged(data)
