@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from etl.contracts import Contract
-from etl.gate import gate_columns, validate_frame
+from etl.gate import gate_columns, validate_chunks
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
 from etl.rules import create_typed, create_violations, lit, period_text_expr, q, scope_expr
 from etl.servicenow import PREPROCESSORS
@@ -185,10 +185,21 @@ def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int,
         f"nothing loaded. First problems: " + "; ".join(examples), rows_read)
 
 
+GATE_CHUNK_ROWS = 2_000_000  # rows per pandas frame handed to Great Expectations
+
+
+def _typed_chunks(con, columns: list[str]):
+    """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table)."""
+    cols = ", ".join(q(c) for c in columns)
+    total = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
+    for start in range(0, max(total, 1), GATE_CHUNK_ROWS):
+        # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
+        yield con.sql(f"SELECT {cols} FROM typed WHERE rowid >= {start} AND rowid < {start + GATE_CHUNK_ROWS}"
+                          ).to_arrow_table().to_pandas(date_as_object=False)
+
+
 def _check_expectations(con, contract: Contract, data: SourceData, present: set[str], rows_read: int) -> None:
-    cols = ", ".join(q(c) for c in gate_columns(contract, present))
-    frame = con.execute(f"SELECT {cols} FROM typed").df()
-    failures = validate_frame(contract, frame, present)
+    failures = validate_chunks(contract, _typed_chunks(con, gate_columns(contract, present)), present)
     if failures:
         raise Rejected(f"{data.file_name}: the Great Expectations suite for {contract.source} failed; "
                        f"nothing loaded. " + "; ".join(failures), rows_read)
