@@ -41,14 +41,11 @@ def floor_sql(paths: list[Path], fmt: CsvFormat, c: Contract) -> str:
 
 
 def _transcode_to_utf8(src: Path, dst: Path, encoding: str) -> None:
-    """Streamed re-encoding to UTF-8 (DuckDB's reader has no Windows-1252 without the `encodings`
-    extension, which needs a download)."""
-    with open(src, "r", encoding=encoding, newline="") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
-        while True:
-            chunk = fin.read(1 << 22)
-            if not chunk:
-                break
-            fout.write(chunk)
+    """The same streamed re-encoding the ETL uses (DuckDB's reader has no Windows-1252 without the
+    `encodings` extension, which needs a download)."""
+    from etl.readers import transcode_to_utf8
+
+    transcode_to_utf8(src, encoding, dst)
 
 
 def run_floor(paths: list[Path], db_path: Path, source: str) -> dict:
