@@ -9,21 +9,28 @@ from etl.contracts import Contract
 from etl.rules import cast_expr, clean_expr
 
 
+ROW_BITS, TIME_BITS = 40, 44  # rank = modification count | updated_at in ms | source row, in one HUGEINT
+
+
 def latest_event_only(contract: Contract, present: set[str], events: str) -> str:
     """WHERE clause over the subquery `events` keeping one row per incident: its latest event.
 
-    arg_max over a hash aggregate instead of a window sort: the wide event rows are never sorted."""
+    The ordering (sys_mod_count, then sys_updated_at, then row) is packed into one HUGEINT so that
+    a plain max() per incident finds the row: fixed-size aggregate states, which DuckDB can spill to
+    disk for a 100x export, and no sort of the wide event rows."""
     def typed(name: str) -> str:
         if name not in present:
             return "NULL"
         return cast_expr(clean_expr(name, contract.missing_values), contract.column(name), contract, False)
 
     number = clean_expr("number", contract.missing_values)
-    rank = (f"[coalesce(CAST({typed('sys_mod_count')} AS DOUBLE), -1), "
-            f"coalesce(epoch({typed('sys_updated_at')}), -1e18), CAST(_source_row AS DOUBLE)]")
+    mod_count = f"least(coalesce({typed('sys_mod_count')}, -1) + 1, {2 ** 42})"
+    updated_ms = f"coalesce(epoch_ms({typed('sys_updated_at')}) + {2 ** 43}, 0)"  # ms since 1691 ≥ 0
+    rank = (f"(CAST({mod_count} AS HUGEINT) << {TIME_BITS + ROW_BITS}) | "
+            f"(CAST({updated_ms} AS HUGEINT) << {ROW_BITS}) | CAST(_source_row AS HUGEINT)")
     # Rows without a number stay separate so the 'required' rule quarantines each of them.
     return f"""WHERE _source_row IN (
-        SELECT arg_max(_source_row, {rank}) FROM {events}
+        SELECT CAST(max({rank}) & {2 ** ROW_BITS - 1} AS BIGINT) FROM {events}
         GROUP BY coalesce({number}, '#row ' || _source_row))"""
 
 
