@@ -14,7 +14,7 @@ from typing import Callable
 from etl.contracts import Contract
 from etl.gate import gate_columns, validate_chunks
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
-from etl.rules import create_typed, create_violations, lit, period_text_expr, q, scope_expr
+from etl.rules import create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
 from etl.servicenow import PREPROCESSORS
 
 EXAMPLES_IN_MESSAGE = 3
@@ -127,9 +127,19 @@ def match_columns(contract: Contract, file_name: str, columns: list[str], rows_r
     return mapping
 
 
+def _native_for(contract: Contract):
+    wanted = {c.lower(): c for c in contract.column_names}
+
+    def keep_native(source_column: str, type_name: str) -> bool:
+        name = wanted.get(source_column.strip().lower())
+        return name is not None and is_native(contract.column(name), type_name)
+    return keep_native
+
+
 def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
-    """TEMP table cand: the contract's columns as text; personal drop_columns were never read."""
-    columns = data.stage(con, contract.drop_columns)
+    """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
+    already has the contract type); personal drop_columns were never read."""
+    columns = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
     mapping = match_columns(contract, data.file_name, columns, rows_read)
     select = ", ".join(f"{q(src)} AS {q(dst)}" for src, dst in mapping.items())
@@ -143,10 +153,12 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
                          timings: dict[str, float], present: set[str], rows_read: int) -> BatchResult:
+    wanted = {c.lower(): c for c in contract.column_names}
+    native = frozenset(wanted[c.strip().lower()] for c in data.native_columns)
     with _timed(timings, "type"):
-        create_typed(con, contract, present, data.decimal_comma)
+        create_typed(con, contract, present, data.decimal_comma, native)
     with _timed(timings, "rules"):
-        create_violations(con, contract, data.file_name)
+        create_violations(con, contract, data.file_name, native)
         candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
         bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
         _check_bad_share(con, contract, data, candidates, bad, rows_read)
@@ -169,9 +181,11 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
 
 def _insert(con, contract: Contract, batch_id: int) -> None:
     cols = ", ".join(q(c) for c in contract.column_names)
+    # typed is in source order and a plain scan keeps it; only the anti-join needs the sort
+    clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
+    keep = "" if clean else "WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row"
     con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
-                    SELECT {cols}, {batch_id}, _source_row FROM typed
-                    WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row""")
+                    SELECT {cols}, {batch_id}, _source_row FROM typed {keep}""")
 
 
 def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int, rows_read: int) -> None:

@@ -42,6 +42,7 @@ def exclusive_lock(warehouse: Path):
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill files
 
 
 def loaded_month_range(con) -> tuple[str, str] | None:
@@ -55,6 +56,20 @@ def loaded_month_range(con) -> tuple[str, str] | None:
     if lo is None:
         return None
     return lo.strftime("%Y-%m-01"), hi.strftime("%Y-%m-01")
+
+
+def load_memory_limit() -> str | None:
+    """DuckDB's share of memory during a load: SCORECARD_ETL_MEMORY_LIMIT (e.g. '8GB'), else 60 % of
+    RAM. DuckDB's default (80 %) leaves too little for the pandas chunks Great Expectations checks;
+    above the limit DuckDB spills to `<staging>.tmp`."""
+    configured = os.environ.get("SCORECARD_ETL_MEMORY_LIMIT")
+    if configured:
+        return configured
+    try:
+        total_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+    except (OSError, StopIteration, ValueError):
+        return None  # DuckDB's default
+    return f"{int(total_kb * 0.6 / 1024)}MB"
 
 
 def build_marts(con) -> None:
@@ -76,7 +91,8 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
         try:
             if warehouse.exists():
                 shutil.copyfile(warehouse, staging)
-            con = duckdb.connect(str(staging))
+            limit = load_memory_limit()
+            con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             try:
                 result = _run_in_staging(con, work, with_marts)
             finally:

@@ -50,6 +50,7 @@ class SourceData:
     transcode_from: str | None = None    # "cp1252": DuckDB reads a temporary UTF-8 copy made at staging
     row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
     utf8_unverified: bool = False        # CSV assumed UTF-8 from its header; DuckDB checks the rest
+    native_columns: tuple[str, ...] = ()  # typed (Parquet) columns staged in their own type, not as text
 
     @property
     def content_hash(self) -> str:
@@ -57,10 +58,12 @@ class SourceData:
             self.hash_value = self.hash_value.result()
         return self.hash_value
 
-    def stage(self, con, drop: tuple[str, ...] = ()) -> list[str]:
+    def stage(self, con, drop: tuple[str, ...] = (), keep_native=lambda name, type_name: False) -> list[str]:
         """Create TEMP table source_raw without the `drop` columns; returns the kept source columns.
 
-        The data row number is `row_expr` over source_raw."""
+        The data row number is `row_expr` over source_raw. Typed (Parquet) columns are cast to text
+        unless `keep_native(column, DuckDB type)` says their type is already the wanted one."""
+        self._keep_native = keep_native
         if self.frame is not None:
             return self._stage_frame(con, drop)
         if self.transcode_from is None:
@@ -109,7 +112,11 @@ class SourceData:
         columns = [row[0] for row in described if row[0].strip().lower() not in dropped]
         if not columns:
             raise UnreadableSource("has no columns")
-        select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text else _q(c) for c in columns)
+        types = {row[0]: row[1] for row in described}
+        keep = getattr(self, "_keep_native", lambda name, type_name: False)
+        self.native_columns = tuple(c for c in columns if self.cast_to_text and keep(c, types[c]))
+        select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text and c not in self.native_columns
+                           else _q(c) for c in columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT {select} FROM ({relation})")
         # rowid follows file order (insertion order is preserved), which gives the data row number
         self.row_expr = "rowid + 1"

@@ -7,7 +7,7 @@ Tables used inside one load connection (all TEMP):
 """
 from __future__ import annotations
 
-from etl.contracts import Column, Contract
+from etl.contracts import DUCKDB_TYPES, Column, Contract
 
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "ja", "j", "sant")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "nej", "falskt")
@@ -104,10 +104,34 @@ def type_words(col: Column, contract: Contract) -> str:
     return TYPE_WORDS[col.type]
 
 
-def create_typed(con, contract: Contract, present: set[str], decimal_comma: bool) -> None:
+# Parquet column types that already are the contract type: such columns skip the text round trip.
+NATIVE_TYPES = {
+    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"),
+    "decimal": ("FLOAT", "DOUBLE", "TINYINT", "SMALLINT", "INTEGER", "BIGINT"),
+    "boolean": ("BOOLEAN",),
+    "date": ("DATE",),
+    "timestamp": ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"),
+}
+
+
+def is_native(col: Column, source_type: str) -> bool:
+    return source_type.upper() in NATIVE_TYPES.get(col.type, ())
+
+
+def raw_expr(name: str, native: frozenset[str]) -> str:
+    """The cleaned source text of a column in `typed` (for natively typed columns: the value as text)."""
+    return f"CAST({q(name)} AS VARCHAR)" if name in native else q(name + "__raw")
+
+
+def create_typed(con, contract: Contract, present: set[str], decimal_comma: bool,
+                 native: frozenset[str] = frozenset()) -> None:
     # Cleaning happens once in the inner query; the casts then work on the cleaned text.
     cleaned, parts = ["_source_row"], ["_source_row"]
     for col in contract.columns:
+        if col.name in native:
+            cleaned.append(q(col.name))
+            parts.append(f"CAST({q(col.name)} AS {DUCKDB_TYPES[col.type]}) AS {q(col.name)}")
+            continue
         raw = q(col.name + "__raw")
         if col.name in present:
             cleaned.append(f"{clean_expr(col.name, contract.missing_values)} AS {raw}")
@@ -125,15 +149,16 @@ def _check(file_name: str, col: str, rule: str, condition: str, detail: str) -> 
             f"{prefix} || {detail} AS reason FROM typed WHERE {condition}")
 
 
-def column_checks(col: Column, contract: Contract, file_name: str) -> list[str]:
-    c, raw = q(col.name), q(col.name + "__raw")
+def column_checks(col: Column, contract: Contract, file_name: str,
+                  native: frozenset[str] = frozenset()) -> list[str]:
+    c, raw = q(col.name), raw_expr(col.name, native)
     quoted_raw = f"'\"' || {raw} || '\"'"
     checks = []
-    if col.type != "varchar":
+    if col.type != "varchar" and col.name not in native:
         checks.append(_check(file_name, col.name, "type", f"{raw} IS NOT NULL AND {c} IS NULL",
                              f"{quoted_raw} || {lit(' is not ' + type_words(col, contract))}"))
     if col.required:
-        checks.append(_check(file_name, col.name, "required", f"{raw} IS NULL",
+        checks.append(_check(file_name, col.name, "required", f"{c if col.name in native else raw} IS NULL",
                              lit("the value is missing but the column is required")))
     if col.allowed:
         values = ", ".join(lit(v) for v in col.allowed)
@@ -153,7 +178,7 @@ def column_checks(col: Column, contract: Contract, file_name: str) -> list[str]:
         if other:
             checks.append(_check(
                 file_name, col.name, rule, f"{c} {op} {q(other)}",
-                f"{lit(col.name + ' ')} || {raw} || {lit(f' {words} {other} ')} || {q(other + '__raw')}"))
+                f"{lit(col.name + ' ')} || {raw} || {lit(f' {words} {other} ')} || {raw_expr(other, native)}"))
     if col.references:
         table, ref_col = col.references.split(".")
         checks.append(_check(
@@ -163,8 +188,8 @@ def column_checks(col: Column, contract: Contract, file_name: str) -> list[str]:
     return checks
 
 
-def create_violations(con, contract: Contract, file_name: str) -> None:
-    checks = [sql for col in contract.columns for sql in column_checks(col, contract, file_name)]
+def create_violations(con, contract: Contract, file_name: str, native: frozenset[str] = frozenset()) -> None:
+    checks = [sql for col in contract.columns for sql in column_checks(col, contract, file_name, native)]
     body = " UNION ALL ".join(checks) if checks else (
         "SELECT NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE FALSE")
     con.execute(f"CREATE OR REPLACE TEMP TABLE violations AS {body}")
