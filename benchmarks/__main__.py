@@ -29,6 +29,12 @@ def parse(argv=None):
     ap.add_argument("--cold-repeat", type=int, default=5, help="cold runs per query (fresh Warehouse each)")
     ap.add_argument("--grain", default="tertial", help="period grain for the app queries")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive pandas + GX COMPLETE pipeline")
+    ap.add_argument("--naive-max-scale", type=float, default=10,
+                    help="run the naive pipeline only up to this scale (pandas cannot hold a 100x export); "
+                         "default %(default)s")
+    ap.add_argument("--merge", nargs="+", default=[],
+                    help="earlier result JSONs: their runs at scales not run now join this result "
+                         "(growth and targets are computed over all runs; each run keeps its own start time)")
     ap.add_argument("--naive-timeout-min", type=float, default=None,
                     help="give up the naive pipeline (run last) after this many minutes per scale")
     ap.add_argument("--work-dir", default=None, help="where to generate data (default: a temp dir, removed after)")

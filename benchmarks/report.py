@@ -35,6 +35,12 @@ def table(result: dict) -> str:
                       f"{_s((run.get('generate') or {}).get('seconds'))} s"
                       f"{' (files reused)' if (run.get('generate') or {}).get('reused') else ''}, warehouse "
                       f"{_n((run.get('warehouse_bytes') or 0) / 1e6, '{:,.1f}')} MB)"]
+        if run.get("merged_from"):
+            src = run["merged_from"]
+            lines.append(f"(this scale from {src['file']}, commit {src.get('commit') or '?'}, "
+                         f"started {run.get('started_at')})")
+        if run.get("naive_skipped"):
+            lines.append(f"(naive pipeline not run: {run['naive_skipped']})")
         rows = run.get("rows") or {}
         if rows:
             lines.append("Rows per source file: " + ", ".join(f"{s} {_n(n)}" for s, n in rows.items()))

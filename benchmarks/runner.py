@@ -153,7 +153,7 @@ def _count_rows(paths: list[str]) -> int:
 
 
 def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda run: None) -> dict:
-    run: dict = {"scale": scale}
+    run: dict = {"scale": scale, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     work = base / f"scale_{scale:g}"
     src_dir = work / "sources"
     work.mkdir(parents=True, exist_ok=True)
@@ -213,7 +213,9 @@ def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda ru
     save(run)
 
     # last, because it is the slowest step and only a yardstick: a timeout here loses nothing else
-    if not opts.no_naive:
+    if opts.no_naive or scale > getattr(opts, "naive_max_scale", float("inf")):
+        run["naive_skipped"] = "--no-naive" if opts.no_naive else f"scale above --naive-max-scale {opts.naive_max_scale:g}"
+    else:
         naive = _resumable(run, "naive", "naive", list(selected), work / "naive_progress.json",
                            timeout=opts.naive_timeout_min * 60 if opts.naive_timeout_min else None,
                            files=selected, work_dir=str(work), warehouse=str(wh) if wh.exists() else None)
@@ -344,6 +346,21 @@ def targets(runs: list[dict], grow: dict, target_scale: float = 10) -> list[dict
     return out
 
 
+def merged_runs(runs: list[dict], paths: list[str]) -> list[dict]:
+    """This run's scales plus earlier runs (from result JSONs) at other scales, ordered by scale."""
+    have = {r["scale"] for r in runs}
+    out = list(runs)
+    for path in paths:
+        earlier = json.loads(Path(path).read_text(encoding="utf-8"))
+        for r in earlier.get("runs", []):
+            if r["scale"] not in have:
+                r.setdefault("started_at", earlier.get("started_at"))
+                r["merged_from"] = {"file": Path(path).name, "commit": (earlier.get("machine") or {}).get("git_commit")}
+                out.append(r)
+                have.add(r["scale"])
+    return sorted(out, key=lambda r: r["scale"])
+
+
 def _available_mb() -> float | None:
     try:
         for line in open("/proc/meminfo", encoding="utf-8"):
@@ -386,6 +403,9 @@ def run(opts) -> dict:
 
     for scale in opts.scale:
         result["runs"].append(run_scale(scale, base, opts.sources, opts, save))
+        save()
+    if getattr(opts, "merge", None):
+        result["runs"] = merged_runs(result["runs"], opts.merge)
         save()
     if not opts.work_dir and not opts.keep:
         shutil.rmtree(base, ignore_errors=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~5x faster
+
 CONTRACT_DIR = Path(__file__).parent / "contracts"
 
 # Contract type → DuckDB column type in the warehouse.
@@ -114,7 +116,7 @@ def load_contracts() -> dict[str, Contract]:
     """All contracts by source name, in dependency order (referenced tables first)."""
     contracts = {}
     for path in sorted(CONTRACT_DIR.glob("*.yaml")):
-        contract = parse_contract(yaml.safe_load(path.read_text(encoding="utf-8")))
+        contract = parse_contract(yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER))
         contracts[contract.source] = contract
     return {c.source: c for c in dependency_order(list(contracts.values()))}
 

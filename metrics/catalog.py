@@ -12,6 +12,8 @@ import yaml
 
 from metrics.periods import GRAINS
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~5x faster
+
 DEFINITION_DIR = Path(__file__).parent / "definitions"
 INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
 
@@ -117,7 +119,7 @@ def validate(m: Measure) -> None:
 @lru_cache(maxsize=1)
 def load_measures(directory: Path = DEFINITION_DIR) -> tuple[Measure, ...]:
     """All measure declarations in catalogue order (perspective order, then `order`)."""
-    measures = [parse_measure(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(directory.glob("*.yaml"))]
+    measures = [parse_measure(yaml.load(p.read_text(encoding="utf-8"), Loader=YAML_LOADER)) for p in sorted(directory.glob("*.yaml"))]
     ids = [m.id for m in measures]
     if len(ids) != len(set(ids)):
         raise ValueError(f"duplicate measure ids in {directory}")
@@ -162,7 +164,7 @@ def indicator_rows(indicators: tuple[Indicator, ...]) -> list[dict]:
 
 @lru_cache(maxsize=1)
 def load_indicators(path: Path = INDICATOR_FILE) -> tuple[Indicator, ...]:
-    docs = yaml.safe_load(path.read_text(encoding="utf-8"))
+    docs = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     return tuple(
         Indicator(id=d["id"], order=i + 1, name_sv=d["name"]["sv"], name_en=d["name"]["en"], unit=d["unit"],
                   scale=float(d.get("scale", 1)), sql=d["sql"], variants=d.get("variants") or {})
