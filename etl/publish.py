@@ -92,8 +92,8 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             if warehouse.exists():
                 shutil.copyfile(warehouse, staging)
             limit = load_memory_limit()
-            config = {"enable_progress_bar": False, **({"memory_limit": limit} if limit else {})}
-            con = duckdb.connect(str(staging), config=config)
+            con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
+            con.execute("SET enable_progress_bar = false")
             try:
                 result = _run_in_staging(con, work, with_marts)
             finally:
