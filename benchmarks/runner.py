@@ -157,6 +157,8 @@ def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda ru
     work = base / f"scale_{scale:g}"
     src_dir = work / "sources"
     work.mkdir(parents=True, exist_ok=True)
+    for stale in [*work.glob("warehouse*"), *work.glob("*_progress.json"), *work.glob("floor_*"), *work.glob("naive_*")]:
+        stale.unlink()  # a kept work dir from an earlier run: only the generated sources are reused
     t_scale = time.perf_counter()
     _log(f"scale {scale:g}: {work}")
 
