@@ -5,20 +5,17 @@ single rows to etl_quarantine and the rest loads. See docs/architecture.md, "Loa
 """
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-import duckdb
-
 from etl.contracts import Contract
 from etl.gate import gate_columns, validate_chunks
-from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource, NotUtf8
+from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
 from etl.rules import create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
-from etl.servicenow import LATEST_ROWS, PREPROCESSORS
+from etl.servicenow import PREPROCESSORS
 
 EXAMPLES_IN_MESSAGE = 3
 
@@ -139,26 +136,9 @@ def _native_for(contract: Contract):
     return keep_native
 
 
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
-        return 8 << 30
-
-
-# An event log larger than this is collapsed in two passes over the file instead of being staged
-# whole: staging a 28 GB export spills ~30 GB of temp table to disk (16x the time of 10x).
-TWO_PASS_BYTES = _physical_memory() // 4
-
-
 def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
     """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
     already has the contract type); personal drop_columns were never read."""
-    if _two_pass(contract, data):
-        try:
-            return _stage_in_two_passes(con, contract, data)
-        except NotUtf8:
-            data.switch_to_detected_encoding()  # then staged whole from a transcoded copy, below
     columns = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
     mapping = match_columns(contract, data.file_name, columns, rows_read)
@@ -169,30 +149,6 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events} {keep}")
     con.execute(f"DROP TABLE {RAW_TABLE}")
     return present, rows_read
-
-
-def _two_pass(contract: Contract, data: SourceData) -> bool:
-    return (contract.preprocess in LATEST_ROWS and data.frame is None and data.transcode_from is None
-            and data.path is not None and data.path.stat().st_size > TWO_PASS_BYTES)
-
-
-def _stage_in_two_passes(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
-    """Pass 1 reads only what ranks the events and keeps the latest row number per record; pass 2
-    reads the file again and keeps those rows. Neither holds the whole event log."""
-    columns, numbered = data.numbered_relation(con, contract.drop_columns)
-    mapping = match_columns(contract, data.file_name, columns, 0)
-    select = ", ".join(f"{q(src)} AS {q(dst)}" for src, dst in mapping.items())
-    present = set(mapping.values())
-    events = f"(SELECT {ROW_COLUMN}, {select} FROM ({numbered}))"
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE latest AS {LATEST_ROWS[contract.preprocess](contract, present, events)}")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events}
-                        WHERE {ROW_COLUMN} IN (SELECT {ROW_COLUMN} FROM latest)""")
-    except duckdb.Error as err:
-        data.raise_unreadable(err)
-    rows_read = con.execute("SELECT coalesce(sum(events), 0) FROM latest").fetchall()[0][0]
-    con.execute("DROP TABLE latest")
-    return present, int(rows_read)
 
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,

@@ -69,8 +69,8 @@ class SourceData:
         if self.transcode_from is None:
             try:
                 return self._stage_relation(con, drop, self.path)
-            except NotUtf8:
-                self.switch_to_detected_encoding()
+            except _NotUtf8:
+                self._switch_to_detected_encoding()
         with tempfile.TemporaryDirectory(prefix="etl-utf8-") as tmp:
             copy = Path(tmp) / self.file_name
             transcode_to_utf8(self.path, self.transcode_from, copy)
@@ -91,33 +91,13 @@ class SourceData:
         try:
             return self._copy_relation(con, drop, relation)
         except duckdb.Error as err:
-            self.raise_unreadable(err)
+            if self.utf8_unverified and "Invalid unicode" in str(err):
+                raise _NotUtf8() from err
+            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+            detail = [lines[0]] + [line for line in lines[1:] if line.startswith("Expected")]
+            raise UnreadableSource(f"cannot be read ({'; '.join(detail)})")
 
-    def numbered_relation(self, con, drop: tuple[str, ...]) -> tuple[list[str], str]:
-        """(kept columns, SELECT _source_row, <columns as text> straight over the file), for a
-        UTF-8 CSV or Parquet file, without staging it: large event logs are read twice this way
-        (docs/architecture.md). DuckDB numbers the rows in file order."""
-        relation = self.relation.replace("{path}", _lit(str(self.path)))
-        dropped = {d.lower() for d in drop}
-        try:
-            described = con.execute(f"DESCRIBE {relation}").fetchall()
-        except duckdb.Error as err:
-            raise UnreadableSource(f"cannot be read ({str(err).splitlines()[0]})")
-        columns = [row[0] for row in described if row[0].strip().lower() not in dropped]
-        if not columns:
-            raise UnreadableSource("has no columns")
-        select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text else _q(c) for c in columns)
-        return columns, f"SELECT row_number() OVER () AS {ROW_COLUMN}, {select} FROM ({relation})"
-
-    def raise_unreadable(self, err: duckdb.Error) -> None:
-        """A DuckDB read error as UnreadableSource (or NotUtf8 when the UTF-8 assumption failed)."""
-        if self.utf8_unverified and "Invalid unicode" in str(err):
-            raise NotUtf8() from err
-        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-        detail = [lines[0]] + [line for line in lines[1:] if line.startswith("Expected")]
-        raise UnreadableSource(f"cannot be read ({'; '.join(detail)})")
-
-    def switch_to_detected_encoding(self) -> None:
+    def _switch_to_detected_encoding(self) -> None:
         """DuckDB met bytes that are not UTF-8: the full check names the encoding or rejects the file."""
         with open(self.path, "rb") as f:
             has_bom = f.read(len(BOM)) == BOM
@@ -143,7 +123,7 @@ class SourceData:
         return columns
 
 
-class NotUtf8(Exception):
+class _NotUtf8(Exception):
     """DuckDB found invalid UTF-8 in a CSV whose header was UTF-8."""
 
 
@@ -297,7 +277,7 @@ def _utf8_header(path: Path) -> tuple[str, str] | None:
 
 def read_csv(path: Path) -> SourceData:
     """Large UTF-8 files are not decoded in Python: DuckDB checks every byte while staging and a
-    file that turns out not to be UTF-8 is then checked in full (`switch_to_detected_encoding`)."""
+    file that turns out not to be UTF-8 is then checked in full (`_switch_to_detected_encoding`)."""
     header = _utf8_header(path) if path.stat().st_size >= BACKGROUND_HASH_BYTES else None
     if header is None:
         content_hash, encoding = hash_and_detect_encoding(path)

@@ -18,12 +18,6 @@ def latest_event_only(contract: Contract, present: set[str], events: str) -> str
     The ordering (sys_mod_count, then sys_updated_at, then row) is packed into one HUGEINT so that
     a plain max() per incident finds the row: fixed-size aggregate states, which DuckDB can spill to
     disk for a 100x export, and no sort of the wide event rows."""
-    # Rows without a number stay separate so the 'required' rule quarantines each of them.
-    return f"""WHERE _source_row IN (SELECT _source_row FROM ({latest_rows(contract, present, events)}))"""
-
-
-def latest_rows(contract: Contract, present: set[str], events: str) -> str:
-    """SELECT of (_source_row, events): the latest event row of each incident and its number of events."""
     def typed(name: str) -> str:
         if name not in present:
             return "NULL"
@@ -34,9 +28,10 @@ def latest_rows(contract: Contract, present: set[str], events: str) -> str:
     updated_ms = f"coalesce(epoch_ms({typed('sys_updated_at')}) + {2 ** 43}, 0)"  # ms since 1691 ≥ 0
     rank = (f"(CAST({mod_count} AS HUGEINT) << {TIME_BITS + ROW_BITS}) | "
             f"(CAST({updated_ms} AS HUGEINT) << {ROW_BITS}) | CAST(_source_row AS HUGEINT)")
-    return f"""SELECT CAST(max({rank}) & {2 ** ROW_BITS - 1} AS BIGINT) AS _source_row, count(*) AS events
-               FROM {events} GROUP BY coalesce({number}, '#row ' || _source_row)"""
+    # Rows without a number stay separate so the 'required' rule quarantines each of them.
+    return f"""WHERE _source_row IN (
+        SELECT CAST(max({rank}) & {2 ** ROW_BITS - 1} AS BIGINT) FROM {events}
+        GROUP BY coalesce({number}, '#row ' || _source_row))"""
 
 
 PREPROCESSORS = {"servicenow_event_log": latest_event_only}
-LATEST_ROWS = {"servicenow_event_log": latest_rows}  # for the two-pass staging of very large exports

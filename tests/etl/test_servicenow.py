@@ -86,21 +86,3 @@ def test_redelivered_incident_is_upserted_by_number(tmp_path):
          "Location 143", "3 - Moderate", 1)]
     assert query(warehouse, "SELECT _batch_id, count(*) FROM fact_incidents GROUP BY 1 ORDER BY 1") == [
         (1, 18), (2, 1)]
-
-
-def test_two_pass_staging_of_a_large_export_gives_the_same_warehouse(warehouse, tmp_path, monkeypatch):
-    """Above TWO_PASS_BYTES the event log is read twice (ranks first, then the kept rows) instead of
-    being staged whole; every table must come out the same, row numbers and quarantine included."""
-    import etl.load
-
-    monkeypatch.setattr(etl.load, "TWO_PASS_BYTES", 0)
-    calls, staged_in_two_passes = [], etl.load._stage_in_two_passes
-    monkeypatch.setattr(etl.load, "_stage_in_two_passes", lambda *a: calls.append(a[1].source) or staged_in_two_passes(*a))
-    two_pass = tmp_path / "warehouse.duckdb"
-    load(two_pass, "committees.csv", "incident_mapping.csv", "incidents_servicenow.csv")
-    assert calls == ["incidents"]
-    ignore = ("warehouse_meta", "etl_batches")
-    assert snapshot(two_pass, exclude=ignore) == snapshot(warehouse, exclude=ignore)
-    columns = "source, file_name, content_hash, rows_read, rows_loaded, rows_quarantined, status, message"
-    assert query(two_pass, f"SELECT {columns} FROM etl_batches ORDER BY batch_id") == \
-        query(warehouse, f"SELECT {columns} FROM etl_batches ORDER BY batch_id")
