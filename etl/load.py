@@ -78,10 +78,10 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
             data = read()
         # Staging comes before the same-content check: a large file is hashed in a thread meanwhile.
         with _timed(timings, "stage"):
-            present, rows_read = _stage(con, contract, data)
+            present, rows_read, native = _stage(con, contract, data)
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read)
+            result = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read, native)
             periods = _periods(con, contract)
     except UnreadableSource as err:
         result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
@@ -99,7 +99,7 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
 def _hash_or_empty(data: SourceData | None) -> str:
     try:
         return data.content_hash if data is not None else ""
-    except OSError:
+    except UnreadableSource:
         return ""
 
 
@@ -136,9 +136,9 @@ def _native_for(contract: Contract):
     return keep_native
 
 
-def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
+def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int, frozenset[str]]:
     """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
-    already has the contract type); personal drop_columns were never read."""
+    already has the contract type: returned as `native`); personal drop_columns were never read."""
     columns = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
     mapping = match_columns(contract, data.file_name, columns, rows_read)
@@ -148,13 +148,12 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int]:
     keep = PREPROCESSORS[contract.preprocess](contract, present, events) if contract.preprocess else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events} {keep}")
     con.execute(f"DROP TABLE {RAW_TABLE}")
-    return present, rows_read
+    return present, rows_read, frozenset(mapping[c] for c in data.native_columns if c in mapping)
 
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
-                         timings: dict[str, float], present: set[str], rows_read: int) -> BatchResult:
-    wanted = {c.lower(): c for c in contract.column_names}
-    native = frozenset(wanted[c.strip().lower()] for c in data.native_columns)
+                         timings: dict[str, float], present: set[str], rows_read: int,
+                         native: frozenset[str]) -> BatchResult:
     with _timed(timings, "type"):
         create_typed(con, contract, present, data.decimal_comma, native)
     with _timed(timings, "rules"):

@@ -55,7 +55,10 @@ class SourceData:
     @property
     def content_hash(self) -> str:
         if isinstance(self.hash_value, Future):
-            self.hash_value = self.hash_value.result()
+            try:
+                self.hash_value = self.hash_value.result()
+            except OSError as err:  # e.g. the file went away while it was being hashed
+                raise UnreadableSource(f"cannot be read ({err.strerror})")
         return self.hash_value
 
     def stage(self, con, drop: tuple[str, ...] = (), keep_native=lambda name, type_name: False) -> list[str]:
