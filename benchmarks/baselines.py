@@ -16,6 +16,7 @@ import duckdb
 
 from benchmarks.sources import CsvFormat, contract as get_contract, sniff
 from etl.contracts import Contract
+from etl.readers import transcode_to_utf8
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -40,14 +41,6 @@ def floor_sql(paths: list[Path], fmt: CsvFormat, c: Contract) -> str:
     return f"SELECT * FROM read_csv({files}, {', '.join(opts)})"
 
 
-def _transcode_to_utf8(src: Path, dst: Path, encoding: str) -> None:
-    """The same streamed re-encoding the ETL uses (DuckDB's reader has no Windows-1252 without the
-    `encodings` extension, which needs a download)."""
-    from etl.readers import transcode_to_utf8
-
-    transcode_to_utf8(src, encoding, dst)
-
-
 def run_floor(paths: list[Path], db_path: Path, source: str) -> dict:
     """Time DuckDB's native read of the source file(s) into a table in a fresh database file."""
     c = get_contract(source)
@@ -69,7 +62,7 @@ def run_floor(paths: list[Path], db_path: Path, source: str) -> dict:
             c0, t0 = time.process_time(), time.perf_counter()
             for i, p in enumerate(paths):
                 tmp = db_path.with_name(f"{db_path.stem}_utf8_{i}.csv")
-                _transcode_to_utf8(p, tmp, "cp1252")
+                transcode_to_utf8(p, "cp1252", tmp)  # the ETL's own streamed transcode
                 tmp_files.append(tmp)
             paths = tmp_files
             fmt = CsvFormat("csv", fmt.delimiter, fmt.decimal, "utf-8")

@@ -3,6 +3,7 @@ results are JSON-able. Timings are taken inside the child, around the measured c
 (interpreter start and imports are not counted)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -18,8 +19,6 @@ from benchmarks.memory import overall_peak_mb, peak_rss_mb, reset_peak  # noqa: 
 def task_generate(out_dir: str, scale: float, seed: int = 2013, end_month: str | None = None) -> dict:
     from benchmarks import adapters
     from benchmarks.sources import group_by_source
-
-    import json
 
     out = Path(out_dir)
     manifest = out / "generated.json"
@@ -53,8 +52,6 @@ def task_generate(out_dir: str, scale: float, seed: int = 2013, end_month: str |
 def _progress(path: str | None, result: dict) -> None:
     """Results so far, for the parent if this child dies (OOM, watchdog) half-way."""
     if path:
-        import json
-
         result["overall_peak_rss_mb"] = overall_peak_mb()
         tmp = Path(path).with_suffix(".tmp")
         tmp.write_text(json.dumps(result, default=str), encoding="utf-8")

@@ -66,18 +66,17 @@ class SourceData:
 
         The data row number is `row_expr` over source_raw. Typed (Parquet) columns are cast to text
         unless `keep_native(column, DuckDB type)` says their type is already the wanted one."""
-        self._keep_native = keep_native
         if self.frame is not None:
             return self._stage_frame(con, drop)
         if self.transcode_from is None:
             try:
-                return self._stage_relation(con, drop, self.path)
+                return self._stage_relation(con, drop, self.path, keep_native)
             except _NotUtf8:
                 self._switch_to_detected_encoding()
         with tempfile.TemporaryDirectory(prefix="etl-utf8-") as tmp:
             copy = Path(tmp) / self.file_name
             transcode_to_utf8(self.path, self.transcode_from, copy)
-            return self._stage_relation(con, drop, copy)
+            return self._stage_relation(con, drop, copy, keep_native)
 
     def _stage_frame(self, con, drop) -> list[str]:
         dropped = {d.lower() for d in drop}
@@ -89,10 +88,10 @@ class SourceData:
             con.unregister("source_frame")
         return columns
 
-    def _stage_relation(self, con, drop, path: Path) -> list[str]:
+    def _stage_relation(self, con, drop, path: Path, keep_native) -> list[str]:
         relation = self.relation.replace("{path}", _lit(str(path)))
         try:
-            return self._copy_relation(con, drop, relation)
+            return self._copy_relation(con, drop, relation, keep_native)
         except duckdb.Error as err:
             if self.utf8_unverified and "Invalid unicode" in str(err):
                 raise _NotUtf8() from err
@@ -109,15 +108,14 @@ class SourceData:
         self.read_note = self.read_note.replace("encoding utf-8", f"encoding {encoding}", 1)
         self.transcode_from = "cp1252" if encoding.startswith("cp1252") else None
 
-    def _copy_relation(self, con, drop, relation: str) -> list[str]:
+    def _copy_relation(self, con, drop, relation: str, keep_native) -> list[str]:
         dropped = {d.lower() for d in drop}
         described = con.execute(f"DESCRIBE {relation}").fetchall()
         columns = [row[0] for row in described if row[0].strip().lower() not in dropped]
         if not columns:
             raise UnreadableSource("has no columns")
         types = {row[0]: row[1] for row in described}
-        keep = getattr(self, "_keep_native", lambda name, type_name: False)
-        self.native_columns = tuple(c for c in columns if self.cast_to_text and keep(c, types[c]))
+        self.native_columns = tuple(c for c in columns if self.cast_to_text and keep_native(c, types[c]))
         select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text and c not in self.native_columns
                            else _q(c) for c in columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT {select} FROM ({relation})")
@@ -231,7 +229,7 @@ def first_line(path: Path, encoding: str) -> str:
 def transcode_to_utf8(source: Path, codec: str, target: Path) -> None:
     """Bytes in, bytes out: the codec is single-byte (Windows-1252), so every chunk boundary is a
     character boundary (2-3x faster than text-mode streams)."""
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    with open(target, "wb") as dst:
         for chunk in _chunks(source):
             dst.write(chunk.decode(codec).encode("utf-8"))
 
@@ -281,12 +279,12 @@ def _utf8_header(path: Path) -> tuple[str, str] | None:
 def read_csv(path: Path) -> SourceData:
     """Large UTF-8 files are not decoded in Python: DuckDB checks every byte while staging and a
     file that turns out not to be UTF-8 is then checked in full (`_switch_to_detected_encoding`)."""
-    header = _utf8_header(path) if path.stat().st_size >= BACKGROUND_HASH_BYTES else None
-    if header is None:
+    utf8_head = _utf8_header(path) if path.stat().st_size >= BACKGROUND_HASH_BYTES else None
+    if utf8_head is None:
         content_hash, encoding = hash_and_detect_encoding(path)
         line = first_line(path, encoding)
     else:
-        (encoding, line), content_hash = header, content_hash_of(path)
+        (encoding, line), content_hash = utf8_head, content_hash_of(path)
     delimiter = detect_delimiter(line)
     header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,

@@ -2,7 +2,8 @@
 
 Tables used inside one load connection (all TEMP):
   cand  original text per source column + _source_row (one row per candidate record)
-  typed _source_row, per column "<c>__raw" (cleaned text, NULL when missing) and "<c>" (typed)
+  typed _source_row, per column "<c>__raw" (cleaned text, NULL when missing) and "<c>" (typed);
+        a Parquet column already of the contract type has only "<c>" (see raw_expr)
   violations(_source_row, column_name, rule, reason)
 """
 from __future__ import annotations
@@ -158,7 +159,7 @@ def column_checks(col: Column, contract: Contract, file_name: str,
         checks.append(_check(file_name, col.name, "type", f"{raw} IS NOT NULL AND {c} IS NULL",
                              f"{quoted_raw} || {lit(' is not ' + type_words(col, contract))}"))
     if col.required:
-        checks.append(_check(file_name, col.name, "required", f"{c if col.name in native else raw} IS NULL",
+        checks.append(_check(file_name, col.name, "required", f"{raw} IS NULL",
                              lit("the value is missing but the column is required")))
     if col.allowed:
         values = ", ".join(lit(v) for v in col.allowed)

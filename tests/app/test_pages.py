@@ -279,9 +279,8 @@ def test_new_publish_shows_without_restart(demo_warehouse, tmp_path, monkeypatch
     """Publish = copy + rename: the running app (same process, warm caches) shows the new data."""
     import shutil
 
-    import duckdb
-    import os
     import streamlit as st
+    from etl_helpers import republish
 
     wh_path = tmp_path / "w.duckdb"
     shutil.copy(demo_warehouse, wh_path)
@@ -290,12 +289,7 @@ def test_new_publish_shows_without_restart(demo_warehouse, tmp_path, monkeypatch
     at = run_page("data_quality")
     before = " ".join(c.value for c in at.sidebar.caption)
     assert "Data publicerad" in before and "2030-01-02 03:04" not in before
-    staging = tmp_path / "w.duckdb.staging"
-    shutil.copy(wh_path, staging)
-    con = duckdb.connect(str(staging))
-    con.execute("UPDATE warehouse_meta SET value = '2030-01-02T03:04:00Z' WHERE key = 'published_at'")
-    con.close()
-    os.replace(staging, wh_path)
+    republish(wh_path, "UPDATE warehouse_meta SET value = '2030-01-02T03:04:00Z' WHERE key = 'published_at'")
     at.run()
     assert not at.exception
     after = " ".join(c.value for c in at.sidebar.caption)

@@ -36,3 +36,17 @@ def snapshot(warehouse: Path, exclude=("warehouse_meta",)) -> dict[str, list[tup
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     finally:
         con.close()
+
+
+def republish(warehouse: Path, sql: str) -> None:
+    """Change a published warehouse the way `etl.publish` does: edit a staging copy, then os.replace it."""
+    import shutil
+
+    staging = warehouse.with_name(warehouse.name + ".staging")
+    shutil.copy(warehouse, staging)
+    con = duckdb.connect(str(staging))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+    os.replace(staging, warehouse)

@@ -1,13 +1,13 @@
 """The query layer (docs/query_api.md) on the fixture warehouse."""
 from __future__ import annotations
 
-import os
 import shutil
 
 import duckdb
 import pytest
 
 from metrics import query as q
+from etl_helpers import republish
 from metrics.warehouse import Warehouse, get_warehouse
 
 approx = lambda x: pytest.approx(x, rel=1e-9, abs=1e-9)  # noqa: E731
@@ -114,12 +114,7 @@ def test_warehouse_reattaches_replaced_file(fixture_path, tmp_path, monkeypatch)
     wh = get_warehouse()
     before = wh.version()
     assert wh.df("SELECT count(*) AS n FROM dim_committees")["n"].iloc[0] == 4
-    staging = tmp_path / "w.duckdb.staging"
-    shutil.copy(path, staging)
-    con = duckdb.connect(str(staging))
-    con.execute("DELETE FROM dim_committees WHERE committee_code = 'DDD'")
-    con.close()
-    os.replace(staging, path)
+    republish(path, "DELETE FROM dim_committees WHERE committee_code = 'DDD'")
     wh = get_warehouse()
     assert wh.version() != before
     assert wh.df("SELECT count(*) AS n FROM dim_committees")["n"].iloc[0] == 3
