@@ -36,24 +36,24 @@ def prepare_etl() -> None:
     """In the ETL child only: make the publish step skip the measure build, which the benchmark
     times on its own (task_marts). Everything else — read, validate (GX), quarantine, load, batch
     log, calendar, copy + atomic rename — runs as in production. Uses
-    `run_batches(..., with_marts=False)` where the ETL has it, else patches `etl.publish.build_marts`."""
+    `run_batches(..., with_marts=False)` where the ETL has it, else patches `pipeline.publish.build_marts`."""
     global MARTS_STUBBED
     if _run_batches_has_with_marts():
         MARTS_STUBBED = True
         return
-    import etl.publish
+    import pipeline.publish
 
     def _skip_marts(con, *a, **k):  # noqa: ARG001
         return None
 
-    etl.publish.build_marts = _skip_marts
+    pipeline.publish.build_marts = _skip_marts
     MARTS_STUBBED = True
 
 
 # Functions of the ETL whose cumulative time is recorded per source (module, attribute, label).
 # Nested: load_batch ⊃ read + validate_and_insert ⊃ stage, typed, violations, gx_gate, ...
 PHASES = [
-    ("etl.cli", "read_file", "read (read_file: hash, encoding and delimiter detection)"),
+    ("pipeline.cli", "read_file", "read (read_file: hash, encoding and delimiter detection)"),
     ("etl.load", "_stage", "stage (source into a DuckDB temp table, event-log collapse)"),
     ("etl.load", "create_typed", "type (SQL casts)"),
     ("etl.load", "create_violations", "row rules (SQL)"),
@@ -64,10 +64,10 @@ PHASES = [
     ("etl.load", "_periods", "periods"),
     ("etl.load", "_validate_and_insert", "validate_and_insert (total)"),
     ("etl.load", "load_batch", "load_batch (total)"),
-    ("etl.publish", "create_all", "publish: create_all"),
-    ("etl.publish", "refresh_calendar", "publish: refresh_calendar"),
-    ("etl.publish", "loaded_month_range", "publish: loaded_month_range"),
-    ("etl.publish", "publish", "publish (total: copy + work + marts + rename)"),
+    ("pipeline.publish", "create_all", "publish: create_all"),
+    ("pipeline.publish", "refresh_calendar", "publish: refresh_calendar"),
+    ("pipeline.publish", "loaded_month_range", "publish: loaded_month_range"),
+    ("pipeline.publish", "publish", "publish (total: copy + work + marts + rename)"),
 ]
 _PHASE_TIMES: dict[str, float] = {}
 
@@ -99,13 +99,13 @@ def _install_phase_timers() -> None:
 
         setattr(mod, attr, make())
         if mod_name == "etl.load" and attr == "load_batch":
-            import etl.cli  # run_batches calls etl.cli's imported name
+            import pipeline.cli  # run_batches calls pipeline.cli's imported name
 
-            etl.cli.load_batch = mod.load_batch
-        if mod_name == "etl.publish" and attr == "publish":
-            import etl.cli
+            pipeline.cli.load_batch = mod.load_batch
+        if mod_name == "pipeline.publish" and attr == "publish":
+            import pipeline.cli
 
-            etl.cli.publish = mod.publish
+            pipeline.cli.publish = mod.publish
 
 
 def etl_warmup() -> None:
@@ -123,7 +123,7 @@ def etl_warmup() -> None:
 
 def etl_load(warehouse: Path, paths: list[Path], source: str | None = None) -> dict:
     """Load the files of one source into `warehouse` through the real ETL, exactly as
-    `python -m etl load <files>` does (etl.cli.plan_files + run_batches: one staging copy, the
+    `python -m etl load <files>` does (pipeline.cli.plan_files + run_batches: one staging copy, the
     batches, atomic publish). Returns the batch figures and the time per ETL phase."""
     from etl import cli
 

@@ -1,5 +1,6 @@
-"""Build the marts inside the warehouse connection (called by the ETL before publish and by
-`python -m metrics build`).
+"""Build the models and marts inside the warehouse connection (called by pipeline.publish before
+publishing and by `python -m metrics build`). The declared models (metrics/models/) come first and
+their data tests must pass, else the build raises ModelTestError and nothing is published.
 
 Every step is set-based SQL. Missing or empty source tables never make the build fail: a measure
 whose tables are missing is left out (logged), and empty sources give empty marts with the full schema.
@@ -12,6 +13,7 @@ import time
 import duckdb
 
 from metrics import mart_indicators, mart_scores, mart_values
+from metrics.models import ModelTestError, build_models, test_models
 from metrics.catalog import Indicator, Measure, load_indicators, load_measures
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,13 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
     measure_catalog, indicator_catalog, scorecard_periods) in `con`. Returns timings in seconds."""
     measures = load_measures() if measures is None else measures
     indicators = load_indicators() if indicators is None else indicators
-    tables = existing_tables(con)
     timings, started = {}, time.perf_counter()
+    build_models(con)
+    failures = test_models(con)
+    if failures:
+        raise ModelTestError(failures)
+    timings["models"] = time.perf_counter() - started
+    tables = existing_tables(con)
     usable = [m for m in measures if runnable(con, m.sql, f"measure {m.id}")]
     mart_values.build(con, measures, usable, tables)
     timings["measure_values"] = time.perf_counter() - started

@@ -8,7 +8,6 @@ exclusive file lock (`<council file>.lock`); reads take a shared lock and a read
 from __future__ import annotations
 
 import fcntl
-import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from settings import council_db_path, warehouse_path
 
 DECISIONS = ("approve", "continue", "pause", "stop", "close")
 COLUMNS = ["decision_id", "decision_date", "project_id", "decision", "rationale", "recorded_by", "recorded_at"]
@@ -43,19 +44,6 @@ class DecisionError(ValueError):
         super().__init__("; ".join(msg for _, msg in problems))
 
 
-def default_warehouse_path() -> Path:
-    return Path(os.environ.get("SCORECARD_WAREHOUSE") or "data/warehouse.duckdb")
-
-
-def council_db_path(warehouse: Path | str | None = None) -> Path:
-    """SCORECARD_COUNCIL_DB, else `<warehouse stem>.council.duckdb` next to the warehouse."""
-    env = os.environ.get("SCORECARD_COUNCIL_DB")
-    if env:
-        return Path(env)
-    wh = Path(warehouse) if warehouse else default_warehouse_path()
-    return wh.with_name(wh.stem + ".council.duckdb")
-
-
 @contextmanager
 def _locked(path: Path, exclusive: bool):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +61,7 @@ def _project_exists(project_id: str, wh: Any = None, warehouse: Path | str | Non
         from metrics.portfolio import run
 
         return int(run(wh, sql, [project_id]).n.iloc[0]) > 0
-    path = Path(warehouse) if warehouse else default_warehouse_path()
+    path = Path(warehouse) if warehouse else warehouse_path()
     if not path.exists():
         return False
     con = duckdb.connect(str(path), read_only=True)

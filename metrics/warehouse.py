@@ -15,16 +15,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "warehouse.duckdb"
+from settings import warehouse_path
+
 ALIAS = "wh"
 
 
 class WarehouseMissing(RuntimeError):
     """No published warehouse file yet (run `make demo` or `python -m etl load`)."""
-
-
-def warehouse_path() -> Path:
-    return Path(os.environ.get("SCORECARD_WAREHOUSE") or DEFAULT_PATH)
 
 
 def _file_version(path: Path) -> str:

@@ -324,7 +324,7 @@ def test_demo_loads_with_only_the_deliberate_bad_rows_quarantined(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "etl", "demo", "--scale", "0.05", "--end", "2020-08",
                            "--sample-dir", str(tmp_path / "sample")],
                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    # exit code 1 = "loaded, some rows quarantined" (etl/cli.py); 2 would be a rejected batch
+    # exit code 1 = "loaded, some rows quarantined" (pipeline/cli.py); 2 would be a rejected batch
     assert proc.returncode in (0, 1) and wh.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     con = duckdb.connect(str(wh), read_only=True)
     batches = con.sql("select source, status, rows_quarantined from etl_batches").df()

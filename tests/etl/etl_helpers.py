@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 import duckdb
-from etl.cli import plan_files, run_batches
+from pipeline.cli import plan_files, run_batches
 
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,7 +39,7 @@ def snapshot(warehouse: Path, exclude=("warehouse_meta",)) -> dict[str, list[tup
 
 
 def republish(warehouse: Path, sql: str) -> None:
-    """Change a published warehouse the way `etl.publish` does: edit a staging copy, then os.replace it."""
+    """Change a published warehouse the way `pipeline.publish` does: edit a staging copy, then os.replace it."""
     import shutil
 
     staging = warehouse.with_name(warehouse.name + ".staging")

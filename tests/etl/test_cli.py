@@ -56,7 +56,7 @@ def test_bad_usage_exits_2(warehouse, tmp_path):
 
 
 def test_source_is_the_longest_contract_name_the_file_starts_with():
-    from etl.cli import detect_source, plan_files
+    from pipeline.cli import detect_source, plan_files
 
     assert detect_source("incidents_servicenow_export.csv").source == "incidents"
     assert detect_source("incident_mapping_2024.xlsx").source == "incident_mapping"

@@ -1,7 +1,7 @@
 """Batches: identical content is unchanged, a re-delivered scope replaces rows, rejected batches load nothing."""
 import os
 
-from etl.cli import exit_code
+from pipeline.cli import exit_code
 from etl_helpers import load, query, snapshot
 
 LOG = "etl_batches"

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from etl.cli import exit_code
+from pipeline.cli import exit_code
 from etl_helpers import load, query
 
 FILES = ["incidents_servicenow.csv", "outages.parquet", "it_costs_2024.csv", "systems.xlsx",

@@ -2,9 +2,9 @@
 import duckdb
 import pytest
 
-from etl.cli import plan_files
+from pipeline.cli import plan_files
 from etl.load import load_batch
-from etl.publish import publish
+from pipeline.publish import publish
 from etl_helpers import fixture, load, query
 
 
@@ -72,7 +72,7 @@ def test_a_second_loader_waits_for_the_lock(warehouse):
     import threading
     import time
 
-    from etl.publish import exclusive_lock
+    from pipeline.publish import exclusive_lock
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     published = threading.Event()

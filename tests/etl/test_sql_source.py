@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from etl.cli import main
+from pipeline.cli import main
 from etl_helpers import query
 
 COMMITTEES = [

@@ -71,7 +71,7 @@ P0001,{name},1,differentiating,UTBN,Förvaltningschef,running,2025-01-01,2026-12
 
 
 def test_decision_survives_etl_load_and_publish(tmp_path, monkeypatch):
-    from etl.cli import plan_files, run_batches
+    from pipeline.cli import plan_files, run_batches
 
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(warehouse))

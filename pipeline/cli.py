@@ -1,4 +1,4 @@
-"""`python -m etl`: demo | load | status | quarantine.
+"""`python -m pipeline` (alias `python -m etl`): demo | load | status | quarantine.
 
 Exit codes: 0 all loaded (or unchanged), 1 loaded with rows quarantined, 2 a batch rejected or bad usage.
 `demo` exits 0 when nothing was rejected (its deliberately bad rows are expected in quarantine).
@@ -18,7 +18,8 @@ from tqdm import tqdm
 from etl.contracts import Contract, load_contracts
 from etl.gate import warm_up_in_background
 from etl.load import BatchResult, load_batch
-from etl.publish import publish, warehouse_path
+from pipeline.publish import publish
+from settings import warehouse_path
 from etl.readers import SourceData, read_file, read_sql
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_REJECTED = 0, 1, 2

@@ -1,5 +1,8 @@
 """Atomic publishing of the warehouse file (docs/architecture.md, "Warehouse file and publishing").
 
+The orchestration step above etl/ and metrics/: the loads (etl) and the build (metrics) both run
+inside the staging copy, and only then is it published.
+
 lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
 write warehouse_meta → close → os.replace(staging, published). Any failure deletes the staging
 file and leaves the published file byte-identical.
@@ -19,19 +22,16 @@ import duckdb
 from etl.contracts import load_contracts
 from etl.rules import q
 from etl.schema import create_all, refresh_calendar
+from metrics.build import build_marts
+from settings import etl_memory_limit, lock_path, staging_path, warehouse_path
 
-DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 T = TypeVar("T")
-
-
-def warehouse_path() -> Path:
-    return Path(os.environ.get("SCORECARD_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
 @contextmanager
 def exclusive_lock(warehouse: Path):
     """Only one loader at a time; waits for a running one to finish."""
-    with open(warehouse.with_name(warehouse.name + ".lock"), "w") as handle:
+    with open(lock_path(warehouse), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -58,26 +58,6 @@ def loaded_month_range(con) -> tuple[str, str] | None:
     return lo.strftime("%Y-%m-01"), hi.strftime("%Y-%m-01")
 
 
-def load_memory_limit() -> str | None:
-    """DuckDB's share of memory during a load: SCORECARD_ETL_MEMORY_LIMIT (e.g. '8GB'), else 60 % of
-    RAM. DuckDB's default (80 %) leaves too little for the pandas chunks Great Expectations checks;
-    above the limit DuckDB spills to `<staging>.tmp`."""
-    configured = os.environ.get("SCORECARD_ETL_MEMORY_LIMIT")
-    if configured:
-        return configured
-    try:
-        total_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
-    except (OSError, StopIteration, ValueError):
-        return None  # DuckDB's default
-    return f"{int(total_kb * 0.6 / 1024)}MB"
-
-
-def build_marts(con) -> None:
-    from metrics.build import build_marts as build
-
-    build(con)
-
-
 def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None,
             with_marts: bool = True) -> T:
     """Run `work(con)` on a staging copy of the warehouse and publish it atomically; returns its result.
@@ -85,13 +65,13 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
     `with_marts=False` is for benchmarks that time the measure build on its own; loads always build."""
     warehouse = Path(warehouse or warehouse_path())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging = warehouse.with_name(warehouse.name + ".staging")
+    staging = staging_path(warehouse)
     with exclusive_lock(warehouse):
         _remove(staging)
         try:
             if warehouse.exists():
                 shutil.copyfile(warehouse, staging)
-            limit = load_memory_limit()
+            limit = etl_memory_limit()
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
             try:

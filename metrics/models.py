@@ -1,0 +1,227 @@
+"""Declared models between the loaded facts and the measures (jaffle-shop style).
+
+Each model is two files in `metrics/models/`:
+
+* `<name>.sql` — one SELECT over warehouse tables and earlier models;
+* `<name>.yaml` — its description, materialisation, dependencies, column descriptions and data
+  tests (validated by `ModelDecl`, unknown keys rejected).
+
+`build_models(con)` creates every model in dependency order (`CREATE OR REPLACE VIEW|TABLE <name>`);
+`test_models(con)` runs the declared data tests and returns the failures. The measure build runs
+both before the measures (metrics.build), and a failing data test stops the publish: the published
+warehouse stays as it was (pipeline.publish).
+
+Data tests, per column (`tests:` under a column):
+  not_null · unique · accepted_values: {values: [...]} ·
+  relationships: {to: TABLE, field: COLUMN} (every non-null value exists in TABLE.COLUMN)
+and per model (`tests:` at the top): expression: SQL that is true for every row (NULL counts as
+false), with a description. Each test's SQL counts the failing rows; 0 passes.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Union
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).parent / "models"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    sv: str
+    en: str
+
+
+class AcceptedValues(_Strict):
+    values: list[Union[str, int, float, bool]]
+
+
+class Relationship(_Strict):
+    to: str = Field(pattern=NAME_PATTERN)
+    field: str = Field(pattern=NAME_PATTERN)
+
+
+class ColumnTest(_Strict):
+    """Exactly one key: not_null / unique (true), accepted_values or relationships."""
+    not_null: bool | None = None
+    unique: bool | None = None
+    accepted_values: AcceptedValues | None = None
+    relationships: Relationship | None = None
+
+
+class ColumnDecl(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    description: Text
+    tests: list[Union[Literal["not_null", "unique"], ColumnTest]] = []
+
+
+class ExpressionTest(_Strict):
+    expression: str
+    description: str
+
+
+class ModelDecl(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    description: Text
+    materialized: Literal["view", "table"] = "view"
+    depends_on: list[str] = []
+    columns: list[ColumnDecl]
+    tests: list[ExpressionTest] = []
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_columns(cls, columns):
+        names = [c.name for c in columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"columns declared twice: {', '.join(dupes)}")
+        return columns
+
+
+class Model(_Strict):
+    decl: ModelDecl
+    sql: str
+    path: str
+
+
+class ModelDeclarationError(ValueError):
+    """A model's YAML or SQL file is missing or invalid; the message names the file and the key."""
+
+
+class ModelTestError(RuntimeError):
+    """One or more data tests of the models failed; `failures` lists them."""
+
+    def __init__(self, failures: list[dict]):
+        self.failures = failures
+        lines = [f"{f['model']}: {f['test']} — {f['failing_rows']} row(s) fail" for f in failures]
+        super().__init__("data tests of the models failed (nothing was published):\n  " + "\n  ".join(lines))
+
+
+def _parse(yaml_path: Path) -> Model:
+    try:
+        doc = yaml.load(yaml_path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        decl = ModelDecl.model_validate(doc)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ModelDeclarationError(f"{yaml_path}: {problems}") from None
+    except yaml.YAMLError as exc:
+        raise ModelDeclarationError(f"{yaml_path}: not valid YAML ({exc})") from None
+    if decl.name != yaml_path.stem:
+        raise ModelDeclarationError(f"{yaml_path}: name: {decl.name!r} must equal the file name {yaml_path.stem!r}")
+    sql_path = yaml_path.with_suffix(".sql")
+    if not sql_path.exists():
+        raise ModelDeclarationError(f"{yaml_path}: no SQL file {sql_path.name} beside it")
+    return Model(decl=decl, sql=sql_path.read_text(encoding="utf-8").strip().rstrip(";"), path=str(yaml_path))
+
+
+@lru_cache(maxsize=4)
+def load_models(directory: Path = MODEL_DIR) -> tuple[Model, ...]:
+    """Every declared model, in dependency order (a model after everything in its depends_on)."""
+    models = {m.decl.name: m for m in (_parse(p) for p in sorted(Path(directory).glob("*.yaml")))}
+    for m in models.values():
+        unknown = [d for d in m.decl.depends_on if d not in models]
+        if unknown:
+            raise ModelDeclarationError(f"{m.path}: depends_on: unknown model(s) {', '.join(unknown)}")
+    ordered: list[Model] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise ModelDeclarationError(f"{models[name].path}: depends_on: cycle {' → '.join(chain + (name,))}")
+        state[name] = "visiting"
+        for dep in models[name].decl.depends_on:
+            visit(dep, chain + (name,))
+        state[name] = "done"
+        ordered.append(models[name])
+
+    for name in sorted(models):
+        visit(name, ())
+    return tuple(ordered)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[str]:
+    """Create every model (in dependency order); returns the names built."""
+    models = load_models() if models is None else models
+    built = []
+    for m in models:
+        kind = "TABLE" if m.decl.materialized == "table" else "VIEW"
+        other = "VIEW" if kind == "TABLE" else "TABLE"
+        exists_as_other = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND table_name = ? AND table_type = ?", [m.decl.name, "VIEW" if other == "VIEW" else "BASE TABLE"]
+        ).fetchone()[0]
+        if exists_as_other:
+            con.execute(f"DROP {other} {_ident(m.decl.name)}")
+        con.execute(f"CREATE OR REPLACE {kind} {_ident(m.decl.name)} AS {m.sql}")
+        actual = [r[0] for r in con.execute(f"DESCRIBE {_ident(m.decl.name)}").fetchall()]
+        declared = [c.name for c in m.decl.columns]
+        missing = [c for c in declared if c not in actual]
+        if missing:
+            raise ModelDeclarationError(f"{m.path}: columns: declared but not produced by the SQL: {', '.join(missing)}")
+        undeclared = [c for c in actual if c not in declared]
+        if undeclared:
+            raise ModelDeclarationError(f"{m.path}: columns: produced by the SQL but not declared: {', '.join(undeclared)}")
+        built.append(m.decl.name)
+    return built
+
+
+def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
+    """(label, SQL counting the failing rows, parameters) for one data test."""
+    t = _ident(model)
+    if isinstance(test, ExpressionTest):
+        return f"expression: {test.description}", f"SELECT count(*) FROM {t} WHERE NOT coalesce(({test.expression}), false)", []
+    c = _ident(column)
+    kind = test if isinstance(test, str) else next(k for k, v in test.model_dump().items() if v not in (None, False))
+    if kind == "not_null":
+        return f"{column}: not_null", f"SELECT count(*) FROM {t} WHERE {c} IS NULL", []
+    if kind == "unique":
+        return (f"{column}: unique",
+                f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {t} WHERE {c} IS NOT NULL "
+                f"GROUP BY {c} HAVING count(*) > 1)", [])
+    if kind == "accepted_values":
+        values = list(test.accepted_values.values)
+        return (f"{column}: accepted_values",
+                f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND NOT list_contains(?, {c})", [values])
+    if kind == "relationships":
+        rel = test.relationships
+        return (f"{column}: relationships → {rel.to}.{rel.field}",
+                f"SELECT count(*) FROM {t} x WHERE x.{c} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {_ident(rel.to)} r WHERE r.{_ident(rel.field)} = x.{c})", [])
+    raise ModelDeclarationError(f"model {model}: column {column}: unknown test {test!r}")
+
+
+def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[dict]:
+    """Run every declared data test; returns the failures (empty list: all pass)."""
+    models = load_models() if models is None else models
+    failures = []
+    for m in models:
+        checks = [(col.name, test) for col in m.decl.columns for test in col.tests]
+        checks += [(None, test) for test in m.decl.tests]
+        for column, test in checks:
+            label, sql, params = test_sql(m.decl.name, column, test)
+            failing = con.execute(sql, params).fetchone()[0]
+            if failing:
+                failures.append({"model": m.decl.name, "test": label, "failing_rows": int(failing)})
+    return failures
+
+
+test_models.__test__ = False  # not a pytest test function
+test_sql.__test__ = False
