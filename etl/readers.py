@@ -152,7 +152,7 @@ def plain_duckdb_error(text: str, scan: str | None) -> str:
     where = f"row {int(line.group(1)) - 1} (line {line.group(1)} of the file)" if line else "the file"
     if "unterminated quote" in text:
         return (f"cannot be read: {where} has a quoted value that never ends (the file may be cut off "
-                "inside a quoted value); nothing loaded")
+                "inside a quoted value)")
     cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if cols:
         return (f"cannot be read: {where} has {cols.group(2)} fields but the header has {cols.group(1)} "

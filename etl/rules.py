@@ -129,7 +129,7 @@ def type_reason(raw: str, col: Column, contract: Contract, decimal_comma: bool) 
                      f"{lit(' is a whole number too large to store (more than 19 digits)')}")
     else:
         parts.append(f"WHEN regexp_full_match({raw}, {pattern}) THEN {lit(' is not a finite number (too large)')}")
-    other_sep = "[.]" if decimal_comma else "[, \u00a0]"
+    other_sep = "[. \u00a0]" if decimal_comma else "[, \u00a0]"
     parts.append(f"WHEN regexp_matches({raw}, '^[+-]?[0-9 \u00a0.,]+$') AND regexp_matches({raw}, '{other_sep}') THEN "
                  f"{lit(' is not ' + type_words(col, contract) + ' in this file' + chr(39) + 's number format (' + fmt + ')')}")
     return f"CASE {' '.join(parts)} ELSE {plain} END"
