@@ -427,7 +427,9 @@ def read_xlsx(path: Path) -> SourceData:
         raise UnreadableSource("has an empty first sheet (no header row)")
     header = [_cell_text(v).strip() for v in sheet.iloc[0].tolist()]
     body = sheet.iloc[1:]
-    frame = pd.DataFrame({i: body[col].map(_cell_text) for i, col in enumerate(body.columns)}, dtype=object)
+    # text cells (most of a sheet) pass as they are; only numbers, dates and empties need _cell_text
+    frame = pd.DataFrame({i: [v if type(v) is str else _cell_text(v) for v in body[col].tolist()]
+                          for i, col in enumerate(body.columns)}, dtype=object)
     frame.columns = header
     frame = frame.loc[:, [h != "" for h in header]]
     _check_header(list(frame.columns))
