@@ -327,3 +327,15 @@ def test_cli_never_shows_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
     assert "committees_oneline.csv has a first line longer than 64 KB" in done.stdout
+
+
+def test_monthly_committee_figures_redelivered_without_a_committee_are_withdrawn(warehouse, tmp_path):
+    load(warehouse, "committees.csv")
+    head = "month,committee_code,it_users,headcount\n"
+    (first,) = load(warehouse, write(tmp_path, "it_users_1.csv", head + "2024-01,BROMMA,10,12\n2024-01,UTBN,20,25\n"
+                                     "2024-02,UTBN,21,25\n"))
+    assert first.rows_loaded == 3
+    (second,) = load(warehouse, write(tmp_path, "it_users_2.csv", head + "2024-01,BROMMA,11,12\n"))
+    assert (second.rows_loaded, second.rows_replaced) == (1, 2)
+    assert query(warehouse, "SELECT strftime(month, '%Y-%m'), committee_code, it_users FROM fact_it_users ORDER BY 1, 2") == [
+        ("2024-01", "BROMMA", 11), ("2024-02", "UTBN", 21)]
