@@ -271,13 +271,15 @@ def hash_and_detect_encoding(path: Path) -> tuple[str, str]:
     return content_hash, _not_utf8(path, has_bom, err.reason)
 
 
+UTF16_MESSAGE = "is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it again"
+
+
 def _not_utf8(path: Path, has_bom: bool, reason: str) -> str:
     """The encoding of a file known not to be UTF-8: Windows-1252, or the file is unreadable."""
     with open(path, "rb") as f:
         head = f.read(4096)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise UnreadableSource("is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 "
-                               "and load it again")
+        raise UnreadableSource(UTF16_MESSAGE)
     if has_bom:
         raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({reason})")
     undefined = _first_undefined_cp1252(path)
@@ -401,6 +403,8 @@ def read_csv(path: Path) -> SourceData:
         line = first_line(path, encoding)
     else:
         (encoding, line), content_hash = utf8_head, content_hash_of(path)
+    if "\x00" in line:  # UTF-16 without a BOM: ASCII text with NUL bytes is "valid UTF-8"
+        raise UnreadableSource(UTF16_MESSAGE)
     delimiter = detect_delimiter(line)
     header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,

@@ -248,6 +248,9 @@ def test_mixed_utf8_and_windows_1252_is_rejected(con, tmp_path):
     ("committees_u16.csv", "committee_code;name_sv\nA;b\n".encode("utf-16"),
      "committees_u16.csv is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it "
      "again; nothing loaded"),
+    ("committees_u16le.csv", "committee_code;name_sv\nA;b\n".encode("utf-16-le"),
+     "committees_u16le.csv is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it "
+     "again; nothing loaded"),
     ("committees_case.csv", b"committee_code;Name_sv;name_SV;name_en;kind;peer_group\n",
      "committees_case.csv has the columns Name_sv (column 2) and name_SV (column 3), whose names differ only "
      "in upper/lower case; remove or rename one of them; nothing loaded"),
