@@ -51,8 +51,8 @@ COMMITTEE_PERMISSIONS = frozenset({"committee.report", "committee.approve", "dri
 
 PERMISSION_NAMES = {
     "scorecard.read": {"sv": "se styrkorten", "en": "see the scorecards"},
-    "committee.report": {"sv": "rapportera för nämnden", "en": "report for the committee"},
-    "committee.approve": {"sv": "godkänna för nämnden", "en": "approve for the committee"},
+    "committee.report": {"sv": "rapportera", "en": "report"},
+    "committee.approve": {"sv": "godkänna", "en": "approve"},
     "drilldown.read": {"sv": "se underliggande poster", "en": "see the underlying records"},
     "council.record": {"sv": "registrera rådets beslut", "en": "record council decisions"},
     "targets.change": {"sv": "ändra målvärden", "en": "change targets"},
