@@ -25,7 +25,7 @@ def demo_warehouse(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("demo_wh")
     wh = d / "w.duckdb"
     env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), GX_ANALYTICS_ENABLED="false")
-    env.pop("SCORECARD_COUNCIL_DB", None)
+    env.pop("SCORECARD_FOLLOWUP_URL", None)
     proc = subprocess.run(
         [sys.executable, "-m", "etl", "demo", "--scale", "0.2", "--sample-dir", str(d / "sample")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,

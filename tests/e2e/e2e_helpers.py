@@ -27,7 +27,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false")
-        env.pop("SCORECARD_COUNCIL_DB", None)
+        env.pop("SCORECARD_FOLLOWUP_URL", None)
+        env.setdefault("SCORECARD_DEMO_LOGIN", "1")
         self.log = open(log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
