@@ -156,7 +156,7 @@ def login_guard(ctx) -> Identity:
 def _sidebar_block(ctx, identity: Identity) -> None:
     t = ctx.t
     box = st.sidebar.container(key="identity_block")
-    box.markdown(f"👤 **{identity.name}**")
+    box.markdown(f":material/person: **{identity.name}**")
     box.caption(identity.email)
     box.caption(t("auth.roles") + ": " + " · ".join(role_lines(identity, t, _committee_names(ctx))))
     if identity.source == "oidc" and box.button(t("auth.logout"), key="auth_logout"):
