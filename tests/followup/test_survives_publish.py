@@ -4,7 +4,7 @@ are ordered by when they were made."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -75,7 +75,8 @@ def test_decision_target_and_grant_survive_a_full_publish(demo_copy, tmp_path):
 
     # a file row newer than the store change wins; withdrawing the store change falls back to the file/declared
     src2 = tmp_path / "target_overrides_2026-12.csv"
-    later = datetime.now().replace(year=datetime.now().year + 1).strftime("%Y-%m-%d %H:%M")
+    # newer than the store change, yet inside the loads' plausibility window (up to the end of next month)
+    later = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
     src2.write_text("committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
                     f"SKARHOLMEN,2025,E1,78,61,it-strateg,{later},Senare beslut\n", encoding="utf-8")
     assert main(["load", str(src2)]) == 0
