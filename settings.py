@@ -7,6 +7,8 @@
 | council store (until the follow-up store replaces it) | SCORECARD_COUNCIL_DB | `<warehouse stem>.council.duckdb` |
 | follow-up store (what people write) | SCORECARD_FOLLOWUP_URL | `sqlite:///<warehouse stem>.followup.sqlite` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| local extension of contracts' allowed values | SCORECARD_ALLOWED_VALUES | `<warehouse dir>/allowed_values.yaml` (optional) |
+| ITSM instance of an incident export without a source_system column and without --system | SCORECARD_ITSM_SYSTEM | `servicenow` |
 
 Every module asks this one for a path; none reads these variables itself.
 """
@@ -67,3 +69,21 @@ def etl_memory_limit() -> str | None:
     except (OSError, StopIteration, ValueError):
         return None  # DuckDB's default
     return f"{int(total_kb * 0.6 / 1024)}MB"
+
+
+def allowed_values_override_path(warehouse: Path | str | None = None) -> Path:
+    """The installation's own additions to the contracts' allowed values (YAML: source → column →
+    list of extra values), so that a city can accept e.g. its own ServiceNow states without editing
+    the product: SCORECARD_ALLOWED_VALUES, else `allowed_values.yaml` next to the warehouse. The
+    file is optional."""
+    env = os.environ.get("SCORECARD_ALLOWED_VALUES")
+    if env:
+        return Path(env)
+    wh = Path(warehouse) if warehouse else warehouse_path()
+    return wh.with_name("allowed_values.yaml")
+
+
+def default_itsm_system() -> str:
+    """The ITSM instance an incident export belongs to when it has no source_system column and the
+    load gives no --system: SCORECARD_ITSM_SYSTEM, else 'servicenow'."""
+    return os.environ.get("SCORECARD_ITSM_SYSTEM") or "servicenow"
