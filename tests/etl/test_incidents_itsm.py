@@ -373,3 +373,30 @@ def test_source_per_file_on_the_command_line(tmp_path):
         ("committees", "committees_x.csv"), ("incident_mapping", "map.csv"), ("incidents", "incident_event_log.csv")]
     with pytest.raises(cli.UsageError, match="incidents=incident_event_log.csv"):
         cli.plan_files([str(tmp_path / "incident_event_log.csv")])
+
+
+# ---- an older warehouse ------------------------------------------------------------------------------
+
+def test_a_warehouse_of_the_earlier_version_is_upgraded(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    load(wh, "committees.csv", "incident_mapping.csv", "incidents_servicenow.csv")
+    con = duckdb.connect(str(wh))   # make it look like the earlier version: SLA seed, no source_system
+    try:
+        con.execute("DROP TABLE int_incidents")
+        con.execute("ALTER TABLE fact_incidents DROP COLUMN source_system")
+        con.execute("DROP TABLE dim_incident_sla")
+        con.execute("CREATE TABLE dim_incident_sla (priority VARCHAR PRIMARY KEY, resolve_hours DOUBLE NOT NULL)")
+        con.execute("INSERT INTO dim_incident_sla VALUES ('1 - Critical', 4), ('2 - High', 8), ('3 - Moderate', 24), "
+                    "('4 - Low', 72)")
+        con.execute("CREATE VIEW v_incidents AS SELECT * FROM fact_incidents")
+    finally:
+        con.close()
+    (update,) = load(wh, "incidents_servicenow_update.csv")
+    assert (update.status, update.rows_loaded, update.rows_replaced) == ("loaded", 1, 1)
+    assert query(wh, "SELECT source_system, count(*) FROM fact_incidents GROUP BY 1") == [("servicenow", 19)]
+    assert query(wh, "SELECT priority, resolve_hours, calendar, valid_from, _batch_id FROM dim_incident_sla "
+                     "ORDER BY 1") == [(p, h, "24x7", datetime(1900, 1, 1).date(), None) for p, h in
+                                       (("1 - Critical", 4.0), ("2 - High", 8.0), ("3 - Moderate", 24.0), ("4 - Low", 72.0))]
+    assert query(wh, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v_incidents'") == [(0,)]
+    assert query(wh, "SELECT agreed_hours, in_time_rule FROM int_incidents WHERE number = 'INC0000001'") == [
+        (24.0, "made_sla")]
