@@ -400,3 +400,31 @@ def test_a_warehouse_of_the_earlier_version_is_upgraded(tmp_path):
     assert query(wh, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v_incidents'") == [(0,)]
     assert query(wh, "SELECT agreed_hours, in_time_rule FROM int_incidents WHERE number = 'INC0000001'") == [
         (24.0, "made_sla")]
+
+
+def test_the_one_attribution_rule_in_its_order(tmp_path):
+    """location, then assignment group, then the owner of the configuration item (systems.xlsx)."""
+    wh = tmp_path / "w.duckdb"
+    rows = []
+    rows += resolved("INC0000901", "1/3/2016 08:00", "1/3/2016 09:00", "2 - High", "true",   # all three: location
+                     location="Location 143", group="Group 70", ci="SYS0003")
+    rows += resolved("INC0000902", "1/3/2016 08:00", "1/3/2016 09:00", "2 - High", "true",   # group before ci
+                     location="Location 999", group="Group 70", ci="SYS0003")
+    rows += resolved("INC0000903", "1/3/2016 08:00", "1/3/2016 09:00", "2 - High", "true",   # only the ci owner
+                     location="?", group="Group 99", ci="SYS0003")
+    rows += resolved("INC0000904", "1/3/2016 08:00", "1/3/2016 09:00", "2 - High", "true",   # unknown ci: none
+                     location="?", group="?", ci="SYS9999")
+    load(wh, "committees.csv", "systems.xlsx", "incident_mapping.csv", write(tmp_path / "incidents_rule.csv", rows))
+    assert query(wh, "SELECT number, committee_code, attributed_by FROM int_incidents ORDER BY number") == [
+        ("INC0000901", "BROMMA", "location"), ("INC0000902", "SKARHOLMEN", "assignment_group"),
+        ("INC0000903", "UTBN", "cmdb_ci"), ("INC0000904", None, None)]
+    # the data-quality freshness uses the same rule (no second attribution)
+    from metrics import quality_query as qq
+    from metrics.warehouse import Warehouse
+
+    w = Warehouse(wh)
+    try:
+        fresh = qq.freshness(w)
+    finally:
+        w.close()
+    assert sorted(fresh.loc[fresh["source"] == "incidents", "committee_code"]) == ["BROMMA", "SKARHOLMEN", "UTBN"]
