@@ -12,7 +12,8 @@
 --   made_sla      the ITSM tool's own verdict (ServiceNow made_sla)
 --   has_breached  the task-SLA outcome of other ITSM exports (in time = not breached)
 --   hours         resolution time against the agreed hours of dim_incident_sla (the version in
---                 force on the day the incident was opened), in calendar hours (24x7) or in
+--                 force on the day the incident was opened: the latest valid_from on or before
+--                 that day, unless its valid_to has passed), in calendar hours (24x7) or in
 --                 business hours (Mon–Fri, business_day_start–business_day_end)
 WITH sla AS (
     SELECT priority, valid_from, valid_to, resolve_hours,
@@ -23,20 +24,22 @@ WITH sla AS (
 matched AS (
     SELECT i.*, loc.committee_code AS by_location, grp.committee_code AS by_group,
            ci.owner_committee AS by_ci,
-           s.resolve_hours, s.calendar AS sla_calendar, s.day_start, s.day_end,
+           CASE WHEN s.valid_to IS NULL OR CAST(i.opened_at AS DATE) <= s.valid_to THEN s.resolve_hours END
+               AS resolve_hours,
+           s.calendar AS sla_calendar, s.day_start, s.day_end,
            (epoch(i.resolved_at) - epoch(i.opened_at)) / 3600.0 AS hours_to_resolve
     FROM fact_incidents i
     LEFT JOIN map_incident_committee loc ON loc.match_field = 'location' AND loc.match_value = i.location
     LEFT JOIN map_incident_committee grp ON grp.match_field = 'assignment_group' AND grp.match_value = i.assignment_group
     LEFT JOIN dim_systems ci ON ci.system_id = i.cmdb_ci
-    LEFT JOIN sla s ON s.priority = i.priority
-         AND s.valid_from <= CAST(i.opened_at AS DATE) AND (s.valid_to IS NULL OR CAST(i.opened_at AS DATE) <= s.valid_to)
-    -- where versions overlap, the latest valid_from wins: one row per incident
-    QUALIFY row_number() OVER (PARTITION BY i.source_system, i.number ORDER BY s.valid_from DESC NULLS LAST) = 1
+    -- the SLA version in force on the day of opening: the latest valid_from on or before it (one
+    -- row per incident, no sort), unless that version ended (valid_to) before the day
+    ASOF LEFT JOIN (SELECT * FROM sla) s ON s.priority = i.priority AND CAST(i.opened_at AS DATE) >= s.valid_from
 ),
 counted AS (
     SELECT *,
-           CASE WHEN sla_calendar = 'business_hours' AND resolved_at IS NOT NULL THEN
+           CASE WHEN resolve_hours IS NULL OR resolved_at IS NULL THEN NULL
+           WHEN sla_calendar = 'business_hours' THEN
                -- business seconds since Monday 1970-01-05 at resolved_at minus the same at opened_at
                (  (floor((epoch(resolved_at) - 345600) / 604800) * 5 * (day_end - day_start) * 3600)
                 + least(floor(((epoch(resolved_at) - 345600) % 604800) / 86400), 5) * (day_end - day_start) * 3600
@@ -49,7 +52,7 @@ counted AS (
                        THEN least(greatest(((epoch(opened_at) - 345600) % 86400) - day_start * 3600, 0),
                                   (day_end - day_start) * 3600) ELSE 0 END
                ) / 3600.0
-           WHEN resolved_at IS NOT NULL AND resolve_hours IS NOT NULL THEN hours_to_resolve
+           ELSE hours_to_resolve
            END AS sla_hours_counted
     FROM matched
 )

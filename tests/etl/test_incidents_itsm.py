@@ -131,6 +131,17 @@ def test_a_new_sla_version_applies_from_its_date(tmp_path, sla_file):
     assert q2(wh) == (6, 8, 75.0)
 
 
+def test_an_ended_sla_version_leaves_no_agreed_time(tmp_path, sla_file):
+    wh = tmp_path / "w.duckdb"
+    export = write(tmp_path / "incidents_noverdict.csv", verdict_rows(), drop=("made_sla",))
+    ended = tmp_path / "incident_sla_ended.csv"   # re-delivers the 4 - Low version with an end date
+    ended.write_text("priority,resolve_hours,valid_from,valid_to\n4 - Low,72,2013-01-01,2016-02-29\n", encoding="utf-8")
+    load(wh, "committees.csv", "incident_mapping.csv", sla_file, ended, export)
+    assert query(wh, "SELECT agreed_hours, resolved_in_time, in_time_rule FROM int_incidents "
+                     "WHERE number = 'INC0000105'") == [(None, None, "none")]
+    assert q2(wh) == (4, 7, round(100 * 4 / 7, 4))   # hours rule without INC0000105
+
+
 def test_resolved_incident_without_verdict_or_agreed_hours_is_left_out_and_shown(tmp_path):
     wh = tmp_path / "w.duckdb"
     export = write(tmp_path / "incidents_noverdict.csv", verdict_rows(), drop=("made_sla",))
