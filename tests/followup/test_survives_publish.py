@@ -111,3 +111,31 @@ def test_target_change_rules_and_permission(tmp_path):
     cur = targets.current_targets(store)
     assert list(cur.target) == [82.0] and list(cur.reason) == ["Andra"] and list(cur.changed_by) == ["admin@stad.se"]
     assert list(targets.target_history(store).target) == [80.0, 82.0]
+
+
+def test_demo_login_follows_the_warehouse_origin(tmp_path, monkeypatch):
+    """`etl demo` publishes origin=demo (demo login offered); any `etl load` after it makes it 'loaded'."""
+    from metrics.warehouse import Warehouse
+    from pipeline.cli import main, plan_files, run_batches
+    from ui.auth import demo_allowed
+
+    wh = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh))
+    monkeypatch.delenv("SCORECARD_DEMO_LOGIN", raising=False)
+    src = tmp_path / "committees.csv"
+    src.write_text("committee_code,name_sv,name_en,kind,peer_group\n"
+                   "KS,Kommunstyrelsen,City Executive Board,specialist_committee,specialist_committees\n",
+                   encoding="utf-8")
+    run_batches(plan_files([src]), wh, origin="demo")            # what cmd_demo does
+    w = Warehouse(wh)
+    assert w.meta()["origin"] == "demo" and demo_allowed(w) is True
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "0")
+    assert demo_allowed(w) is False
+    monkeypatch.delenv("SCORECARD_DEMO_LOGIN")
+    src2 = tmp_path / "committees_2.csv"
+    src2.write_text(src.read_text(encoding="utf-8").replace("Kommunstyrelsen,", "Kommunstyrelsen (KS),"),
+                    encoding="utf-8")
+    assert main(["load", str(src2), "--source", "committees"]) == 0
+    w.refresh()
+    assert w.meta()["origin"] == "loaded" and demo_allowed(w) is False
+    w.close()
