@@ -120,6 +120,10 @@ def test_unknown_column_and_missing_identity_are_refused(store):
         store.append(RoleGrant, ADMIN, {"principal": "x@stad.se", "role": "admin", "password": "x"})
     with pytest.raises(PermissionError):
         store.append(RoleGrant, None, {"principal": "x@stad.se", "role": "admin"})
+    # a required field missing: refused at once (not retried as if a concurrent writer had won)
+    with pytest.raises(ValueError, match="role_grants"):
+        store.append(RoleGrant, ADMIN, {"principal": "x@stad.se"})
+    assert store.count(RoleGrant) == 0
 
 
 def _writer(args):
