@@ -4,7 +4,7 @@ are ordered by when they were made."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -52,14 +52,16 @@ def test_decision_target_and_grant_survive_a_full_publish(demo_copy, tmp_path):
     council.record_decision(SECRETARY, project[0], "continue", "Följer planen", project_status=project[1])
     targets.change_target(ADMIN, "UTBN", 2026, "E1", 85, 70, "KF:s budget 2027 höjer målet",
                           directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"})
+    month_ago = datetime.now() - timedelta(days=30)
     targets.change_target(ADMIN, "SKARHOLMEN", 2025, "E1", 75, 60, "Nämndens eget mål",
-                          directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"})
+                          directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"}, now=month_ago)
     roles.grant(ADMIN, "anna.berg@stad.se", "chair", ["SKARHOLMEN"])
 
     # a full ETL load + publish: a new target file for another key, changed before the store change
     src = tmp_path / "target_overrides_2026-11.csv"
+    earlier = (datetime.now() - timedelta(days=60)).strftime("%Y-%m-%d %H:%M")
     src.write_text("committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
-                   "FARSTA,2025,E1,72,58,it-strateg,2026-11-01 10:00,Eget mål\n", encoding="utf-8")
+                   f"FARSTA,2025,E1,72,58,it-strateg,{earlier},Eget mål\n", encoding="utf-8")
     assert main(["load", str(src)]) == 0
 
     # the store's rows are all there, unchanged
@@ -73,9 +75,9 @@ def test_decision_target_and_grant_survive_a_full_publish(demo_copy, tmp_path):
     assert measure_target(wh, "SKARHOLMEN", "E1", 2025) == [(75.0, 60.0, True)]
     assert measure_target(wh, "FARSTA", "E1", 2025) == [(72.0, 58.0, True)]
 
-    # a file row newer than the store change wins; withdrawing the store change falls back to the file/declared
+    # a file row newer than the store change (a month old) wins; withdrawing the store change falls back to the file/declared
     src2 = tmp_path / "target_overrides_2026-12.csv"
-    later = datetime.now().replace(year=datetime.now().year + 1).strftime("%Y-%m-%d %H:%M")
+    later = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")   # after the store change
     src2.write_text("committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
                     f"SKARHOLMEN,2025,E1,78,61,it-strateg,{later},Senare beslut\n", encoding="utf-8")
     assert main(["load", str(src2)]) == 0
