@@ -139,6 +139,23 @@ def unattributed_incidents(wh, batch_ids: list[int] | None = None, by_month: boo
         params)
 
 
+def unattributed_in_batch(con, batch_id: int) -> pd.DataFrame:
+    """The same for one batch, on an open warehouse connection (the load's staging copy), straight
+    from the model's SQL so that it works before the models are built:
+    df[source_system, location, assignment_group, cmdb_ci, incidents, resolved]."""
+    from metrics.models import load_models
+
+    model = next(m for m in load_models() if m.decl.name == "int_incidents")
+    return con.execute(f"""
+        SELECT source_system, location, assignment_group, cmdb_ci,
+               count(*) AS incidents, count(resolved_at) AS resolved
+        FROM ({model.sql}) AS m
+        WHERE committee_code IS NULL AND batch_id = ?
+        GROUP BY ALL
+        ORDER BY incidents DESC, source_system, location NULLS FIRST, assignment_group NULLS FIRST,
+                 cmdb_ci NULLS FIRST""", [int(batch_id)]).df()
+
+
 def describe_unattributed(row) -> str:
     """'6 incidents: location '?', assignment group 'Servicedesk'' (plain words for the load output)."""
     def shown(v):

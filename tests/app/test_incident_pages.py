@@ -25,6 +25,7 @@ def incident_wh(tmp_path, monkeypatch):
     load(wh, fixture("committees.csv"), fixture("incident_mapping.csv"), sla, write(tmp_path / "incidents_x.csv", rows))
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh))
     monkeypatch.delenv("SCORECARD_COUNCIL_DB", raising=False)
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")  # the demo login (reader) on this hand-made warehouse
     st.cache_data.clear()
     st.cache_resource.clear()
     yield wh

@@ -184,6 +184,11 @@ def test_unattributed_incidents_are_counted_in_the_load_output(tmp_path, capsys,
     assert "3 incidents of servicenow: location 'Location 999', assignment group '?', cmdb_ci '?'" in out
     assert query(wh, "SELECT attributed_by, count(*) FROM int_incidents GROUP BY ALL ORDER BY ALL") == [
         ("assignment_group", 1), ("location", 2), (None, 9)]
+    # the batch log keeps it too (python -m etl status, the data-quality page's history)
+    (message,) = query(wh, "SELECT message FROM etl_batches WHERE source = 'incidents'")[0]
+    assert message.endswith("; 9 incidents could not be attributed to a committee: 6 incidents of servicenow: "
+                            "location '?', assignment group '?', cmdb_ci '?'; 3 incidents of servicenow: "
+                            "location 'Location 999', assignment group '?', cmdb_ci '?'")
 
 
 def test_unattributed_incidents_count_in_the_city_total_only(tmp_path):
