@@ -3,6 +3,8 @@ every test on SQLite and on PostgreSQL (conftest.store_url)."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -145,7 +147,10 @@ def _writer(args):
     return n
 
 
-def test_two_processes_200_writes_each_lose_nothing(store):
+def test_two_processes_200_writes_each_lose_nothing(store, monkeypatch):
+    # spawn re-runs the parent's __main__ in each worker; after an AppTest that is a page script
+    # (Streamlit's runner installs it as __main__), so give the workers a plain __main__ to start from
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     store.append(CouncilDecision, SECRETARY, {"project_id": "P0001", "decision": "approve",
                                               "decision_date": T0.date(), "rationale": "start"})
     # a dead worker raises BrokenProcessPool here instead of hanging the suite (multiprocessing.Pool
