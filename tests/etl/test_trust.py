@@ -368,3 +368,27 @@ def test_the_reported_attack_on_targets_deletes_nothing(warehouse, tmp_path):
     (result,) = load(warehouse, crafted)
     assert (result.status, result.rows_loaded) == ("loaded", 1)
     assert query(warehouse, "SELECT committee_code, target FROM targets ORDER BY 1") == [("BROMMA", 80.0), ("UTBN", 70.0)]
+
+
+def test_a_failure_during_the_write_rolls_the_batch_back(con, tmp_path, monkeypatch):
+    """Delete of the scope and insert already ran when the quarantine insert fails: all undone."""
+    import etl.load
+
+    first = write(tmp_path, "it_costs_first.csv", HEADER + cost_lines(3))
+    assert load_batch(con, lenient("it_costs"), lambda: read_file(first), first.name).rows_loaded == 3
+    before = con.execute("SELECT * FROM fact_it_costs ORDER BY ALL").fetchall()
+
+    def broken(*args, **kwargs):
+        raise duckdb.IOException("disk full while writing the quarantine")
+
+    monkeypatch.setattr(etl.load, "_quarantine", broken)
+    second = write(tmp_path, "it_costs_second.csv", HEADER + cost_lines(2, start=5) + "X1;2024-01;BROMMA;54;1;external;run\n")
+    result = load_batch(con, lenient("it_costs"), lambda: read_file(second), second.name)
+    assert (result.status, result.rows_loaded) == ("rejected", 0)
+    assert (result.status, result.rows_loaded) == ("rejected", 0)
+    assert result.message == ("it_costs_second.csv: a file could not be read or written (IOException: disk full "
+                              "while writing the quarantine); nothing loaded from this file")
+    assert con.execute("SELECT * FROM fact_it_costs ORDER BY ALL").fetchall() == before
+    assert con.execute("SELECT count(*) FROM etl_quarantine").fetchall() == [(0,)]
+    assert con.execute("SELECT status FROM etl_batches WHERE batch_id = ?", [result.batch_id]).fetchall() == [
+        ("rejected",)]
