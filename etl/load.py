@@ -80,14 +80,15 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
     `given`: column values supplied by the load command (e.g. source_system from --system) for
     columns the source lacks or leaves empty; a value in the source wins.
 
-    The batch runs in its own transaction: whatever fails (a batch rule, or anything unexpected)
-    rolls back its changes and is reported as a rejected batch naming the file and the reason, so
-    the other batches of the same command still load. Nothing raises out of here except
-    KeyboardInterrupt/SystemExit."""
+    Reading, typing and the rules work in TEMP tables only; the writes to the warehouse tables run
+    in one transaction (`_write`). Whatever fails (a batch rule, or anything unexpected) leaves the
+    warehouse tables as they were and is reported as a rejected batch naming the file and the
+    reason, so the other batches of the same command still load. Nothing raises out of here except
+    KeyboardInterrupt/SystemExit. (The TEMP tables stay outside the transaction: a 28 GB export
+    staged inside one would be held as transaction-local data.)"""
     started = datetime.now()
     batch_id = next_batch_id(con)
     data, periods, timings, gate = None, (None, None), {}, None
-    con.execute("BEGIN TRANSACTION")
     try:
         with _timed(timings, "read"):
             data = read()
@@ -96,12 +97,10 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
             present, rows_read, native = _stage(con, contract, data, given or {})
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result, gate = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read, native)
-            periods = _periods(con, contract)
-        _drop_temp(con)
-        con.execute("COMMIT")
+            result, gate, periods = _validate_and_insert(con, contract, data, batch_id, timings, present,
+                                                         rows_read, native)
     except BaseException as err:
-        con.execute("ROLLBACK")
+        _drop_temp(con)
         if not isinstance(err, Exception):
             raise
         file_name = data.file_name if data is not None else name
@@ -115,6 +114,7 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
         result = BatchResult(batch_id, contract.source, file_name, "rejected", message,
                              rows_read=getattr(err, "rows_read", 0))
         periods = (None, None)
+    _drop_temp(con)
     result.timings = timings
     _log(con, result, _hash_or_empty(data), started, periods)
     if gate is not None:
@@ -135,7 +135,7 @@ def unexpected_failure(file_name: str, err: Exception) -> str:
         what = "a value could not be converted"
     elif isinstance(err, MemoryError) or isinstance(err, duckdb.OutOfMemoryException):
         what = "the load ran out of memory"
-    elif isinstance(err, OSError):
+    elif isinstance(err, (OSError, duckdb.IOException)):
         what = "a file could not be read or written"
     else:
         what = "the load failed unexpectedly"
@@ -219,7 +219,7 @@ def _stage(con, contract: Contract, data: SourceData,
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
                          timings: dict[str, float], present: set[str], rows_read: int,
-                         native: frozenset[str]) -> tuple[BatchResult, GateResult]:
+                         native: frozenset[str]) -> tuple[BatchResult, GateResult, tuple]:
     with _timed(timings, "type"):
         create_typed(con, contract, present, data.decimal_comma, native)
     with _timed(timings, "rules"):
@@ -238,14 +238,14 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     except Rejected as err:
         err.gate = gate
         raise
+    # everything that reads the batch happens before the write: after its COMMIT nothing can fail
     note_for = BATCH_NOTES.get(contract.preprocess)
     note = note_for(con, contract, _table_exists(con, contract.table)) if note_for else None
-    with _timed(timings, "write"):
-        replaced = _delete_scope(con, contract)
-        _insert(con, contract, batch_id)
-        _quarantine(con, contract, data.file_name, batch_id, present)
     reasons = [r for (r,) in con.execute(
         "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
+    periods = _periods(con, contract)
+    with _timed(timings, "write"):
+        replaced = _write(con, contract, data.file_name, batch_id, present)
     loaded = candidates - bad
     message = (f"{data.file_name} ({data.read_note}): {rows(loaded)} loaded into {contract.table}, "
                f"{rows(bad)} quarantined, {rows(replaced, 'earlier row')} replaced")
@@ -254,7 +254,21 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     if note:
         message += f"; {note}"
     return BatchResult(batch_id, contract.source, data.file_name, "loaded", message, rows_read,
-                       loaded, bad, replaced, reasons), gate
+                       loaded, bad, replaced, reasons), gate, periods
+
+
+def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> int:
+    """Replace the scope, insert the accepted rows, quarantine the others: all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        replaced = _delete_scope(con, contract)
+        _insert(con, contract, batch_id)
+        _quarantine(con, contract, file_name, batch_id, present)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return replaced
 
 
 def _table_exists(con, table: str) -> bool:
