@@ -157,11 +157,36 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[str]:
-    """Create every model (in dependency order); returns the names built."""
+def _missing_source(con: duckdb.DuckDBPyConnection, m: Model, skipped: set[str]) -> str | None:
+    """Why `m` cannot be built here (a table it reads is not in this warehouse, or a model it depends on was
+    left out), or None. Only used when the caller tolerates missing sources."""
+    left_out = [d for d in m.decl.depends_on if d in skipped]
+    if left_out:
+        return f"depends on {', '.join(left_out)}, left out"
+    try:
+        con.execute(f"EXPLAIN {m.sql}")
+    except duckdb.CatalogException as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
+                 missing_ok: bool = False) -> list[str]:
+    """Create every model (in dependency order); returns the names built. With `missing_ok`, a model whose
+    source tables are not in the warehouse (a bare or partial database) is left out, logged, and any stale
+    object of its name dropped; every other error still raises."""
     models = load_models() if models is None else models
-    built = []
+    built: list[str] = []
+    skipped: set[str] = set()
     for m in models:
+        if missing_ok:
+            reason = _missing_source(con, m, skipped)
+            if reason:
+                log.warning("model %s left out: %s", m.decl.name, reason)
+                skipped.add(m.decl.name)
+                con.execute(f"DROP VIEW IF EXISTS {_ident(m.decl.name)}")
+                con.execute(f"DROP TABLE IF EXISTS {_ident(m.decl.name)}")
+                continue
         kind = "TABLE" if m.decl.materialized == "table" else "VIEW"
         other = "VIEW" if kind == "TABLE" else "TABLE"
         exists_as_other = con.execute(
@@ -208,11 +233,15 @@ def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
     raise ModelDeclarationError(f"model {model}: column {column}: unknown test {test!r}")
 
 
-def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[dict]:
-    """Run every declared data test; returns the failures (empty list: all pass)."""
+def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
+                only: list[str] | None = None) -> list[dict]:
+    """Run every declared data test (of the models named in `only`, when given); returns the failures
+    (empty list: all pass)."""
     models = load_models() if models is None else models
     failures = []
     for m in models:
+        if only is not None and m.decl.name not in only:
+            continue
         checks = [(col.name, test) for col in m.decl.columns for test in col.tests]
         checks += [(None, test) for test in m.decl.tests]
         for column, test in checks:
