@@ -5,6 +5,8 @@ from pathlib import Path
 
 import duckdb
 
+import periods as P
+
 from etl.contracts import Contract, load_contracts
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -48,7 +50,7 @@ def refresh_calendar(con: duckdb.DuckDBPyConnection, first: str = "2013-01-01", 
     con.execute("DELETE FROM dim_calendar")
     con.execute(f"""
         INSERT INTO dim_calendar
-        SELECT m::DATE, year(m), strftime(m, '%Y') || '-Q' || quarter(m),
-               strftime(m, '%Y') || '-T' || ((month(m) - 1) // 4 + 1), strftime(m, '%Y-%m')
-        FROM range(DATE '{first}', {last_sql} + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+        SELECT m, year(m), {P.label_sql('quarter', 'm')}, {P.label_sql('tertial', 'm')}, {P.label_sql('month', 'm')}
+        FROM (SELECT CAST(m AS DATE) AS m
+              FROM range(DATE '{first}', {last_sql} + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m))
     """)

@@ -21,6 +21,8 @@ from typing import Any, Iterable, Sequence
 import duckdb
 import pandas as pd
 
+import periods as P
+
 DISCOUNT_RATE = 0.04
 HORIZON_YEARS = 5
 RATE_CAP = 100.0
@@ -315,7 +317,7 @@ def double_counting(db: Any) -> pd.DataFrame:
 
 
 def _offset(d: date, start: date) -> int:
-    return (d.year - start.year) * 12 + d.month - start.month
+    return P.months_between(start, d)
 
 
 def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
@@ -392,7 +394,7 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
     flows["calendar_year"] = [start.year + (start.month - 1 + 12 * y) // 12 for y in flows.year]
     totals = {k: float(flows[k].sum()) for k in
               ("citizen_benefit", "operational_benefit", "development_cost", "running_cost", "net")}
-    go_live_date = date(start.year + (start.month - 1 + go_live) // 12, (start.month - 1 + go_live) % 12 + 1, 1)
+    go_live_date = P.add_months(start, go_live)
     return {"project": p, "flows": flows, "npv": npv(list(flows.net), rate),
             "payback_years": payback_years(list(flows.net)), "totals": totals, "rate": rate,
             "horizon_years": horizon_years, "go_live": go_live_date}

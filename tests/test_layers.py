@@ -47,3 +47,11 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     (tmp_path / "etl").mkdir()
     (tmp_path / "etl" / "x.py").write_text("import os\nfrom metrics.build import build_marts\n")
     assert offenders("etl", {"metrics"}, root=tmp_path) == {"etl/x.py": {"metrics"}}
+
+
+def test_shared_top_level_modules_import_no_layer():
+    """settings.py and periods.py sit below every layer (etl/ needs the same calendar arithmetic as metrics/
+    and ui/, and may not import metrics/), so they import none of the layers."""
+    layers = {"etl", "metrics", "pipeline", "ui", "pages", "followup"}
+    for name in ("settings.py", "periods.py"):
+        assert not (imported_top_packages(ROOT / name) & layers), name
