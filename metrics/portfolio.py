@@ -55,6 +55,23 @@ def payback_years(flows: Sequence[float]) -> float | None:
     return None
 
 
+def rate_anchors() -> tuple[float, float]:
+    """The target and red threshold of a realisation rate: measure I1's declared ones (metrics/definitions/I1.yaml)."""
+    from metrics.catalog import measure
+
+    i1 = measure("I1")
+    return i1.target, i1.red_threshold
+
+
+def rate_status(rate: float | None) -> str:
+    """Traffic light of a realisation rate on I1's anchors (green ≥ target, red ≤ red threshold, grey without
+    a rate): the scorecard's own rule, metrics.scoring.status."""
+    from metrics import scoring
+
+    target, red = rate_anchors()
+    return scoring.status(rate, "higher", target, red)
+
+
 def realisation_rate(realised_sek: float | None, planned_sek: float | None, cap: float = RATE_CAP) -> float | None:
     """Σ realised ÷ Σ planned due, in per cent, capped at `cap`. None when nothing is due (planned ≤ 0)."""
     if planned_sek is None or _nan(planned_sek) or planned_sek <= 0:
@@ -191,7 +208,8 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
     """Realisation by group, cumulative from the start to `as_of` (a month, inclusive).
 
     Columns: <group column>, n_benefits (with something due), planned_sek_due, realised_sek, rate
-    (per cent, capped at 100; NaN when nothing is due). Groups with nothing due are left out."""
+    (per cent, capped at 100; NaN when nothing is due), status (rate_status), target and red_threshold
+    (I1's anchors the status is judged on). Groups with nothing due are left out."""
     if by not in REALISATION_GROUPS:
         raise ValueError(f"by must be one of {sorted(REALISATION_GROUPS)}")
     col = REALISATION_GROUPS[by][0]
@@ -216,6 +234,8 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
     df = run(db, sql, [m, m])
     df["rate"] = [realisation_rate(r, p) for r, p in zip(df.realised_sek, df.planned_sek_due)]
     df["rate"] = df["rate"].astype("float64")
+    df["status"] = [rate_status(None if pd.isna(r) else r) for r in df.rate]
+    df["target"], df["red_threshold"] = rate_anchors()
     return df
 
 
