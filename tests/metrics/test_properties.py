@@ -173,3 +173,49 @@ def test_payback_is_where_the_cumulative_flow_turns_non_negative(cost, gains):
 @given(st.lists(st.floats(min_value=0, max_value=1e7), min_size=1, max_size=10))
 def test_nothing_to_pay_back_gives_none(flows):
     assert payback_years(flows) is None
+
+
+# ---- perspective and overall scores: the marts' SQL against the Python reference ---------------
+
+score_or_none = st.one_of(st.none(), st.floats(min_value=0, max_value=100))
+status_ = st.sampled_from(["green", "yellow", "red", "grey"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["external", "internal", "maturity", "cost", "quality"]),
+                          st.floats(min_value=0.5, max_value=3)), min_size=5, max_size=12),
+       st.data())
+def test_mart_scores_equal_the_python_reference(catalog, data):
+    """perspective_scores and overall_scores (metrics/mart_scores.py, SQL) give what scoring.perspective_score,
+    red_flag, overall_score and score_status give for the same member scores."""
+    from metrics import mart_scores
+
+    codes = ["external", "internal", "maturity", "cost", "quality"]
+    catalog = list(catalog) + [(c, 1.0) for c in codes if c not in {p for p, _ in catalog}]
+    measures = [(f"X{i}", p, w) for i, (p, w) in enumerate(catalog)]
+    members = {m: (data.draw(score_or_none), data.draw(status_)) for m, _, _ in measures}
+    con = duckdb.connect()
+    con.execute("CREATE TABLE measure_catalog(measure_id VARCHAR, perspective VARCHAR, weight DOUBLE)")
+    con.executemany("INSERT INTO measure_catalog VALUES (?, ?, ?)", measures)
+    con.execute("CREATE TABLE measure_values(committee_code VARCHAR, peer_group VARCHAR, grain VARCHAR, period VARCHAR, "
+                "measure_id VARCHAR, perspective VARCHAR, score DOUBLE, status VARCHAR)")
+    con.executemany("INSERT INTO measure_values VALUES ('AAA', 'g', 'year', '2025', ?, ?, ?, ?)",
+                    [(m, p, *members[m]) for m, p, _ in measures])
+    mart_scores.build(con, ())
+    got = dict(con.execute("SELECT perspective, score FROM perspective_scores").fetchall())
+    flags = dict(con.execute("SELECT perspective, red_flag FROM perspective_scores").fetchall())
+    expected = {}
+    for code in codes:
+        mine = [(members[m][0], w, members[m][1]) for m, p, w in measures if p == code]
+        expected[code] = scoring.perspective_score([s for s, _, _ in mine], [w for _, w, _ in mine])
+        assert flags[code] == scoring.red_flag([st_ for _, _, st_ in mine])
+        if expected[code] is None:
+            assert got[code] is None, code
+        else:
+            assert math.isclose(got[code], expected[code], abs_tol=1e-9), code
+    overall, colour = con.execute("SELECT score, status FROM overall_scores").fetchone()
+    reference = scoring.overall_score([expected[c] for c in codes], len(codes))
+    assert (overall is None) == (reference is None)
+    if reference is not None:
+        assert math.isclose(overall, reference, abs_tol=1e-9)
+    assert colour == scoring.score_status(reference)
