@@ -90,11 +90,6 @@ def claims_exceed_baseline(improvements: Iterable[float], baseline: float) -> bo
     return float(sum(abs(x) for x in improvements)) > abs(float(baseline))
 
 
-def periods_overlap(first_a, last_a, first_b, last_b) -> bool:
-    """Closed intervals [first, last] overlap."""
-    return first_a <= last_b and first_b <= last_a
-
-
 def yearly_flows(development_by_month: dict[int, float], citizen_by_month: dict[int, float],
                  operational_by_month: dict[int, float], running_cost_per_year: float,
                  go_live_month: int, horizon_years: int = HORIZON_YEARS) -> pd.DataFrame:

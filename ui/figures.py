@@ -134,19 +134,6 @@ def radar(perspectives: pd.DataFrame, lang: str = "sv", committee_label: str = "
     return _base_layout(fig, t("scorecard.radar_title"), lang, height=420)
 
 
-def trend_figure(trend: pd.DataFrame, measure_label: str, unit: Any, lang: str = "sv",
-                 target: Any = None, red_threshold: Any = None) -> go.Figure:
-    t = _t(lang)
-    x = [format_period(p, lang) for p in trend["period"]]
-    fig = go.Figure(go.Scatter(x=x, y=trend["value"], mode="lines+markers", name=measure_label,
-                               marker={"color": [st_status.colour(s) for s in trend.get("status", ["grey"] * len(trend))]},
-                               line={"color": "#555555"}))
-    _add_hlines(fig, x, target, red_threshold, lang)
-    fig.update_xaxes(title_text=t("fig.period"))
-    fig.update_yaxes(title_text=axis_unit_title(t("label.value"), unit, lang))
-    return _base_layout(fig, measure_label, lang, height=320)
-
-
 # ---------------------------------------------------------------- measure explorer
 
 def _add_hlines(fig: go.Figure, x: list, target: Any, red: Any, lang: str, band: tuple | None = None) -> None:
