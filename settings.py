@@ -7,6 +7,7 @@
 | council store (until the follow-up store replaces it) | SCORECARD_COUNCIL_DB | `<warehouse stem>.council.duckdb` |
 | follow-up store (what people write) | SCORECARD_FOLLOWUP_URL | `sqlite:///<warehouse stem>.followup.sqlite` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| seed files (reference data the product owns) | — | `<repo>/seeds/` |
 
 Every module asks this one for a path; none reads these variables itself.
 """
@@ -17,6 +18,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
+
+
+SEED_DIR = REPO_ROOT / "seeds"
+
+
+def seed_dir() -> Path:
+    """Reference data that is not a source delivery: `<name>.csv` with its contract `<name>.yaml`."""
+    return SEED_DIR
 
 
 def warehouse_path() -> Path:

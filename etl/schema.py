@@ -1,4 +1,5 @@
-"""Create the warehouse schema: fixed tables (schema.sql) and one table per contract."""
+"""Create the warehouse schema: fixed tables (schema.sql), the seed tables (seeds/, replaced from the files)
+and one table per contract."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,7 @@ import duckdb
 import periods as P
 
 from etl.contracts import Contract, load_contracts
+from etl.seeds import load_seeds
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -21,6 +23,7 @@ def contract_ddl(contract: Contract) -> str:
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Idempotent: creates whatever is missing, never drops data."""
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
     for contract in load_contracts().values():
         con.execute(contract_ddl(contract))
     con.execute(V_INCIDENTS)

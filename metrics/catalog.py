@@ -1,5 +1,5 @@
 """Measure declarations (metrics/definitions/*.yaml), indicator declarations (metrics/indicators.yaml)
-and the five perspectives (metrics/seeds/perspectives.csv).
+and the five perspectives (the seed seeds/perspectives.csv).
 
 A measure is data: adding one means adding a YAML file; neither the engine nor the app changes.
 
@@ -23,13 +23,13 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import settings
 from metrics.models import load_models
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~5x faster
 
 DEFINITION_DIR = Path(__file__).parent / "definitions"
 INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
-SEED_DIR = Path(__file__).parent / "seeds"
 
 DIRECTIONS = ("higher", "lower", "band")
 ACCUMULATIONS = ("none", "year_to_date", "to_date")
@@ -37,7 +37,8 @@ ROW_COLUMNS = ("committee_code", "month", "numerator", "denominator", "n_obs")
 
 
 def _read_seed(name: str) -> tuple[dict, ...]:
-    with (SEED_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+    """A seed file (seeds/<name>.csv; the ETL loads the same file, checked by its contract, into the warehouse)."""
+    with (settings.seed_dir() / f"{name}.csv").open(encoding="utf-8", newline="") as f:
         return tuple(dict(row) for row in csv.DictReader(f))
 
 

@@ -15,7 +15,7 @@ from ui.formatting import NBSP, format_period, format_score, format_value, is_mi
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
-PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed metrics/seeds/perspectives.csv, in order
+PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed seeds/perspectives.csv, in order
 LINE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 

@@ -13,7 +13,7 @@ from ui.formatting import format_number, format_period, format_score, format_val
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
-PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed metrics/seeds/perspectives.csv, in order
+PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed seeds/perspectives.csv, in order
 
 
 def _bool(x: Any) -> bool:
