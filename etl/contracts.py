@@ -39,6 +39,8 @@ class Column:
     unit: str | None = None
     description: str | None = None
     format: str | None = None
+    future_months: int | None = None  # plausible dates may reach this many months past the current one
+                                      # (default: settings.plausible_dates(); e.g. 120 for planned dates)
 
     @property
     def duckdb_type(self) -> str:
@@ -188,6 +190,7 @@ class ColumnDecl(_Strict):
     unit: Optional[str] = None
     description: Optional[str] = None
     format: Optional[str] = None
+    future_months: Optional[int] = Field(None, ge=0)
 
     @field_validator("pattern")
     @classmethod

@@ -26,6 +26,13 @@ CREATE TABLE IF NOT EXISTS etl_quarantine (
     reason VARCHAR NOT NULL,
     raw_values JSON
 );
+-- The Great Expectations verdict of each batch that reached the gate (the suite's results as JSON).
+CREATE TABLE IF NOT EXISTS etl_gate_results (
+    batch_id BIGINT PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    result JSON NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dim_incident_sla (
     priority VARCHAR PRIMARY KEY,
     resolve_hours DOUBLE NOT NULL
