@@ -42,16 +42,17 @@ def write(path: Path, columns, rows, delimiter: str, encoding: str) -> None:
 
 
 def staged(path: Path) -> tuple[pd.DataFrame, object]:
+    """The file as staged in DuckDB (TEMP table source_raw, columns by position), with the header's names."""
     data = read_csv(path)
     con = duckdb.connect()
     try:
-        columns = data.stage(con)
-        rows = "*" if data.row_expr == "_source_row" else f"{data.row_expr} AS _source_row, *"
-        cursor = con.execute(f"SELECT {rows} FROM source_raw ORDER BY _source_row")
-        frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description], dtype=object)
+        positions = data.stage(con)  # {header name: its column c0, c1, … in source_raw}
+        rows = "_source_row" if data.row_expr == "_source_row" else f"{data.row_expr} AS _source_row"
+        cursor = con.execute(f"SELECT {rows}, {', '.join(positions.values())} FROM source_raw ORDER BY _source_row")
+        frame = pd.DataFrame(cursor.fetchall(), columns=["_source_row", *positions], dtype=object)
     finally:
         con.close()
-    return frame[columns], data
+    return frame[list(positions)], data
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
