@@ -18,10 +18,10 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import settings
 from metrics.models import load_models
@@ -66,6 +66,9 @@ def _known_models(names: list[str]) -> list[str]:
     return names
 
 
+ModelNames = Annotated[list[str], AfterValidator(_known_models)]  # names of declared models (metrics/models/)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -101,7 +104,7 @@ class MeasureDecl(_Strict):
     production_cost: Literal["L", "M", "H"]
     min_n: int = Field(1, ge=0)
     carry_forward_months: int = Field(12, ge=0)
-    models: list[str] = []
+    models: ModelNames = []
     rows: str
     order_by: str = "month"
 
@@ -111,11 +114,6 @@ class MeasureDecl(_Strict):
         if value not in PERSPECTIVE_CODES:
             raise ValueError(f"{value!r} is not one of {', '.join(PERSPECTIVE_CODES)}")
         return value
-
-    @field_validator("models")
-    @classmethod
-    def _models(cls, value):
-        return _known_models(value)
 
     @model_validator(mode="after")
     def _anchors(self):
@@ -237,7 +235,7 @@ class IndicatorDecl(_Strict):
     name: Text
     unit: str
     scale: float = 1.0
-    models: list[str] = []
+    models: ModelNames = []
     sql: str
     variants: dict[str, Text] = {}
 
@@ -248,11 +246,6 @@ class IndicatorDecl(_Strict):
         if bad:
             raise ValueError(f"variant keys must be lower-case words: {', '.join(bad)}")
         return value
-
-    @field_validator("models")
-    @classmethod
-    def _models(cls, value):
-        return _known_models(value)
 
 
 @dataclass(frozen=True)
