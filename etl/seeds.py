@@ -38,6 +38,21 @@ def seed_contracts(directory: Path | None = None) -> tuple[tuple[Contract, Path]
     return tuple(out)
 
 
+def _same_rows(con, contract: Contract, cols: str) -> bool:
+    """Whether the seed table already holds exactly the typed rows (same columns, rows and row numbers)."""
+    try:
+        existing = [r[0] for r in con.execute(f"DESCRIBE {q(contract.table)}").fetchall()]
+    except Exception:  # noqa: BLE001 - no such table yet
+        return False
+    if existing != contract.column_names + ["_batch_id", "_source_row"]:
+        return False
+    differ = con.execute(f"""SELECT count(*) FROM (
+        (SELECT {cols}, _source_row FROM typed EXCEPT ALL SELECT {cols}, _source_row FROM {q(contract.table)})
+        UNION ALL
+        (SELECT {cols}, _source_row FROM {q(contract.table)} EXCEPT ALL SELECT {cols}, _source_row FROM typed))""").fetchone()[0]
+    return differ == 0
+
+
 def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
     """Replace every seed table with its file's rows (validated); returns rows per table."""
     from etl.load import _stage  # the same staging as a delivery (column matching included)
@@ -53,11 +68,12 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
             "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
         if problems:
             raise SeedError(f"seed {path}: " + "; ".join(problems))
-        con.execute(f"DROP TABLE IF EXISTS {q(contract.table)}")
-        con.execute(contract_ddl(contract))
         cols = ", ".join(q(c) for c in contract.column_names)
-        con.execute(f"INSERT INTO {q(contract.table)} ({cols}, _batch_id, _source_row) "
-                    f"SELECT {cols}, NULL, _source_row FROM typed ORDER BY _source_row")
+        if not _same_rows(con, contract, cols):  # loading the same seed again writes nothing
+            con.execute(f"DROP TABLE IF EXISTS {q(contract.table)}")
+            con.execute(contract_ddl(contract))
+            con.execute(f"INSERT INTO {q(contract.table)} ({cols}, _batch_id, _source_row) "
+                        f"SELECT {cols}, NULL, _source_row FROM typed ORDER BY _source_row")
         loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
         for temp in ("typed", "violations", "cand"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")

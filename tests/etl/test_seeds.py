@@ -51,3 +51,21 @@ def test_a_broken_seed_stops_the_load_naming_row_and_column(tmp_path, line, mess
             load_seeds(con, tmp_path)
     finally:
         seed_contracts.cache_clear()
+
+
+def test_loading_a_seed_again_keeps_its_rows_and_an_edited_seed_replaces_them(tmp_path):
+    for path in settings.seed_dir().iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    seed_contracts.cache_clear()
+    con = duckdb.connect()
+    try:
+        load_seeds(con, tmp_path)
+        con.execute("CREATE TEMP TABLE before AS SELECT * FROM dim_portfolios")
+        load_seeds(con, tmp_path)
+        assert con.execute("SELECT count(*) FROM (SELECT * FROM dim_portfolios EXCEPT SELECT * FROM before)").fetchone() == (0,)
+        text = (tmp_path / "portfolios.csv").read_text(encoding="utf-8").replace("5,INNOV,", "5,INNO,")
+        (tmp_path / "portfolios.csv").write_text(text, encoding="utf-8")
+        load_seeds(con, tmp_path)
+        assert con.execute("SELECT code FROM dim_portfolios WHERE portfolio_id = 5").fetchone() == ("INNO",)
+    finally:
+        seed_contracts.cache_clear()
