@@ -11,6 +11,7 @@
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
 | local extension of contracts' allowed values | SCORECARD_ALLOWED_VALUES | `<warehouse dir>/allowed_values.yaml` (optional) |
 | ITSM instance of an incident export without a source_system column and without --system | SCORECARD_ITSM_SYSTEM | `servicenow` |
+| seed files (reference data the product owns) | — | `<repo>/seeds/` |
 | plausible dates: earliest | SCORECARD_EARLIEST_DATE | 2000-01-01 |
 | plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
 | "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
@@ -25,6 +26,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
+
+
+SEED_DIR = REPO_ROOT / "seeds"
+
+
+def seed_dir() -> Path:
+    """Reference data that is not a source delivery: `<name>.csv` with its contract `<name>.yaml`."""
+    return SEED_DIR
 
 
 def warehouse_path() -> Path:

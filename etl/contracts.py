@@ -92,7 +92,8 @@ def _column(name: str, spec: dict) -> Column:
     return Column(name=name, **spec)
 
 
-def parse_contract(doc: dict) -> Contract:
+def parse_contract(doc: dict, path: str | Path = "<contract>") -> Contract:
+    validate_contract(doc, path)
     period = doc.get("period") or {}
     return Contract(
         source=doc["source"],
@@ -118,7 +119,9 @@ def load_contracts() -> dict[str, Contract]:
     """All contracts by source name, in dependency order (referenced tables first)."""
     contracts = {}
     for path in sorted(CONTRACT_DIR.glob("*.yaml")):
-        contract = parse_contract(yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER))
+        contract = parse_contract(yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER), path)
+        if contract.source in contracts:
+            raise ContractError(f"{path}: source: {contract.source!r} is declared by another contract too")
         contracts[contract.source] = contract
     return {c.source: c for c in dependency_order(list(contracts.values()))}
 
@@ -186,3 +189,122 @@ def with_local_allowed_values(contracts: dict[str, Contract], path: Path) -> dic
             raise OverrideError(f"{path}: {source}.{unknown[0]}: no such column in the {source} contract")
         out[source] = replace(contract, columns=tuple(changed))
     return out
+# ---------------------------------------------------------------------------------------------
+# Validation of a contract file (pydantic): unknown keys rejected, names by pattern, cross-references
+# (key, scope, period, not_before/not_above name columns of the contract). Errors name file and key.
+# Adding a contract field means adding it here too.
+# ---------------------------------------------------------------------------------------------
+import re as _re  # noqa: E402
+from typing import Literal, Optional, Union  # noqa: E402
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator  # noqa: E402
+
+NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class ContractError(ValueError):
+    """A contract file is invalid; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Text(_Strict):
+    sv: str
+    en: str
+
+
+class _Period(_Strict):
+    column: str = Field(pattern=NAME)
+    grain: Literal["month", "year"]
+
+
+class ColumnDecl(_Strict):
+    type: Literal["varchar", "integer", "decimal", "boolean", "date", "timestamp", "month"]
+    required: bool = False
+    optional: bool = False
+    allowed: Optional[list[Union[str, int, float, bool]]] = None
+    min: Optional[float] = None
+    max: Optional[float] = None
+    pattern: Optional[str] = None
+    references: Optional[str] = Field(None, pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    not_before: Optional[str] = Field(None, pattern=NAME)
+    not_above: Optional[str] = Field(None, pattern=NAME)
+    unit: Optional[str] = None
+    description: Optional[str] = None
+    format: Optional[str] = None
+    future_months: Optional[int] = Field(None, ge=0)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value):
+        if value is not None:
+            try:
+                _re.compile(value)
+            except _re.error as exc:
+                raise ValueError(f"not a regular expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _required_xor_optional(self):
+        if self.required and self.optional:
+            raise ValueError("a column is required or optional, not both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is above max")
+        return self
+
+
+class ContractDecl(_Strict):
+    source: str = Field(pattern=NAME)
+    title: _Text
+    table: str = Field(pattern=NAME)
+    description: Optional[str] = None
+    preprocess: Optional[Literal["servicenow_event_log"]] = None
+    key: list[str] = Field(min_length=1)
+    scope: list[str] = Field(min_length=1)
+    period: Optional[_Period] = None
+    max_bad_share: float = Field(0.05, ge=0, le=1)
+    missing_values: list[str] = [""]
+    timestamp_format: Optional[str] = None
+    drop_columns: list[str] = []
+    columns: dict[str, ColumnDecl] = Field(min_length=1)
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value):
+        bad = [n for n in value if not _re.match(NAME, n)]
+        if bad:
+            raise ValueError(f"column names must match {NAME}: {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        names = set(self.columns)
+        problems = []
+        for what, cols in (("key", self.key), ("scope", self.scope)):
+            unknown = [c for c in cols if c not in names and not (what == "scope" and c == "month" and self.period)]
+            if unknown:
+                problems.append(f"{what}: not columns of the contract: {', '.join(unknown)}")
+        if self.period and self.period.column not in names:
+            problems.append(f"period.column: {self.period.column!r} is not a column of the contract")
+        for name, col in self.columns.items():
+            for rule in ("not_before", "not_above"):
+                other = getattr(col, rule)
+                if other is not None and other not in names:
+                    problems.append(f"columns.{name}.{rule}: {other!r} is not a column of the contract")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def validate_contract(doc, path: str | Path = "<contract>") -> ContractDecl:
+    """The contract document, validated; ContractError names the file and the key."""
+    try:
+        return ContractDecl.model_validate(doc)
+    except ValidationError as exc:
+        parts = []
+        for e in exc.errors():
+            key = ".".join(str(p) for p in e["loc"]) or "(contract)"
+            parts.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+        raise ContractError(f"{path}: " + "; ".join(parts)) from None

@@ -1,12 +1,16 @@
-"""Create the warehouse schema: fixed tables (schema.sql) and one table per contract."""
+"""Create the warehouse schema: fixed tables (schema.sql), the seed tables (seeds/, replaced from the files)
+and one table per contract."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
 
+import periods as P
+
 from etl.contracts import Contract, load_contracts
 from settings import default_itsm_system
+from etl.seeds import load_seeds
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -21,6 +25,7 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Idempotent: creates whatever is missing, never drops data."""
     _upgrade_incident_tables(con)
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
     for contract in load_contracts().values():
         con.execute(contract_ddl(contract))
 
@@ -60,7 +65,7 @@ def refresh_calendar(con: duckdb.DuckDBPyConnection, first: str = "2013-01-01", 
     con.execute("DELETE FROM dim_calendar")
     con.execute(f"""
         INSERT INTO dim_calendar
-        SELECT m::DATE, year(m), strftime(m, '%Y') || '-Q' || quarter(m),
-               strftime(m, '%Y') || '-T' || ((month(m) - 1) // 4 + 1), strftime(m, '%Y-%m')
-        FROM range(DATE '{first}', {last_sql} + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+        SELECT m, year(m), {P.label_sql('quarter', 'm')}, {P.label_sql('tertial', 'm')}, {P.label_sql('month', 'm')}
+        FROM (SELECT CAST(m AS DATE) AS m
+              FROM range(DATE '{first}', {last_sql} + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m))
     """)

@@ -1,4 +1,5 @@
--- Fixed warehouse tables. Contract-driven tables are created by etl/schema.py from etl/contracts/.
+-- Fixed warehouse tables. Contract-driven tables are created by etl/schema.py from etl/contracts/;
+-- seed tables (dim_portfolios, dim_perspectives) from seeds/ by etl/seeds.py.
 CREATE TABLE IF NOT EXISTS etl_batches (
     batch_id BIGINT PRIMARY KEY,
     source VARCHAR NOT NULL,
@@ -32,18 +33,6 @@ CREATE TABLE IF NOT EXISTS etl_gate_results (
     success BOOLEAN NOT NULL,
     result JSON NOT NULL
 );
-CREATE TABLE IF NOT EXISTS dim_portfolios (
-    portfolio_id INTEGER PRIMARY KEY,
-    code VARCHAR NOT NULL,
-    name_sv VARCHAR NOT NULL,
-    name_en VARCHAR NOT NULL
-);
-INSERT OR IGNORE INTO dim_portfolios VALUES
- (1, 'ACCESS', 'Tillgänglighet och service för medborgare, företagande och besök', 'Accessibility and service for citizens, business and visitors'),
- (2, 'INFO', 'Förbättrad förmåga att sammanställa, analysera och återanvända information', 'Better ability to compile, analyse and reuse information'),
- (3, 'SKILLS', 'Utbildning och systemutveckling för ökad och förenklad användning av befintlig it', 'Training and system development to increase and simplify use of existing IT'),
- (4, 'COLLAB', 'Samverkan och informationsutbyte med andra myndigheter', 'Collaboration and information exchange with other authorities'),
- (5, 'INNOV', 'Innovativ verksamhetsutveckling med hjälp av it', 'Innovative business development with IT');
 -- dim_incident_sla (agreed resolution times) is a loadable source: etl/contracts/incident_sla.yaml.
 CREATE TABLE IF NOT EXISTS dim_calendar (
     month DATE PRIMARY KEY,

@@ -37,6 +37,19 @@ def runnable(con: duckdb.DuckDBPyConnection, sql: str, what: str) -> bool:
     return True
 
 
+def usable_declarations(con: duckdb.DuckDBPyConnection, declarations, what: str) -> list:
+    """The declarations whose SQL binds here: one bind of them all together, and only when that fails one
+    bind each to find the ones to leave out."""
+    if not declarations:
+        return []
+    together = " UNION ALL ".join(f"SELECT 1 FROM ({d.sql}) AS q{i}" for i, d in enumerate(declarations))
+    try:
+        con.execute(f"EXPLAIN {together}")
+        return list(declarations)
+    except duckdb.Error:
+        return [d for d in declarations if runnable(con, d.sql, f"{what} {d.id}")]
+
+
 def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | None = None,
                 indicators: tuple[Indicator, ...] | None = None) -> dict:
     """Compute measure_values, perspective_scores, overall_scores, indicator_values (plus
@@ -44,18 +57,18 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
     measures = load_measures() if measures is None else measures
     indicators = load_indicators() if indicators is None else indicators
     timings, started = {}, time.perf_counter()
-    build_models(con)
-    failures = test_models(con)
+    built = build_models(con, missing_ok=True)
+    failures = test_models(con, only=built)
     if failures:
         raise ModelTestError(failures)
     timings["models"] = time.perf_counter() - started
     tables = existing_tables(con)
-    usable = [m for m in measures if runnable(con, m.sql, f"measure {m.id}")]
+    usable = usable_declarations(con, measures, "measure")
     mart_values.build(con, measures, usable, tables)
     timings["measure_values"] = time.perf_counter() - started
     mart_scores.build(con, measures)
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
-    usable_ind = [i for i in indicators if runnable(con, i.sql, f"indicator {i.id}")]
+    usable_ind = usable_declarations(con, indicators, "indicator")
     mart_indicators.build(con, indicators, usable_ind, tables)
     for name in ("_mv_members", "_period_months"):
         con.execute(f"DROP TABLE IF EXISTS {name}")

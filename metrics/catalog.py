@@ -1,16 +1,30 @@
-"""Measure declarations (metrics/definitions/*.yaml) and the five perspectives.
+"""Measure declarations (metrics/definitions/*.yaml), indicator declarations (metrics/indicators.yaml)
+and the five perspectives (the seed seeds/perspectives.csv).
 
 A measure is data: adding one means adding a YAML file; neither the engine nor the app changes.
+
+A declaration names the declared models it reads (`models:`, metrics/models/) and gives `rows:` — one SELECT
+over those models yielding one row per record behind the measure, with the columns committee_code, month
+(DATE, first day), numerator, denominator, n_obs (each the record's contribution) and any columns that explain
+the record. The value is the sum of those rows per committee and month, and the drill-down is the same rows
+filtered to the committees and months behind a value — so a drill-down always adds up to the figure.
+
+Declarations are validated by pydantic models (unknown keys rejected, ids by pattern); a bad declaration
+raises DeclarationError naming the file and the key.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal, Optional
 
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from metrics.periods import GRAINS
+import settings
+from metrics.models import load_models
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~5x faster
 
@@ -19,15 +33,101 @@ INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
 
 DIRECTIONS = ("higher", "lower", "band")
 ACCUMULATIONS = ("none", "year_to_date", "to_date")
+ROW_COLUMNS = ("committee_code", "month", "numerator", "denominator", "n_obs")
 
-PERSPECTIVES = (
-    {"code": "external", "name_sv": "Externt nyttoperspektiv", "name_en": "External benefit"},
-    {"code": "internal", "name_sv": "Internt nyttoperspektiv", "name_en": "Internal benefit"},
-    {"code": "maturity", "name_sv": "It-mognadsperspektiv", "name_en": "IT maturity"},
-    {"code": "cost", "name_sv": "It-kostnadsperspektiv", "name_en": "IT cost"},
-    {"code": "quality", "name_sv": "It-kvalitetsperspektiv", "name_en": "IT quality"},
-)
+
+def _read_seed(name: str) -> tuple[dict, ...]:
+    """A seed file (seeds/<name>.csv; the ETL loads the same file, checked by its contract, into the warehouse)."""
+    with (settings.seed_dir() / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(dict(row) for row in csv.DictReader(f))
+
+
+PERSPECTIVES = _read_seed("perspectives")  # code, name_sv, name_en, in display order
 PERSPECTIVE_CODES = tuple(p["code"] for p in PERSPECTIVES)
+
+
+class DeclarationError(ValueError):
+    """A measure or indicator declaration is invalid; the message names the file and the key."""
+
+
+def _problems(path, exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(declaration)"
+        parts.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+    return f"{path}: " + "; ".join(parts)
+
+
+def _known_models(names: list[str]) -> list[str]:
+    known = {m.decl.name for m in load_models()}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)} (declared models: metrics/models/)")
+    return names
+
+
+ModelNames = Annotated[list[str], AfterValidator(_known_models)]  # names of declared models (metrics/models/)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    sv: str
+    en: str
+
+
+class MeasureDecl(_Strict):
+    """One file in metrics/definitions/. See docs/measures.md for the meaning of every key."""
+    id: str = Field(pattern=r"^[A-Z][0-9]{1,2}$")
+    order: int
+    perspective: str
+    name: Text
+    description: Text
+    formula: Text
+    unit: str
+    scale: float = 100.0
+    cap: Optional[float] = None
+    direction: Literal["higher", "lower", "band"]
+    target: Optional[float] = None
+    red_threshold: Optional[float] = None
+    band_low: Optional[float] = None
+    band_high: Optional[float] = None
+    weight: float = Field(1.0, gt=0)
+    objective_subjective: Literal["O", "S"]
+    source: Text
+    frequency: Literal["month", "quarter", "tertial", "year"]
+    grain: Optional[Literal["month", "quarter", "tertial", "year"]] = None
+    accumulate: Literal["none", "year_to_date", "to_date"] = "none"
+    frequency_note: Optional[Text] = None
+    production_cost: Literal["L", "M", "H"]
+    min_n: int = Field(1, ge=0)
+    carry_forward_months: int = Field(12, ge=0)
+    models: ModelNames = []
+    rows: str
+    order_by: str = "month"
+
+    @field_validator("perspective")
+    @classmethod
+    def _perspective(cls, value):
+        if value not in PERSPECTIVE_CODES:
+            raise ValueError(f"{value!r} is not one of {', '.join(PERSPECTIVE_CODES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _anchors(self):
+        if self.direction == "band":
+            if self.band_low is None or self.band_high is None or self.band_low > self.band_high:
+                raise ValueError("band measures need band_low <= band_high")
+            return self
+        if self.target is None or self.red_threshold is None or self.target == self.red_threshold:
+            raise ValueError("target and red_threshold must be set and differ")
+        if self.direction == "higher" and self.target < self.red_threshold:
+            raise ValueError("higher is better needs target > red_threshold")
+        if self.direction == "lower" and self.target > self.red_threshold:
+            raise ValueError("lower is better needs target < red_threshold")
+        return self
 
 
 @dataclass(frozen=True)
@@ -51,8 +151,8 @@ class Measure:
     accumulate: str         # none | year_to_date | to_date (sums from the first month)
     production_cost: str
     min_n: int
-    sql: str
-    drilldown_sql: str
+    sql: str                # committee_code, month, numerator, denominator, n_obs: the rows summed
+    drilldown_sql: str      # the same rows for $committees and $from_month..$to_month
     scale: float = 100.0
     cap: float | None = None
     target: float | None = None
@@ -63,66 +163,62 @@ class Measure:
     carry_forward_months: int = 12
     frequency_note_sv: str | None = None
     frequency_note_en: str | None = None
+    models: tuple[str, ...] = ()
+    rows_sql: str = ""
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
+def value_sql(rows: str) -> str:
+    """The value's SQL: the declaration's rows summed per committee and month."""
+    return (f"SELECT committee_code, month, SUM(numerator) AS numerator, SUM(denominator) AS denominator, "
+            f"SUM(n_obs) AS n_obs\nFROM (\n{rows.strip()}\n) AS measure_rows\nGROUP BY committee_code, month")
 
 
-def parse_measure(doc: dict) -> Measure:
-    note = doc.get("frequency_note") or {}
-    measure = Measure(
-        id=doc["id"], order=int(doc["order"]), perspective=doc["perspective"],
-        name_sv=doc["name"]["sv"], name_en=doc["name"]["en"],
-        description_sv=doc["description"]["sv"].strip(), description_en=doc["description"]["en"].strip(),
-        formula_sv=doc["formula"]["sv"].strip(), formula_en=doc["formula"]["en"].strip(),
-        unit=doc["unit"], direction=doc["direction"], objective_subjective=doc["objective_subjective"],
-        source_sv=doc["source"]["sv"], source_en=doc["source"]["en"],
-        frequency=doc["frequency"], grain=doc.get("grain", doc["frequency"]),
-        accumulate=doc.get("accumulate", "none"), production_cost=doc["production_cost"],
-        min_n=int(doc.get("min_n", 1)), sql=doc["sql"], drilldown_sql=doc["drilldown_sql"],
-        scale=float(doc.get("scale", 100)), cap=_float(doc.get("cap")),
-        target=_float(doc.get("target")), red_threshold=_float(doc.get("red_threshold")),
-        band_low=_float(doc.get("band_low")), band_high=_float(doc.get("band_high")),
-        weight=float(doc.get("weight", 1)), carry_forward_months=int(doc.get("carry_forward_months", 12)),
-        frequency_note_sv=note.get("sv"), frequency_note_en=note.get("en"),
+def drilldown_sql(rows: str, order_by: str) -> str:
+    """The drill-down's SQL: the same rows for the committees $committees and the months $from_month..$to_month
+    (month shown as YYYY-MM)."""
+    return (f"SELECT * REPLACE (strftime(month, '%Y-%m') AS month) FROM (\n"
+            f"  SELECT * FROM (\n{rows.strip()}\n) AS measure_rows\n"
+            f"  WHERE list_contains($committees, committee_code) AND month BETWEEN $from_month AND $to_month\n"
+            f") AS drill ORDER BY {order_by}")
+
+
+def parse_measure(doc: dict, path: str | Path = "<declaration>") -> Measure:
+    try:
+        d = MeasureDecl.model_validate(doc)
+    except ValidationError as exc:
+        raise DeclarationError(_problems(path, exc)) from None
+    note = d.frequency_note
+    return Measure(
+        id=d.id, order=d.order, perspective=d.perspective, name_sv=d.name.sv, name_en=d.name.en,
+        description_sv=d.description.sv.strip(), description_en=d.description.en.strip(),
+        formula_sv=d.formula.sv.strip(), formula_en=d.formula.en.strip(),
+        unit=d.unit, direction=d.direction, objective_subjective=d.objective_subjective,
+        source_sv=d.source.sv, source_en=d.source.en, frequency=d.frequency, grain=d.grain or d.frequency,
+        accumulate=d.accumulate, production_cost=d.production_cost, min_n=d.min_n,
+        sql=value_sql(d.rows), drilldown_sql=drilldown_sql(d.rows, d.order_by),
+        scale=d.scale, cap=d.cap, target=d.target, red_threshold=d.red_threshold,
+        band_low=d.band_low, band_high=d.band_high, weight=d.weight, carry_forward_months=d.carry_forward_months,
+        frequency_note_sv=note.sv if note else None, frequency_note_en=note.en if note else None,
+        models=tuple(d.models), rows_sql=d.rows.strip(),
     )
-    validate(measure)
-    return measure
 
 
-def validate(m: Measure) -> None:
-    problems = []
-    if m.perspective not in PERSPECTIVE_CODES:
-        problems.append(f"perspective {m.perspective!r}")
-    if m.direction not in DIRECTIONS:
-        problems.append(f"direction {m.direction!r}")
-    if m.frequency not in GRAINS or m.grain not in GRAINS:
-        problems.append(f"frequency/grain {m.frequency!r}/{m.grain!r}")
-    if m.accumulate not in ACCUMULATIONS:
-        problems.append(f"accumulate {m.accumulate!r}")
-    if m.direction == "band" and (m.band_low is None or m.band_high is None or m.band_low > m.band_high):
-        problems.append("band measures need band_low <= band_high")
-    if m.direction != "band" and (m.target is None or m.red_threshold is None or m.target == m.red_threshold):
-        problems.append("target and red_threshold must be set and differ")
-    if m.direction == "higher" and m.direction != "band" and None not in (m.target, m.red_threshold) \
-            and m.target < m.red_threshold:
-        problems.append("higher is better needs target > red_threshold")
-    if m.direction == "lower" and None not in (m.target, m.red_threshold) and m.target > m.red_threshold:
-        problems.append("lower is better needs target < red_threshold")
-    if m.production_cost not in ("L", "M", "H") or m.objective_subjective not in ("O", "S"):
-        problems.append("production_cost must be L/M/H and objective_subjective O/S")
-    if problems:
-        raise ValueError(f"measure {m.id}: " + "; ".join(problems))
+def _load_yaml(path: Path):
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    except yaml.YAMLError as exc:
+        raise DeclarationError(f"{path}: not valid YAML ({exc})") from None
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def load_measures(directory: Path = DEFINITION_DIR) -> tuple[Measure, ...]:
     """All measure declarations in catalogue order (perspective order, then `order`)."""
-    measures = [parse_measure(yaml.load(p.read_text(encoding="utf-8"), Loader=YAML_LOADER)) for p in sorted(directory.glob("*.yaml"))]
-    ids = [m.id for m in measures]
-    if len(ids) != len(set(ids)):
-        raise ValueError(f"duplicate measure ids in {directory}")
+    measures = []
+    for p in sorted(Path(directory).glob("*.yaml")):
+        m = parse_measure(_load_yaml(p), p)
+        if m.id != p.stem:
+            raise DeclarationError(f"{p}: id: {m.id!r} must equal the file name {p.stem!r}")
+        measures.append(m)
     return tuple(sorted(measures, key=lambda m: (PERSPECTIVE_CODES.index(m.perspective), m.order, m.id)))
 
 
@@ -131,6 +227,25 @@ def measure(measure_id: str) -> Measure:
         if m.id == measure_id:
             return m
     raise KeyError(f"unknown measure {measure_id}")
+
+
+class IndicatorDecl(_Strict):
+    """One entry of metrics/indicators.yaml."""
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: Text
+    unit: str
+    scale: float = 1.0
+    models: ModelNames = []
+    sql: str
+    variants: dict[str, Text] = {}
+
+    @field_validator("variants")
+    @classmethod
+    def _variant_keys(cls, value):
+        bad = [k for k in value if not k or not k.replace("_", "").isalnum() or k != k.lower()]
+        if bad:
+            raise ValueError(f"variant keys must be lower-case words: {', '.join(bad)}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -162,11 +277,22 @@ def indicator_rows(indicators: tuple[Indicator, ...]) -> list[dict]:
     return rows
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def load_indicators(path: Path = INDICATOR_FILE) -> tuple[Indicator, ...]:
-    docs = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-    return tuple(
-        Indicator(id=d["id"], order=i + 1, name_sv=d["name"]["sv"], name_en=d["name"]["en"], unit=d["unit"],
-                  scale=float(d.get("scale", 1)), sql=d["sql"], variants=d.get("variants") or {})
-        for i, d in enumerate(docs)
-    )
+    docs = _load_yaml(Path(path))
+    if not isinstance(docs, list):
+        raise DeclarationError(f"{path}: expected a list of indicators")
+    out, seen = [], set()
+    for i, doc in enumerate(docs):
+        try:
+            d = IndicatorDecl.model_validate(doc)
+        except ValidationError as exc:
+            ident = doc.get("id") if isinstance(doc, dict) else None
+            raise DeclarationError(_problems(f"{path} [{i}]" + (f" ({ident})" if ident else ""), exc)) from None
+        if d.id in seen:
+            raise DeclarationError(f"{path} [{i}]: id: {d.id!r} declared twice")
+        seen.add(d.id)
+        out.append(Indicator(id=d.id, order=i + 1, name_sv=d.name.sv, name_en=d.name.en, unit=d.unit,
+                             scale=d.scale, sql=d.sql,
+                             variants={k: {"sv": v.sv, "en": v.en} for k, v in d.variants.items()}))
+    return tuple(out)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from metrics import scoring
 from metrics.catalog import Measure
-from metrics.periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
+from periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
 
 CATALOG_COLUMNS = [
     "measure_id", "ord", "perspective", "name_sv", "name_en", "description_sv", "description_en",

@@ -157,26 +157,37 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[str]:
-    """Create every model (in dependency order); returns the names built."""
+def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
+                 missing_ok: bool = False) -> list[str]:
+    """Create every model (in dependency order); returns the names built. With `missing_ok`, a model whose
+    source tables are not in the warehouse (a bare or partial database) is left out, logged, and any stale
+    object of its name dropped (so are the models depending on it); every other error still raises."""
     models = load_models() if models is None else models
-    built = []
+    kinds = dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = current_schema()").fetchall())
+    built: list[str] = []
+    skipped: set[str] = set()
     for m in models:
+        name = _ident(m.decl.name)
         kind = "TABLE" if m.decl.materialized == "table" else "VIEW"
-        other = "VIEW" if kind == "TABLE" else "TABLE"
-        exists_as_other = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-            "AND table_name = ? AND table_type = ?", [m.decl.name, "VIEW" if other == "VIEW" else "BASE TABLE"]
-        ).fetchone()[0]
-        if exists_as_other:
-            con.execute(f"DROP {other} {_ident(m.decl.name)}")
-        try:  # a bare database (no warehouse tables yet) builds no models, like it builds no measures
-            con.execute(f"EXPLAIN {m.sql}")
+        existing = {"VIEW": "VIEW", "BASE TABLE": "TABLE"}.get(kinds.get(m.decl.name))
+        if existing and existing != kind:
+            con.execute(f"DROP {existing} {name}")
+        left_out = [d for d in m.decl.depends_on if d in skipped]
+        try:
+            if left_out:
+                raise duckdb.CatalogException(f"depends on {', '.join(left_out)}, left out")
+            con.execute(f"CREATE OR REPLACE {kind} {name} AS {m.sql}")
         except duckdb.CatalogException as exc:
+            if not missing_ok:
+                raise
             log.warning("model %s left out: %s", m.decl.name, str(exc).splitlines()[0])
+            skipped.add(m.decl.name)
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+            con.execute(f"DROP TABLE IF EXISTS {name}")
             continue
-        con.execute(f"CREATE OR REPLACE {kind} {_ident(m.decl.name)} AS {m.sql}")
-        actual = [r[0] for r in con.execute(f"DESCRIBE {_ident(m.decl.name)}").fetchall()]
+        actual = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
         declared = [c.name for c in m.decl.columns]
         missing = [c for c in declared if c not in actual]
         if missing:
@@ -188,23 +199,37 @@ def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | Non
     return built
 
 
+def _row_check(column: str | None, test) -> tuple[str, str, list] | None:
+    """(label, condition true for a failing row, parameters) for a test judged row by row, else None."""
+    if isinstance(test, ExpressionTest):
+        return f"expression: {test.description}", f"NOT coalesce(({test.expression}), false)", []
+    kind = test if isinstance(test, str) else next(k for k, v in test.model_dump().items() if v not in (None, False))
+    c = _ident(column)
+    if kind == "not_null":
+        return f"{column}: not_null", f"{c} IS NULL", []
+    if kind == "accepted_values":
+        return (f"{column}: accepted_values", f"{c} IS NOT NULL AND NOT list_contains(?, {c})",
+                [list(test.accepted_values.values)])
+    if kind == "relationships":
+        rel = test.relationships
+        return (f"{column}: relationships → {rel.to}.{rel.field}",
+                f"{c} IS NOT NULL AND NOT coalesce({c} IN (SELECT {_ident(rel.field)} FROM {_ident(rel.to)}), false)", [])
+    return None
+
+
 def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
     """(label, SQL counting the failing rows, parameters) for one data test."""
     t = _ident(model)
-    if isinstance(test, ExpressionTest):
-        return f"expression: {test.description}", f"SELECT count(*) FROM {t} WHERE NOT coalesce(({test.expression}), false)", []
+    row = _row_check(column, test)
+    if row:
+        label, condition, params = row
+        return label, f"SELECT count(*) FROM {t} WHERE {condition}", params
     c = _ident(column)
     kind = test if isinstance(test, str) else next(k for k, v in test.model_dump().items() if v not in (None, False))
-    if kind == "not_null":
-        return f"{column}: not_null", f"SELECT count(*) FROM {t} WHERE {c} IS NULL", []
     if kind == "unique":
         return (f"{column}: unique",
                 f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {t} WHERE {c} IS NOT NULL "
                 f"GROUP BY {c} HAVING count(*) > 1)", [])
-    if kind == "accepted_values":
-        values = list(test.accepted_values.values)
-        return (f"{column}: accepted_values",
-                f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND NOT list_contains(?, {c})", [values])
     if kind == "relationships":
         rel = test.relationships
         return (f"{column}: relationships → {rel.to}.{rel.field}",
@@ -213,8 +238,11 @@ def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
     raise ModelDeclarationError(f"model {model}: column {column}: unknown test {test!r}")
 
 
-def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[dict]:
-    """Run every declared data test; returns the failures (empty list: all pass)."""
+def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
+                only: list[str] | None = None) -> list[dict]:
+    """Run every declared data test (of the models named in `only`, when given); returns the failures
+    (empty list: all pass), in declaration order. The tests judged row by row (not_null, accepted_values,
+    expression, relationships) share one scan of the model; unique runs one query each."""
     models = load_models() if models is None else models
     failures = []
     present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
@@ -222,11 +250,21 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
     for m in models:
         if m.decl.name not in present:  # left out by build_models: its tables do not exist yet
             continue
+        if only is not None and m.decl.name not in only:
+            continue
         checks = [(col.name, test) for col in m.decl.columns for test in col.tests]
         checks += [(None, test) for test in m.decl.tests]
-        for column, test in checks:
+        counts: dict[int, int] = {}
+        rowwise = [(i, _row_check(column, test)) for i, (column, test) in enumerate(checks)]
+        rowwise = [(i, r) for i, r in rowwise if r]
+        if rowwise:
+            filters = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, (_, cond, _) in rowwise)
+            params = [p for _, (_, _, ps) in rowwise for p in ps]
+            found = con.execute(f"SELECT {filters} FROM {_ident(m.decl.name)}", params).fetchone()
+            counts.update({i: n for (i, _), n in zip(rowwise, found)})
+        for i, (column, test) in enumerate(checks):
             label, sql, params = test_sql(m.decl.name, column, test)
-            failing = con.execute(sql, params).fetchone()[0]
+            failing = counts[i] if i in counts else con.execute(sql, params).fetchone()[0]
             if failing:
                 failures.append({"model": m.decl.name, "test": label, "failing_rows": int(failing)})
     return failures

@@ -21,6 +21,8 @@ from typing import Any, Iterable, Sequence
 import duckdb
 import pandas as pd
 
+import periods as P
+
 DISCOUNT_RATE = 0.04
 HORIZON_YEARS = 5
 RATE_CAP = 100.0
@@ -53,6 +55,23 @@ def payback_years(flows: Sequence[float]) -> float | None:
     return None
 
 
+def rate_anchors() -> tuple[float, float]:
+    """The target and red threshold of a realisation rate: measure I1's declared ones (metrics/definitions/I1.yaml)."""
+    from metrics.catalog import measure
+
+    i1 = measure("I1")
+    return i1.target, i1.red_threshold
+
+
+def rate_status(rate: float | None) -> str:
+    """Traffic light of a realisation rate on I1's anchors (green ≥ target, red ≤ red threshold, grey without
+    a rate): the scorecard's own rule, metrics.scoring.status."""
+    from metrics import scoring
+
+    target, red = rate_anchors()
+    return scoring.status(rate, "higher", target, red)
+
+
 def realisation_rate(realised_sek: float | None, planned_sek: float | None, cap: float = RATE_CAP) -> float | None:
     """Σ realised ÷ Σ planned due, in per cent, capped at `cap`. None when nothing is due (planned ≤ 0)."""
     if planned_sek is None or _nan(planned_sek) or planned_sek <= 0:
@@ -69,11 +88,6 @@ def improvement(baseline: float, target: float) -> float:
 def claims_exceed_baseline(improvements: Iterable[float], baseline: float) -> bool:
     """Double counting: the claimed improvements on one process together exceed the process's baseline."""
     return float(sum(abs(x) for x in improvements)) > abs(float(baseline))
-
-
-def periods_overlap(first_a, last_a, first_b, last_b) -> bool:
-    """Closed intervals [first, last] overlap."""
-    return first_a <= last_b and first_b <= last_a
 
 
 def yearly_flows(development_by_month: dict[int, float], citizen_by_month: dict[int, float],
@@ -189,7 +203,8 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
     """Realisation by group, cumulative from the start to `as_of` (a month, inclusive).
 
     Columns: <group column>, n_benefits (with something due), planned_sek_due, realised_sek, rate
-    (per cent, capped at 100; NaN when nothing is due). Groups with nothing due are left out."""
+    (per cent, capped at 100; NaN when nothing is due), status (rate_status), target and red_threshold
+    (I1's anchors the status is judged on). Groups with nothing due are left out."""
     if by not in REALISATION_GROUPS:
         raise ValueError(f"by must be one of {sorted(REALISATION_GROUPS)}")
     col = REALISATION_GROUPS[by][0]
@@ -214,6 +229,8 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
     df = run(db, sql, [m, m])
     df["rate"] = [realisation_rate(r, p) for r, p in zip(df.realised_sek, df.planned_sek_due)]
     df["rate"] = df["rate"].astype("float64")
+    df["status"] = [rate_status(None if pd.isna(r) else r) for r in df.rate]
+    df["target"], df["red_threshold"] = rate_anchors()
     return df
 
 
@@ -315,7 +332,7 @@ def double_counting(db: Any) -> pd.DataFrame:
 
 
 def _offset(d: date, start: date) -> int:
-    return (d.year - start.year) * 12 + d.month - start.month
+    return P.months_between(start, d)
 
 
 def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
@@ -392,7 +409,7 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
     flows["calendar_year"] = [start.year + (start.month - 1 + 12 * y) // 12 for y in flows.year]
     totals = {k: float(flows[k].sum()) for k in
               ("citizen_benefit", "operational_benefit", "development_cost", "running_cost", "net")}
-    go_live_date = date(start.year + (start.month - 1 + go_live) // 12, (start.month - 1 + go_live) % 12 + 1, 1)
+    go_live_date = P.add_months(start, go_live)
     return {"project": p, "flows": flows, "npv": npv(list(flows.net), rate),
             "payback_years": payback_years(list(flows.net)), "totals": totals, "rate": rate,
             "horizon_years": horizon_years, "go_live": go_live_date}

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
-from metrics import periods as P
+import periods as P
 from metrics.catalog import PERSPECTIVE_CODES, PERSPECTIVES, measure as declared_measure
 from metrics.mart_values import UNATTRIBUTED
 from metrics.warehouse import Warehouse

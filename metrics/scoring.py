@@ -1,7 +1,9 @@
 """Goalpost scoring on fixed anchors, traffic lights and roll-up rules.
 
-The pure functions here are the reference; the build applies the same rules set-wise through the
-SQL expressions below (tests check that both agree).
+The pure functions here are the reference; the build applies the same rules set-wise in SQL — the
+expressions below for a measure's score and light, metrics/mart_scores.py for perspective and overall
+scores — and property tests (tests/metrics/test_properties.py) check that SQL and reference agree for
+any inputs.
 """
 from __future__ import annotations
 

@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests check rules, not speed (speed targets live in benchmarks/): no per-example deadline on this
+# shared machine, and a fixed number of examples so a run takes the same time every time.
+settings.register_profile("scorecard", deadline=None, max_examples=100, derandomize=False)
+settings.load_profile("scorecard")
 
 
 @pytest.fixture(scope="session")

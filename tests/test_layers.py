@@ -49,6 +49,14 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     assert offenders("etl", {"metrics"}, root=tmp_path) == {"etl/x.py": {"metrics"}}
 
 
+def test_shared_top_level_modules_import_no_layer():
+    """settings.py and periods.py sit below every layer (etl/ needs the same calendar arithmetic as metrics/
+    and ui/, and may not import metrics/), so they import none of the layers."""
+    layers = {"etl", "metrics", "pipeline", "ui", "pages", "followup"}
+    for name in ("settings.py", "periods.py"):
+        assert not (imported_top_packages(ROOT / name) & layers), name
+
+
 def test_followup_store_imports_no_read_side_or_ui():
     # followup/targets.py imports the orchestration for one documented action: publish_now (an admin's
     # "Publicera nu" after a target change), so that pages never import pipeline/ themselves

@@ -12,9 +12,10 @@ import plotly.graph_objects as go
 
 from ui import status as st_status
 from ui.formatting import NBSP, format_period, format_score, format_value, is_missing, unit_kind, unit_label
+from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
-PERSPECTIVES = ("external", "internal", "maturity", "cost", "quality")
+PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed seeds/perspectives.csv, in order
 LINE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
@@ -131,19 +132,6 @@ def radar(perspectives: pd.DataFrame, lang: str = "sv", committee_label: str = "
     # title would sit in the middle of the chart
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "tickvals": [0, 50, 100], "angle": 90, "tickangle": 90}})
     return _base_layout(fig, t("scorecard.radar_title"), lang, height=420)
-
-
-def trend_figure(trend: pd.DataFrame, measure_label: str, unit: Any, lang: str = "sv",
-                 target: Any = None, red_threshold: Any = None) -> go.Figure:
-    t = _t(lang)
-    x = [format_period(p, lang) for p in trend["period"]]
-    fig = go.Figure(go.Scatter(x=x, y=trend["value"], mode="lines+markers", name=measure_label,
-                               marker={"color": [st_status.colour(s) for s in trend.get("status", ["grey"] * len(trend))]},
-                               line={"color": "#555555"}))
-    _add_hlines(fig, x, target, red_threshold, lang)
-    fig.update_xaxes(title_text=t("fig.period"))
-    fig.update_yaxes(title_text=axis_unit_title(t("label.value"), unit, lang))
-    return _base_layout(fig, measure_label, lang, height=320)
 
 
 # ---------------------------------------------------------------- measure explorer

@@ -19,10 +19,10 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from periods import GRAINS
 from ui.formatting import Formatter
 from ui.i18n import DEFAULT_LANG, LANGS, name_col, translate, translation_table, translator
 
-GRAINS = ("month", "quarter", "tertial", "year")
 DEFAULT_GRAIN = "tertial"
 
 

@@ -9,13 +9,12 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.formatting import format_mnkr, format_percent
+from ui.formatting import format_mnkr, format_number, format_percent
 
 BLUE, ORANGE, VERMILLION, GREEN, SKY, GREY, PURPLE = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9",
                                                        "#999999", "#CC79A7")
 STATUS_COLOURS = {"applied": GREY, "granted": SKY, "running": BLUE, "finished": GREEN, "stopped": VERMILLION}
 TIER_PATTERNS = {"basic": "", "differentiating": "", "innovative": "/"}
-I1_TARGET, I1_RED = 80.0, 60.0
 
 
 def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> go.Figure:
@@ -108,26 +107,24 @@ def flows_figure(flows: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figur
     return _layout(fig, t("council.fig.flows"), t("council.axis.mnkr"), lang=lang)
 
 
-def rate_status(rate: float) -> str:
-    """Traffic light of a realisation rate on I1's default anchors: green ≥ 80, red ≤ 60, yellow between."""
-    return "green" if rate >= I1_TARGET else "red" if rate <= I1_RED else "yellow"
-
-
 def realisation_figure(df: pd.DataFrame, label_col: str, t: Callable, lang: str = "sv",
                        title_key: str = "council.fig.realisation") -> go.Figure:
-    """Horizontal bars of realisation rate (per cent) with I1's target (80) and red threshold (60) marked.
+    """Horizontal bars of realisation rate (per cent) with the target and red threshold marked — `df` from
+    portfolio_query.realisation, which judges each rate (columns status, target, red_threshold: measure I1's).
     Each bar carries its status icon and value in the text (status never by colour alone)."""
     from ui import status
 
     d = df.dropna(subset=["rate"]).sort_values("rate")
-    states = [rate_status(r) for r in d.rate]
+    states = list(d.status)
     fig = go.Figure()
     fig.add_bar(y=d[label_col].astype(str), x=d.rate, orientation="h", marker_color=[status.colour(s) for s in states],
                 text=[f"{status.icon(s)} {format_percent(v, 1, lang)}" for s, v in zip(states, d.rate)],
                 hovertext=[status.word(s, lang) for s in states], name=t("council.col.rate"), showlegend=False)
-    fig.add_vline(x=I1_TARGET, line_dash="dash", annotation_text=t("council.label.target", value="80"),
-                  annotation_position="bottom right")
-    fig.add_vline(x=I1_RED, line_dash="dot", annotation_text=t("council.label.red_threshold", value="60"),
-                  annotation_position="bottom left")
+    if len(df):
+        target, red = float(df.target.iloc[0]), float(df.red_threshold.iloc[0])
+        fig.add_vline(x=target, line_dash="dash", annotation_position="bottom right",
+                      annotation_text=t("council.label.target", value=format_number(target, 0, lang)))
+        fig.add_vline(x=red, line_dash="dot", annotation_position="bottom left",
+                      annotation_text=t("council.label.red_threshold", value=format_number(red, 0, lang)))
     fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, 28 * len(d) + 120))
     return _layout(fig, t(title_key), "", lang=lang)

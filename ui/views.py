@@ -10,9 +10,10 @@ import pandas as pd
 
 from ui import status as S
 from ui.formatting import format_number, format_period, format_score, format_value, is_missing
+from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
-PERSPECTIVES = ("external", "internal", "maturity", "cost", "quality")
+PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed seeds/perspectives.csv, in order
 
 
 def _bool(x: Any) -> bool:

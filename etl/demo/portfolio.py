@@ -18,6 +18,8 @@ from datetime import date
 
 import pandas as pd
 
+import periods
+
 # Central valuation (SEK per unit) used by the city's benefit valuer.
 UNIT_PRICES = {
     "timmar handläggning": 420.0,   # staff hour incl. overheads
@@ -94,12 +96,8 @@ def _seed(rng) -> int:
     return int(rng)
 
 
-def _month_index(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def _from_index(i: int) -> date:
-    return date(i // 12, i % 12 + 1, 1)
+_month_index = periods.month_index
+_from_index = periods.month_from_index
 
 
 def _month_end(d: date) -> date:

@@ -12,6 +12,7 @@ import yaml
 
 from etl.schema import create_all
 from metrics.build import build_marts, runnable
+from metrics.models import build_models
 from metrics.query import bind_params
 from metrics.catalog import DEFINITION_DIR, PERSPECTIVE_CODES, load_indicators, load_measures
 from tests.metrics.conftest import COMMITTEES, insert
@@ -67,8 +68,8 @@ def test_sixteenth_measure_needs_only_a_declaration(tmp_path):
         shutil.copy(path, tmp_path / path.name)
     doc = yaml.safe_load((DEFINITION_DIR / "M3.yaml").read_text(encoding="utf-8"))
     doc.update(id="M4", order=10, name={"sv": "Betalda licenser", "en": "Paid licences"}, target=100, red_threshold=50,
-               sql="SELECT committee_code, month, SUM(paid) AS numerator, SUM(paid) AS denominator, "
-                   "COUNT(*) AS n_obs FROM fact_licences GROUP BY ALL")
+               rows="SELECT committee_code, month, product, paid AS numerator, paid AS denominator, "
+                   "1 AS n_obs FROM int_licences")
     (tmp_path / "M4.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     measures = load_measures(tmp_path)
     assert [m.id for m in measures if m.perspective == "maturity"] == ["M1", "M2", "M3", "M4"]
@@ -111,3 +112,54 @@ def test_catalogue_document_lists_every_measure():
     for m in MEASURES:
         assert f"**{m.id} {m.name_en}** — *{m.name_sv}*" in text, m.id
         assert m.formula_en in text, f"docs/measures.md has an outdated formula for {m.id}"
+
+
+def _tables_read(sql: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\b((?:fact|dim|map|int|v)_[a-z0-9_]+)\b", sql))
+
+
+@pytest.mark.parametrize("decl", list(MEASURES) + list(load_indicators()), ids=lambda d: d.id)
+def test_declarations_read_the_declared_models_never_raw_facts(decl):
+    sql = decl.rows_sql if hasattr(decl, "rows_sql") else decl.sql
+    read = _tables_read(sql)
+    assert not {t for t in read if not t.startswith("int_")}, f"{decl.id} reads raw tables: {sorted(read)}"
+    if hasattr(decl, "models"):
+        assert read == set(decl.models), f"{decl.id}: models: {sorted(decl.models)} but reads {sorted(read)}"
+
+
+def test_declaration_errors_name_file_and_key(tmp_path):
+    from metrics.catalog import DeclarationError
+
+    doc = yaml.safe_load((DEFINITION_DIR / "M3.yaml").read_text(encoding="utf-8"))
+    for key, value, message in [
+        ("colour", "blue", "colour: Extra inputs are not permitted"),
+        ("id", "m3", "id: String should match pattern"),
+        ("models", ["int_nothing"], "models: unknown model(s) int_nothing"),
+        ("perspective", "fun", "perspective: 'fun' is not one of external"),
+    ]:
+        bad = {**doc, key: value}
+        path = tmp_path / "M3.yaml"
+        path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+        load_measures.cache_clear()
+        with pytest.raises(DeclarationError) as err:
+            load_measures(tmp_path)
+        assert str(path) in str(err.value) and message in str(err.value), str(err.value)
+    load_measures.cache_clear()
+
+
+def test_indicator_errors_name_file_entry_and_key(tmp_path):
+    from metrics.catalog import INDICATOR_FILE, DeclarationError
+
+    docs = yaml.safe_load(INDICATOR_FILE.read_text(encoding="utf-8"))
+    docs[1]["colour"] = "blue"
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump(docs, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DeclarationError, match=r"indicators.yaml \[1\] \(INCIDENTS_PER_100_USERS\): colour: Extra"):
+        load_indicators(path)
+    docs[1].pop("colour")
+    docs[1]["id"] = "incidents"
+    path.write_text(yaml.safe_dump(docs, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DeclarationError, match=r"id: String should match pattern"):
+        load_indicators(path)

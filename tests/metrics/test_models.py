@@ -98,8 +98,8 @@ def test_a_failing_model_test_stops_the_publish(tmp_path, monkeypatch):
           "SELECT * FROM (VALUES (1, 'A'), (1, 'A')) t(k, c)")
     models = load_models(tmp_path)
     monkeypatch.setattr(metrics.build, "load_models", lambda: models, raising=False)
-    monkeypatch.setattr(metrics.build, "build_models", lambda con: build_models(con, models))
-    monkeypatch.setattr(metrics.build, "test_models", lambda con: test_models(con, models))
+    monkeypatch.setattr(metrics.build, "build_models", lambda con, **kw: build_models(con, models, **kw))
+    monkeypatch.setattr(metrics.build, "test_models", lambda con, **kw: test_models(con, models, **kw))
     monkeypatch.setattr(metrics.build, "load_measures", lambda: ())
     with pytest.raises(ModelTestError):
         publish(lambda con: con.execute("CREATE TABLE dim(code VARCHAR); INSERT INTO dim VALUES ('A')"), warehouse)

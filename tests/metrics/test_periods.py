@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from metrics import periods as P
+import periods as P
 
 
 def test_months_of_each_grain():

@@ -1,0 +1,80 @@
+"""Seeds: reference data the product owns rather than receives (the five portfolios, the five perspectives,
+…), one place for all of them: `seeds/<name>.csv` beside its contract `seeds/<name>.yaml` (the same format
+as etl/contracts/; directory from settings.seed_dir()).
+
+They are loaded with the same validation as a source delivery — read by the CSV reader, typed and checked by
+the contract's row rules (etl/rules.py) — but a seed is ours, so any broken row is an error that stops the
+load (naming file, row, column and reason), never a quarantined row. Every publish replaces the seed tables
+with the files' content, so editing a seed file and publishing is how reference data changes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+import settings
+from etl.contracts import YAML_LOADER, Contract, parse_contract
+from etl.readers import read_csv
+from etl.rules import create_typed, create_violations, q
+
+
+class SeedError(ValueError):
+    """A seed file breaks its contract; the message names the file, row, column and reason."""
+
+
+@lru_cache(maxsize=4)
+def seed_contracts(directory: Path | None = None) -> tuple[tuple[Contract, Path], ...]:
+    """(contract, CSV path) for every seed, by name."""
+    directory = Path(directory or settings.seed_dir())
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        contract = parse_contract(yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER), path)
+        csv_path = path.with_suffix(".csv")
+        if not csv_path.exists():
+            raise SeedError(f"{path}: no seed file {csv_path.name} beside it")
+        out.append((contract, csv_path))
+    return tuple(out)
+
+
+def _same_rows(con, contract: Contract, cols: str) -> bool:
+    """Whether the seed table already holds exactly the typed rows (same columns, rows and row numbers)."""
+    try:
+        existing = [r[0] for r in con.execute(f"DESCRIBE {q(contract.table)}").fetchall()]
+    except Exception:  # noqa: BLE001 - no such table yet
+        return False
+    if existing != contract.column_names + ["_batch_id", "_source_row"]:
+        return False
+    differ = con.execute(f"""SELECT count(*) FROM (
+        (SELECT {cols}, _source_row FROM typed EXCEPT ALL SELECT {cols}, _source_row FROM {q(contract.table)})
+        UNION ALL
+        (SELECT {cols}, _source_row FROM {q(contract.table)} EXCEPT ALL SELECT {cols}, _source_row FROM typed))""").fetchone()[0]
+    return differ == 0
+
+
+def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
+    """Replace every seed table with its file's rows (validated); returns rows per table."""
+    from etl.load import _stage  # the same staging as a delivery (column matching included)
+    from etl.schema import contract_ddl
+
+    loaded = {}
+    for contract, path in seed_contracts(directory):
+        data = read_csv(path)
+        present, _, native = _stage(con, contract, data)
+        create_typed(con, contract, present, data.decimal_comma, native)
+        create_violations(con, contract, data.file_name, native)
+        problems = [r for (r,) in con.execute(
+            "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
+        if problems:
+            raise SeedError(f"seed {path}: " + "; ".join(problems))
+        cols = ", ".join(q(c) for c in contract.column_names)
+        if not _same_rows(con, contract, cols):  # loading the same seed again writes nothing
+            con.execute(f"DROP TABLE IF EXISTS {q(contract.table)}")
+            con.execute(contract_ddl(contract))
+            con.execute(f"INSERT INTO {q(contract.table)} ({cols}, _batch_id, _source_row) "
+                        f"SELECT {cols}, NULL, _source_row FROM typed ORDER BY _source_row")
+        loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
+        for temp in ("typed", "violations", "cand"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return loaded
