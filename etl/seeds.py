@@ -61,9 +61,9 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
     loaded = {}
     for contract, path in seed_contracts(directory):
         data = read_csv(path)
-        present, _, native = _stage(con, contract, data)
+        present, _, native = _stage(con, contract, data, {})
         create_typed(con, contract, present, data.decimal_comma, native)
-        create_violations(con, contract, data.file_name, native)
+        create_violations(con, contract, data.file_name, native, data.decimal_comma)
         problems = [r for (r,) in con.execute(
             "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
         if problems:
