@@ -73,8 +73,8 @@ flows = calc["flows"]
 st.plotly_chart(figs.flows_figure(flows, t, ctx.lang), width="stretch")
 st.dataframe(pd.DataFrame({
     t("council.col.year"): flows.calendar_year.astype(str),
-    t("council.col.citizen_benefit"): [fmt.tkr(v) for v in flows.citizen_benefit],
-    t("council.col.operational_benefit"): [fmt.tkr(v) for v in flows.operational_benefit],
+    t("council.col.budget_benefit"): [fmt.tkr(v) for v in flows.budget_benefit],
+    t("council.col.time_benefit"): [fmt.tkr(v) for v in flows.time_benefit],
     t("council.col.development_cost"): [fmt.tkr(v) for v in flows.development_cost],
     t("council.col.running_cost"): [fmt.tkr(v) for v in flows.running_cost],
     t("council.col.net"): [fmt.tkr(v) for v in flows.net],

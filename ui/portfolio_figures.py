@@ -95,8 +95,8 @@ def flows_figure(flows: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figur
     """Benefit calculation per year: benefits up, costs down (mnkr), cumulative net as a line."""
     x = [str(y) for y in flows.calendar_year]
     fig = go.Figure()
-    fig.add_bar(x=x, y=flows.citizen_benefit / 1e6, name=t("council.col.citizen_benefit"), marker_color=GREEN)
-    fig.add_bar(x=x, y=flows.operational_benefit / 1e6, name=t("council.col.operational_benefit"),
+    fig.add_bar(x=x, y=flows.budget_benefit / 1e6, name=t("council.col.budget_benefit"), marker_color=GREEN)
+    fig.add_bar(x=x, y=flows.time_benefit / 1e6, name=t("council.col.time_benefit"),
                 marker_color=SKY, marker_pattern_shape="/")
     fig.add_bar(x=x, y=-flows.development_cost / 1e6, name=t("council.col.development_cost"),
                 marker_color=VERMILLION, marker_pattern_shape="x")

@@ -33,15 +33,16 @@ SPEND = [("P0001", "2020-03-01", "UTBN", 600_000), ("P0001", "2020-09-01", "UTBN
          ("P0002", "2020-10-01", "UTBN", 300_000), ("P0002", "2021-03-01", "UTBN", 400_000),
          ("P0003", "2021-02-01", "SON", 100_000), ("P0004", "2024-06-01", "BROMMA", 300_000)]
 BENEFITS = [
-    # id, project, kind, description, unit, baseline, target, committee, errand, disbenefit
-    ("B0001", "P0001", "operational", "Minskad handläggningstid", "timmar", 10_000, 4_000, "UTBN", "Förskoleplats", False),
-    ("B0002", "P0001", "citizen", "Kortare väntan för vårdnadshavare", "timmar", 20_000, 18_000, "UTBN", "Förskoleplats", False),
-    ("B0003", "P0002", "operational", "Automatisk placering", "timmar", 10_000, 5_000, "UTBN", "Förskoleplats", False),
-    ("B0004", "P0002", "operational", "Färre manuella skolskjutsbeslut", "timmar", 2_000, 1_500, "UTBN", "Skolskjuts", False),
-    ("B0005", "P0004", "operational", "Mindre handläggning förskola", "timmar", 10_000, 9_000, "UTBN", "Förskoleplats", False),
-    ("B0006", "P0002", "operational", "Dubbelregistrering under övergång", "timmar", 10_000, 10_500, "UTBN", "Förskoleplats", True),
-    ("B0007", "P0003", "quality", "Färre felaktiga ansökningar", "fel", 500, 400, "SON", "Ekonomiskt bistånd", False),
-    ("B0008", "P0002", "citizen", "Snabbare besked", "timmar", 20_000, 17_000, "UTBN", "Förskoleplats", False),
+    # id, project, kind, description, unit, baseline, target, committee, errand, disbenefit,
+    # benefit_class, hour_rate_sek, low_pct, high_pct
+    ("B0001", "P0001", "operational", "Minskad handläggningstid", "timmar", 10_000, 4_000, "UTBN", "Förskoleplats", False, "budget", None, 80, 120),
+    ("B0002", "P0001", "citizen", "Kortare väntan för vårdnadshavare", "timmar", 20_000, 18_000, "UTBN", "Förskoleplats", False, "time", 180, 50, 150),
+    ("B0003", "P0002", "operational", "Automatisk placering", "timmar", 10_000, 5_000, "UTBN", "Förskoleplats", False, "budget", None, 100, 100),
+    ("B0004", "P0002", "operational", "Färre manuella skolskjutsbeslut", "timmar", 2_000, 1_500, "UTBN", "Skolskjuts", False, "budget", None, 100, 100),
+    ("B0005", "P0004", "operational", "Mindre handläggning förskola", "timmar", 10_000, 9_000, "UTBN", "Förskoleplats", False, "time", 420, 100, 100),
+    ("B0006", "P0002", "operational", "Dubbelregistrering under övergång", "timmar", 10_000, 10_500, "UTBN", "Förskoleplats", True, "budget", None, 100, 100),
+    ("B0007", "P0003", "quality", "Färre felaktiga ansökningar", "fel", 500, 400, "SON", "Ekonomiskt bistånd", False, "non_monetary", None, 100, 100),
+    ("B0008", "P0002", "citizen", "Snabbare besked", "timmar", 20_000, 17_000, "UTBN", "Förskoleplats", False, "time", 180, 100, 100),
 ]
 
 
@@ -81,7 +82,7 @@ def fill(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO fact_it_costs (line_id, month, committee_code, account, amount_sek, supplier_type, cost_class,"
         " project_id) VALUES (?, ?, ?, '6540', ?, 'external', 'grow', ?)",
         [(f"L{i}", m, c, a, p) for i, (p, m, c, a) in enumerate(SPEND)])
-    con.executemany("INSERT INTO dim_benefits VALUES (" + ", ".join(["?"] * 10) + ", 1, 1)", BENEFITS)
+    con.executemany("INSERT INTO dim_benefits VALUES (" + ", ".join(["?"] * 14) + ", 1, 1)", BENEFITS)
     con.executemany("INSERT INTO fact_benefit_plans VALUES (?, ?, ?, ?, 1, 1)", PLANS)
     con.executemany("INSERT INTO fact_benefit_realisations VALUES (?, ?, ?, ?, ?, ?, 1, 1)", REALISATIONS)
     refresh_calendar(con, "2020-01-01", "2026-12-01")
