@@ -217,12 +217,12 @@ def project_benefits(wh, project_id: str, as_of: Any) -> pd.DataFrame:
     """The project's benefits with what is due and realised by `as_of`.
 
     [benefit_id, kind, description, unit, baseline, target, owner_committee, errand_type, disbenefit,
-     first_month, last_month, planned_sek_due, realised_sek, rate (capped, NaN when nothing is due),
+     benefit_class, low_pct, high_pct, first_month, last_month, planned_sek_due, realised_sek, rate (capped, NaN when nothing is due),
      overdue (due and nothing reported)]"""
     m = pf.month_start(as_of)
     df = run(wh, """
         SELECT b.benefit_id, b.kind, b.description, b.unit, b.baseline, b.target, b.owner_committee,
-               b.errand_type, b.disbenefit,
+               b.errand_type, b.disbenefit, b.benefit_class, b.low_pct, b.high_pct,
                (SELECT min(month) FROM fact_benefit_plans x WHERE x.benefit_id = b.benefit_id) AS first_month,
                (SELECT max(month) FROM fact_benefit_plans x WHERE x.benefit_id = b.benefit_id) AS last_month,
                COALESCE((SELECT SUM(planned_sek) FROM fact_benefit_plans x
@@ -642,3 +642,9 @@ def central_pools(wh, year: int) -> pd.DataFrame:
         JOIN shares sh USING (system_id)
         GROUP BY ALL ORDER BY s.name
     """, [int(year), int(year)])
+
+
+def ledger_first_year(wh) -> int | None:
+    """The first year the ledger has lines for (spend before it is unknown, not zero)."""
+    y = run(wh, "SELECT year(min(month))::INTEGER AS y FROM fact_it_costs").y.iloc[0]
+    return None if pd.isna(y) else int(y)
