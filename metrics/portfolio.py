@@ -70,7 +70,7 @@ def stage_problems(history: dict[str, tuple[date, str]], stage: str, on: date, p
     expected = STAGES[STAGES.index(latest) + 1] if latest and latest != "closed" else (None if latest else "need")
     if latest == "closed":
         problems.append("the project is closed")
-    elif stage != "closed" and stage != expected:
+    elif stage != expected and not (stage == "closed" and latest):
         problems.append(f"the next stage is {expected}, not {stage}")
     if stage == "decision" and "valuation" not in history:
         problems.append("no council decision before the central valuation")
