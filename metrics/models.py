@@ -157,11 +157,30 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _missing_table(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
+    """The error when the model's SQL refers to a table that does not exist (a bare database, a source
+    never loaded); None when it binds. Any other error is the model's own and is raised by the build."""
+    try:
+        con.execute(f"EXPLAIN {sql}")
+    except duckdb.CatalogException as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
 def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[str]:
-    """Create every model (in dependency order); returns the names built."""
+    """Create every model (in dependency order); returns the names built. A model whose source tables
+    (or an upstream model) do not exist is left out and logged, like a measure whose tables are missing:
+    missing sources never make the build fail."""
     models = load_models() if models is None else models
     built = []
     for m in models:
+        if any(d not in built for d in m.decl.depends_on):
+            log.warning("model %s left out: depends on a model that was left out", m.decl.name)
+            continue
+        missing = _missing_table(con, m.sql)
+        if missing:
+            log.warning("model %s left out: %s", m.decl.name, missing)
+            continue
         kind = "TABLE" if m.decl.materialized == "table" else "VIEW"
         other = "VIEW" if kind == "TABLE" else "TABLE"
         exists_as_other = con.execute(
@@ -211,8 +230,12 @@ def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
 def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None) -> list[dict]:
     """Run every declared data test; returns the failures (empty list: all pass)."""
     models = load_models() if models is None else models
+    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_catalog = current_database()").fetchall()}
     failures = []
     for m in models:
+        if m.decl.name not in present:       # left out by build_models (its sources are missing)
+            continue
         checks = [(col.name, test) for col in m.decl.columns for test in col.tests]
         checks += [(None, test) for test in m.decl.tests]
         for column, test in checks:

@@ -10,6 +10,7 @@ import yaml
 
 from etl.schema import create_all
 from metrics.build import build_marts, runnable
+from metrics.models import build_models
 from metrics.query import bind_params
 from metrics.catalog import DEFINITION_DIR, PERSPECTIVE_CODES, load_indicators, load_measures
 from tests.metrics.conftest import COMMITTEES, insert
@@ -21,6 +22,7 @@ MEASURES = load_measures()
 def empty_con():
     con = duckdb.connect()
     create_all(con)
+    build_models(con)          # measures read the declared models (metrics/models/) as well as the tables
     yield con
     con.close()
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from etl.schema import create_all, refresh_calendar
-from metrics.models import build_models
+from metrics.build import build_marts
 
 COMMITTEES = [
     ("UTBN", "Utbildningsnämnden", "Education Committee", "specialist_committee", "specialist_committees"),
@@ -115,7 +115,7 @@ def fill(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO fact_benefit_replans VALUES (?, ?, ?, ?, ?, ?, 1, 1)", REPLANS)
     con.executemany("INSERT INTO fact_project_expectations VALUES (?, ?, ?, ?, ?, ?, 1, 1)", EXPECTATIONS)
     refresh_calendar(con, "2020-01-01", "2026-12-01")
-    build_models(con)
+    build_marts(con)            # the declared models and the measure marts (the project page reads both)
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', 'fixture-1'), "
                 "('published_at', '2026-11-01 12:00:00')")
 

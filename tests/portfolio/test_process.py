@@ -145,16 +145,10 @@ def test_stage_history_in_process_order(con):
 
 # ---- projects on the five perspectives -----------------------------------------------------------------
 def _scorecard(con, rows):
-    con.execute("CREATE TABLE measure_catalog (measure_id VARCHAR, perspective VARCHAR, name_sv VARCHAR, "
-                "name_en VARCHAR, unit VARCHAR)")
-    con.executemany("INSERT INTO measure_catalog VALUES (?, ?, ?, ?, '%')", [
-        ("E1", "external", "Digital andel ärenden", "Digital take-up"),
-        ("I2", "internal", "Upplevd verksamhetsnytta", "Perceived business value of IT"),
-        ("M2", "maturity", "Digital kompetens", "Digital competence")])
-    con.execute("CREATE TABLE measure_values (committee_code VARCHAR, grain VARCHAR, period VARCHAR, "
-                "measure_id VARCHAR, value DOUBLE, period_end DATE)")
-    con.executemany("INSERT INTO measure_values VALUES ('UTBN', 'year', ?, ?, ?, ?)",
-                    [(str(y), m, v, D(f"{y}-12-01")) for m, y, v in rows])
+    """Replace the fixture's yearly measure values for UTBN with hand-made ones (the catalog is the real one)."""
+    con.execute("DELETE FROM measure_values WHERE committee_code = 'UTBN' AND grain = 'year'")
+    con.executemany("INSERT INTO measure_values (committee_code, grain, period, measure_id, value, period_end) "
+                    "VALUES ('UTBN', 'year', ?, ?, ?, ?)", [(str(y), m, v, D(f"{y}-12-01")) for m, y, v in rows])
 
 
 def test_project_perspectives_measured_against_expectation(con):
