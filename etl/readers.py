@@ -327,7 +327,8 @@ def read_xlsx(path: Path) -> SourceData:
     if not rows:
         raise UnreadableSource("has an empty first sheet (no header row)")
     header = [_cell_text(v) for v in rows[0]]
-    body = [[_cell_text(v) for v in row] for row in rows[1:]]
+    # a row whose last cells are empty comes back shorter than the header (read-only mode): pad it
+    body = [[_cell_text(v) for v in row] + [""] * (len(header) - len(row)) for row in rows[1:]]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     frame = frame.loc[:, [h != "" for h in header]]
     return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=_text_frame(frame))

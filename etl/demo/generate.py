@@ -72,7 +72,7 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
     systems = dims.application_portfolio(rng(S_SYSTEM_PORTFOLIO), systems, end_month)
     put("systems", write_xlsx(systems, out_dir / "systems.xlsx"), len(systems))
     central = dims.central_services(systems)
-    put("central_services", write_csv(central, out_dir / "central_services.csv"), len(central))
+    put("systems_central", write_csv(central, out_dir / "systems_central.csv"), len(central))
     es = dims.eservices()
     put("eservices", write_csv(es, out_dir / "eservices.csv"), len(es))
     mapping = dims.incident_mapping()

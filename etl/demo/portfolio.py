@@ -394,7 +394,7 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         add_benefit(b, kind, owner, errand, baseline, baseline * shares[1], fate="partial")
 
     stages = _stages(r, projects, end)
-    expectations = _expectations(r, projects)
+    expectations = _expectations(r, projects, min(2021, end.year))
 
     proj_cols = ["project_id", "name", "portfolio_id", "tier", "owner_committee", "benefit_owner", "status",
                  "start_date", "end_date", "planned_running_cost_sek", "council_goals", "learning_goals",
@@ -482,13 +482,14 @@ def _stages(r: random.Random, projects: list[dict], end: date) -> list[dict]:
     return rows
 
 
-def _expectations(r: random.Random, projects: list[dict]) -> list[dict]:
-    """Funded projects from 2021 on declare which scorecard measures they are to move, for their
-    committee: a baseline (the year before the start) and a target."""
+def _expectations(r: random.Random, projects: list[dict], from_year: int) -> list[dict]:
+    """Funded projects starting from `from_year` (2021, or the demo's last year if it ends earlier)
+    declare which scorecard measures they are to move, for their committee: a baseline (the year before
+    the start) and a target."""
     rows = []
     for p in projects:
         start_year = int(p["start_date"][:4])
-        if p["status"] in ("applied", "stopped") or start_year < 2021:
+        if p["status"] in ("applied", "stopped") or start_year < from_year:
             continue
         choices = EXPECTED_MEASURES[p["portfolio_id"]]
         for measure, typical, change in choices[: r.randint(1, len(choices))]:
