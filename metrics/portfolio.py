@@ -50,39 +50,45 @@ class StageError(ValueError):
     """A stage transition breaks the stage rules; the message says which rule."""
 
 
-def stage_problems(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> list[str]:
+def stage_checks(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> list[tuple[str, str, dict]]:
     """What is wrong with moving a project to `stage` on `on` by/for `person`, given its `history`
-    {stage: (date, person)}. Empty list: the transition is allowed. The rules:
+    {stage: (date, person)}, as (code, message, params); empty list: the transition is allowed. The rules:
 
     * the stage is one of STAGES and not already reached;
     * stages come in order: the new stage is the next one after the latest reached, except that a
-      project may be closed from any stage (withdrawn, rejected or stopped);
+      project that has reached a stage may be closed from it (withdrawn, rejected or stopped);
     * no council decision before the central valuation (the decision's date is on or after it);
     * the valuer is a named person who is not the applicant;
     * a stage is not dated before the stage reached before it."""
-    problems = []
+    problems: list[tuple[str, str, dict]] = []
     if stage not in STAGES:
-        return [f"unknown stage {stage!r}"]
+        return [("unknown_stage", f"unknown stage {stage!r}", {"stage": str(stage)})]
     if stage in history:
-        problems.append(f"the project has already reached {stage}")
+        problems.append(("already_reached", f"the project has already reached {stage}", {"stage": stage}))
     reached = [s for s in STAGES if s in history]
     latest = reached[-1] if reached else None
     expected = STAGES[STAGES.index(latest) + 1] if latest and latest != "closed" else (None if latest else "need")
     if latest == "closed":
-        problems.append("the project is closed")
+        problems.append(("closed", "the project is closed", {}))
     elif stage != expected and not (stage == "closed" and latest):
-        problems.append(f"the next stage is {expected}, not {stage}")
+        problems.append(("order", f"the next stage is {expected}, not {stage}", {"expected": expected, "stage": stage}))
     if stage == "decision" and "valuation" not in history:
-        problems.append("no council decision before the central valuation")
+        problems.append(("decision_before_valuation", "no council decision before the central valuation", {}))
     if stage == "valuation":
         applicant = history.get("application", (None, None))[1]
         if not person or not str(person).strip():
-            problems.append("the valuation needs a named valuer")
+            problems.append(("no_valuer", "the valuation needs a named valuer", {}))
         elif applicant and str(person).strip().lower() == str(applicant).strip().lower():
-            problems.append("the valuer must not be the applicant")
+            problems.append(("valuer_is_applicant", "the valuer must not be the applicant", {}))
     if latest and history[latest][0] and on < history[latest][0]:
-        problems.append(f"{stage} cannot be dated before {latest} ({history[latest][0].isoformat()})")
+        problems.append(("before_previous", f"{stage} cannot be dated before {latest} ({history[latest][0].isoformat()})",
+                         {"stage": stage, "previous": latest, "date": history[latest][0].isoformat()}))
     return problems
+
+
+def stage_problems(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> list[str]:
+    """The messages of `stage_checks` (empty list: the transition is allowed)."""
+    return [message for _, message, _ in stage_checks(history, stage, on, person)]
 
 
 def check_transition(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> None:

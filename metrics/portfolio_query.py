@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from followup import council
+from followup import stages as stages_store
 from metrics import portfolio as pf
 from metrics.portfolio import run
 
@@ -391,19 +392,44 @@ def withdraw_decision(wh, identity, decision_id: int, *, reason: str, now: datet
 
 # ---- the application process: dated stages and lead times ---------------------------------------
 STAGES = pf.STAGES
+next_stages = pf.next_stages
 LEAD_TIME_BASELINE_MONTHS = pf.LEAD_TIME_BASELINE_MONTHS
 
 
-def stage_history(wh, project_id: str) -> pd.DataFrame:
-    """The project's stages in process order: [stage, entered_on (date), person, note, days_in_stage (to the
-    next stage; NaN for the latest)]."""
+def stage_history(wh, project_id: str, with_store: bool = True) -> pd.DataFrame:
+    """The project's stages in process order: [stage, entered_on (date), person, note, source ('loaded' from
+    the history file | 'recorded' in the app), recorded_by (the login that recorded it; '' when loaded),
+    days_in_stage (to the next stage; NaN for the latest)]. Recorded stages are read from the follow-up
+    store on every call (not cached)."""
     df = run(wh, """
         SELECT stage, entered_on, person, note FROM fact_project_stages WHERE project_id = ?
-        ORDER BY list_position(?, stage)
-    """, [project_id, list(pf.STAGES)])
-    nxt = pd.to_datetime(df.entered_on).shift(-1)
-    df["days_in_stage"] = (nxt - pd.to_datetime(df.entered_on)).dt.days.astype("float64")
+    """, [project_id])
+    df["source"], df["recorded_by"] = "loaded", ""
+    if with_store and _warehouse_file(wh) is not None:     # a bare connection (tests, marts) has no store
+        rec = stages_store.stages(project_id, store=_store(wh))
+        if not rec.empty:
+            rec = rec[~rec.stage.isin(df.stage)]
+            rec = pd.DataFrame({"stage": rec.stage, "entered_on": rec.entered_on, "person": rec.person,
+                                "note": rec.note, "source": "recorded", "recorded_by": rec.recorded_by})
+            df = pd.concat([df, rec], ignore_index=True)
+    df["entered_on"] = pd.to_datetime(df.entered_on)
+    df["_order"] = [pf.STAGES.index(s) for s in df.stage]
+    df = df.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    df["days_in_stage"] = (df.entered_on.shift(-1) - df.entered_on).dt.days.astype("float64")
     return df
+
+
+def record_stage(wh, identity, project_id: str, stage: str, entered_on: date, person: str, note: str | None = None,
+                 now: datetime | None = None, request_id: str | None = None) -> dict:
+    """Move a project to a stage as `identity` (the council secretary), under the stage rules
+    (metrics.portfolio.stage_checks) judged against the loaded history and the stages already recorded;
+    raises followup.stages.StageRuleError or followup.identity.PermissionDenied with nothing written."""
+    if run(wh, "SELECT 1 FROM dim_projects WHERE project_id = ?", [project_id]).empty:
+        raise stages_store.StageRuleError([("unknown_project", f"project {project_id} is not in the warehouse",
+                                            {"project": project_id})])
+    loaded = stage_record(wh, project_id, with_store=False)
+    return stages_store.record_stage(identity, project_id, stage, entered_on, person, note, loaded=loaded,
+                                     rules=pf.stage_checks, store=_store(wh), now=now, request_id=request_id)
 
 
 def stage_timeline(wh, project_id: str | None = None) -> pd.DataFrame:
@@ -416,9 +442,9 @@ def stage_timeline(wh, project_id: str | None = None) -> pd.DataFrame:
     return df
 
 
-def stage_record(wh, project_id: str) -> dict:
-    """{stage: (date, person)} – the history the stage rules (metrics.portfolio.stage_problems) judge."""
-    df = stage_history(wh, project_id)
+def stage_record(wh, project_id: str, with_store: bool = True) -> dict:
+    """{stage: (date, person)} – the history the stage rules (metrics.portfolio.stage_checks) judge."""
+    df = stage_history(wh, project_id, with_store=with_store)
     return {s: (pd.Timestamp(d).date(), p) for s, d, p in zip(df.stage, df.entered_on, df.person)}
 
 

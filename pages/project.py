@@ -2,11 +2,20 @@
 its low–high range), the expected effect on the scorecard's measures against the measured change, planned vs
 realised benefit against the approved plan and the latest re-plan, cost against grant and the council's
 decisions for one project."""
+import hashlib
+import uuid
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
+from followup.identity import PermissionDenied, allowed
+from followup.stages import StageRuleError
+from followup.store import StoreError
+
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
+from ui.auth import current_identity, refusal
 from ui.page import setup_page
 
 ctx = setup_page("project", needs_period=False)
@@ -49,7 +58,7 @@ st.markdown("\n".join(f"- **{k}:** {v}" for k, v in info.items()))
 
 # ---- the process from need to effect ------------------------------------------------------------------
 st.subheader(t("council.section.timeline"))
-history = ctx.q(pq.stage_history, pid)
+history = pq.stage_history(ctx.wh, pid)          # recorded stages come from the follow-up store: not cached
 if history.empty:
     st.info(t("council.label.no_stages"))
 else:
@@ -68,7 +77,49 @@ else:
         t("council.col.person"): history.person,
         t("council.col.days_in_stage"): ["" if pd.isna(v) else fmt.number(v) for v in history.days_in_stage],
         t("council.label.stage_note"): history.note.fillna(""),
+        t("council.col.recorded_by_login"): [r if s == "recorded" else t("council.label.stage_source_loaded")
+                                             for s, r in zip(history.source, history.recorded_by)],
     }), hide_index=True, width="stretch")
+
+# ---- move the project to its next stage (council secretary) ---------------------------------------------
+identity = current_identity()
+if "_stage_flash" in st.session_state:
+    st.success(st.session_state.pop("_stage_flash"))
+if allowed(identity, "council.record"):
+    record = pq.stage_record(ctx.wh, pid)
+    options = pq.next_stages(record)
+    if options:
+        st.subheader(t("council.section.stage_form"))
+        st.caption(t("council.label.stage_rules"))
+        with st.form("stage_form", clear_on_submit=False):
+            f1, f2 = st.columns(2)
+            stage = f1.selectbox(t("council.label.stage_next"), options, format_func=lambda s: t(f"council.stage.{s}"),
+                                 key="stage_next")
+            on = f2.date_input(t("council.label.stage_date"), value=date.today(), max_value=date.today(),
+                               format="YYYY-MM-DD", key="stage_date")
+            person = st.text_input(t("council.label.stage_person"), key="stage_person")
+            note = st.text_input(t("council.label.stage_note"), key="stage_note")
+            st.caption(t("council.label.stage_recorded_as", name=identity.name, email=identity.email))
+            submitted = st.form_submit_button(t("council.label.stage_submit"), key="stage_submit")
+        if submitted:
+            if "_stage_session" not in st.session_state:
+                st.session_state["_stage_session"] = uuid.uuid4().hex
+            request_id = hashlib.sha256("\x1f".join(map(str, (st.session_state["_stage_session"], pid, stage, on,
+                                                               person, note))).encode()).hexdigest()[:40]
+            try:
+                pq.record_stage(ctx.wh, identity, pid, stage, on, person, note, request_id=request_id)
+            except StageRuleError as err:
+                for code, _msg, params in err.problems:
+                    named = {k: t(f"council.stage.{v}") if k in ("stage", "expected", "previous") else v
+                             for k, v in params.items()}
+                    st.error(t(f"council.stage_error.{code}", **named))
+            except PermissionDenied as err:
+                st.error(refusal(ctx, err))
+            except StoreError as err:
+                st.error(t("council.error.store", error=str(err)))
+            else:
+                st.session_state["_stage_flash"] = t("council.label.stage_saved", stage=t(f"council.stage.{stage}"))
+                st.rerun()
 
 # ---- benefit calculation ------------------------------------------------------------------------
 st.subheader(t("council.section.calculation"))
@@ -172,7 +223,7 @@ else:
         st.caption(t("council.label.versions_note"))
         st.dataframe(pd.DataFrame({
             t("council.col.benefit_id"): versions.benefit_id,
-            t("council.col.version"): [t("council.label.not_replanned") if v == 1 else
+            t("council.col.plan_version"): [t("council.label.not_replanned") if v == 1 else
                                        t("council.label.replanned", date=fmt.date(d), version=int(v))
                                        for v, d in zip(versions.latest_version, versions.replanned_on)],
             t("council.col.approved_sek_due"): [fmt.mnkr(v) for v in versions.approved_sek_due],

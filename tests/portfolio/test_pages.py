@@ -361,3 +361,29 @@ def test_application_portfolio_page(app_wh_systems):
     # filter by tier: only the pilot
     at.selectbox(key="ap_tier").set_value("innovative").run()
     assert list(frame_with(at, "Livscykel")["System"]) == ["Chattbot förskola"]
+
+
+def test_project_page_stage_form_moves_the_project_under_the_rules(app_wh):
+    at = AppTest.from_file(str(ROOT / "pages" / "project.py"), default_timeout=60)
+    at.query_params["project"] = "P0004"
+    at.run()                                                    # the default demo user is a reader: no form
+    assert not at.exception and not [b for b in at.button if b.key == "stage_submit"]
+    at = AppTest.from_file(str(ROOT / "pages" / "project.py"), default_timeout=60)
+    at.query_params["project"] = "P0004"
+    _as_demo(at, "secretary").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="stage_next").options == ["Beredning", "Avslutat"]
+    assert any("Registreras av Johan Berg (sekreterare@demo.stad.invalid)" in c.value for c in at.caption)
+    # dated before the valuation (2023-10-02): refused with the rule named, nothing stored
+    at.date_input(key="stage_date").set_value(date(2023, 9, 1))
+    at.text_input(key="stage_person").input("Stadsledningskontoret")
+    at.button(key="stage_submit").click().run()
+    assert [e.value for e in at.error] == ["Steget Beredning kan inte dateras före Central värdering (2023-10-02)."]
+    at.date_input(key="stage_date").set_value(date(2023, 11, 1))
+    at.button(key="stage_submit").click().run()
+    assert not at.exception and not at.error
+    assert "Projektet är fört till Beredning." in [s.value for s in at.success]
+    stages = frame_with(at, "Steg")
+    assert list(stages["Steg"])[-1] == "Beredning" and list(stages["Registrerat av"])[-1] == "Johan Berg"
+    assert list(stages["Registrerat av"])[0] == "Historik (källfil)"
+    assert at.selectbox(key="stage_next").options == ["Rådets beslut", "Avslutat"]

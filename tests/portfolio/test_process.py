@@ -338,3 +338,61 @@ def test_distribution_always_adds_up(pool_ore, weights):
     assert sum(got.values()) == pool_ore
     assert [got[c] for c in codes] == pf.largest_remainder(pool_ore, weights)
     assert test_models(con) == []
+
+
+# ---- stages recorded in the follow-up store -------------------------------------------------------------
+@pytest.fixture
+def store_wh(warehouse_file):
+    from followup.store import reset_stores
+    from metrics.warehouse import Warehouse
+
+    reset_stores()
+    w = Warehouse(warehouse_file)
+    yield w
+    reset_stores()
+
+
+def test_stages_recorded_in_the_store_follow_the_rules(store_wh):
+    from followup.identity import Grant, Identity, PermissionDenied
+    from followup.stages import StageRuleError, stages
+
+    secretary = Identity("sekreterare@stad.se", "Rådets sekreterare", frozenset({Grant("secretary")}), "oidc")
+    reader = Identity("lasare@stad.se", "Läsare")
+    # P0004 (loaded history: need, application by Eva Sjöberg, valuation 2023-10-02) → preparation
+    with pytest.raises(PermissionDenied):
+        pq.record_stage(store_wh, reader, "P0004", "preparation", D("2023-11-01"), "SLK")
+    with pytest.raises(StageRuleError) as err:
+        pq.record_stage(store_wh, secretary, "P0004", "preparation", D("2023-09-01"), "SLK")
+    assert [c for c, _, _ in err.value.problems] == ["before_previous"]
+    with pytest.raises(StageRuleError) as err:
+        pq.record_stage(store_wh, secretary, "P0004", "decision", D("2023-12-01"), "Utvecklingsrådet")
+    assert [c for c, _, _ in err.value.problems] == ["order"]
+    row = pq.record_stage(store_wh, secretary, "P0004", "preparation", D("2023-11-01"), "Stadsledningskontoret",
+                          request_id="r1")
+    assert (row["stage"], row["recorded_by"], row["author"]) == ("preparation", "Rådets sekreterare",
+                                                                  "sekreterare@stad.se")
+    # the same submission again writes nothing more
+    pq.record_stage(store_wh, secretary, "P0004", "preparation", D("2023-11-01"), "Stadsledningskontoret",
+                    request_id="r1")
+    assert len(stages("P0004", store=pq._store(store_wh))) == 1
+    # the history now shows the loaded stages and the recorded one, in process order
+    h = pq.stage_history(store_wh, "P0004")
+    assert list(h.stage) == ["need", "application", "valuation", "preparation"]
+    assert list(h.source) == ["loaded", "loaded", "loaded", "recorded"]
+    assert h.recorded_by.iloc[-1] == "Rådets sekreterare"
+    # 2023-10-02 → 2023-11-01 = 30 days in the valuation stage
+    assert h.days_in_stage.iloc[2] == 30
+    assert pq.next_stages(pq.stage_record(store_wh, "P0004")) == ["decision", "closed"]
+    pq.record_stage(store_wh, secretary, "P0004", "decision", D("2023-12-01"), "Utvecklingsrådet")
+    # a project with no history: need, then application by the applicant, then a valuation by the same person
+    pq.record_stage(store_wh, secretary, "P0003", "need", D("2020-09-01"), "Ulla Dahl")
+    pq.record_stage(store_wh, secretary, "P0003", "application", D("2020-10-01"), "Ulla Dahl")
+    with pytest.raises(StageRuleError) as err:
+        pq.record_stage(store_wh, secretary, "P0003", "valuation", D("2020-10-15"), "ulla dahl")
+    assert [c for c, _, _ in err.value.problems] == ["valuer_is_applicant"]
+    with pytest.raises(StageRuleError) as err:
+        pq.record_stage(store_wh, secretary, "P0003", "decision", D("2020-10-20"), "Utvecklingsrådet")
+    assert [c for c, _, _ in err.value.problems] == ["order", "decision_before_valuation"]
+    with pytest.raises(StageRuleError) as err:
+        pq.record_stage(store_wh, secretary, "P9999", "need", D("2020-10-20"), "X")
+    assert [c for c, _, _ in err.value.problems] == ["unknown_project"]
