@@ -109,6 +109,18 @@ def test_login_through_oidc_lands_with_role_and_scope_and_logs_out(oidc_provider
     assert auth_cookie and auth_cookie["httpOnly"]               # the session is Streamlit's HTTP-only cookie
     page.screenshot(path=str(artifacts / "oidc_logged_in.png"), full_page=True)
 
+    # the role is in force, not only displayed: a chair cannot record council decisions or grant roles
+    page.goto(oidc_app.url + "/council_decisions")
+    wait_for_app(page)
+    page.get_by_text("Endast utvecklingsrådets sekreterare kan registrera beslut.").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Spara beslut").count() == 0
+    page.goto(oidc_app.url + "/admin")
+    wait_for_app(page)
+    page.get_by_text("Du har inte behörighet att tilldela roller.").wait_for(timeout=30_000)
+    page.goto(oidc_app.url + "/")
+    wait_for_app(page)
+    sidebar.get_by_text("Anna Berg").wait_for(timeout=30_000)   # still logged in across pages
+
     # log out: the app ends its own session and the provider's (RP-initiated logout), then shows the login
     sidebar.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(f"{oidc_provider}/oauth2/end_session**", timeout=30_000)
