@@ -143,8 +143,8 @@ k3.metric(t("council.label.granted"), fmt.money(p.granted_sek))
 k4.metric(t("council.label.spent"), fmt.money(p.spent_sek),
           delta=None if pd.isna(p.spent_sek) else budget_label(p.over_budget, p.spent_sek),
           delta_color="red" if p.over_budget else "off", delta_arrow="off")
-st.caption(t("council.label.npv_range", low=fmt.money(calc["npv_low"]), high=fmt.money(calc["npv_high"]))
-           + " · " + t("council.label.budget_npv") + ": " + fmt.money(calc["budget_npv"]))
+st.caption(t("council.label.npv_range", low=fmt.mnkr(calc["npv_low"]), high=fmt.mnkr(calc["npv_high"]))
+           + " · " + t("council.label.budget_npv") + ": " + fmt.mnkr(calc["budget_npv"]))
 st.caption(t("council.label.npv_counts"))
 st.caption(t("council.label.assumptions", rate=fmt.percent(100 * calc["rate"], 0), horizon=calc["horizon_years"],
              go_live=fmt.period(calc["go_live"].strftime("%Y-%m"))).replace(" Se docs/portfolio.md.", "")

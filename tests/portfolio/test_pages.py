@@ -233,8 +233,8 @@ def test_project_page_timeline_perspectives_and_versions(app_wh):
     assert "KF1 En attraktiv, trygg, tillgänglig och växande stad" in body
     assert "(portfolios?portfolio=1)" in body and "KF1, KF2" not in body
     # NPV low–high and the budget effect (hand computation in test_process.py)
-    assert f"Nettonuvärde låg–hög: −185{NBSP}tkr – 990{NBSP}tkr" in body
-    assert f"Budgeteffekt (nuvärde): −132{NBSP}tkr" in body
+    assert f"Nettonuvärde låg–hög: −0,2{NBSP}mnkr – 1,0{NBSP}mnkr" in body
+    assert f"Budgeteffekt (nuvärde): −0,1{NBSP}mnkr" in body
     assert "docs/portfolio.md" not in body
     # expected effect: E1 and I2 for Utbildningsnämnden, baselines 50 and 70 (2019)
     exp = frame_with(at, "Förväntat värde")
