@@ -172,7 +172,7 @@ def lead_time_figure(lead: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Fi
     base = float(d.baseline_months.iloc[0]) if len(d) else 18.0
     fig.add_hline(y=base, line_dash="dot", annotation_text=t("council.label.lead_baseline", value=f"{base:.0f}"),
                   annotation_position="top left")
-    fig.update_layout(xaxis_type="category")
+    fig.update_layout(xaxis_type="category", legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
     return _layout(fig, t("council.fig.lead_time"), t("council.axis.months"), lang=lang)
 
 
@@ -189,7 +189,7 @@ def classes_figure(classes: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
     fig.add_bar(x=labels, y=d.realised_sek / 1e6, name=t("council.col.realised_sek"), marker_color=BLUE,
                 marker_pattern_shape="/", hovertext=[format_mnkr(v, lang) for v in d.realised_sek],
                 hoverinfo="text+name")
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
     return _layout(fig, t("council.fig.classes"), t("council.axis.mnkr"), lang=lang)
 
 
