@@ -53,17 +53,27 @@ def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
     return _layout(fig, t("council.fig.balance"), "", lang=lang)
 
 
+def _wrap(text: str, width: int = 24) -> str:
+    """Break a long axis label into lines of about `width` characters (plotly line break <br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def status_figure(by_status: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
     """Stacked bars: number of projects per portfolio by status (innovative tier hatched)."""
     fig = go.Figure()
     pids = sorted(by_status.portfolio_id.unique())
+    name = "name_en" if lang == "en" else "name_sv"
+    names = by_status.drop_duplicates("portfolio_id").set_index("portfolio_id")[name]
+    labels = {p: _wrap(f"{int(p)}. {names[p]}") for p in pids}         # names, not bare numbers (issue 14)
     for status in ("applied", "granted", "running", "finished", "stopped"):
         for tier in ("basic", "differentiating", "innovative"):
             sub = by_status[(by_status.status == status) & (by_status.tier == tier)]
             if sub.empty:
                 continue
             counts = sub.set_index("portfolio_id").n_projects.reindex(pids, fill_value=0)
-            fig.add_bar(x=[str(p) for p in pids], y=counts.values,
+            fig.add_bar(x=[labels[p] for p in pids], y=counts.values,
                         name=f"{t('council.status.' + status)} · {t('council.tier.' + tier)}",
                         marker_color=STATUS_COLOURS[status], marker_pattern_shape=TIER_PATTERNS[tier])
     fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"))

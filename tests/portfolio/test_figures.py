@@ -35,7 +35,8 @@ def test_balance_figure_shares(con):
 def test_status_figure_counts_by_status_and_tier(con):
     fig = figs.status_figure(pq.projects_by_status(con), T)
     names = {tr.name: list(tr.y) for tr in fig.data}
-    # x axis: portfolios 1, 2, 3, 5 (4 has no projects)
+    # x axis: portfolios 1, 2, 3, 5 (4 has no projects), by name
+    assert [x.split("<br>")[0][:3] for x in fig.data[0].x] == ["1. ", "2. ", "3. ", "5. "]
     assert names["Avslutat · Differentierande"] == [1, 1, 0, 0]
     assert names["Stoppat · Innovativ"] == [0, 0, 0, 1]
     assert [tr.marker.pattern.shape for tr in fig.data if "Innovativ" in tr.name] == ["/"]   # not colour alone
