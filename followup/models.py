@@ -45,3 +45,7 @@ class TargetChange(Versioned, Base):
     measure_id: Mapped[str] = mapped_column(String(16), nullable=False)
     target: Mapped[float] = mapped_column(Float, nullable=False)
     red_threshold: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+# tables defined in their own modules (imported here so the audit log sees them)
+from followup import stages  # noqa: E402,F401  (the council's project stages)

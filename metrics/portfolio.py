@@ -8,9 +8,18 @@ Conventions
 * Discount rate 4 % real (`DISCOUNT_RATE`), horizon 5 years after go-live (`HORIZON_YEARS`).
 * Year index 0 = the first 12 months from the project's start month; a flow in year i is
   discounted by (1 + r)^i (year 0 is undiscounted).
+* Benefit classes (`BENEFIT_CLASSES`): *budget* = money realised in the budget; *time* = freed hours
+  valued at a documented hour rate, not a budget saving; *non_monetary* = quality or citizen benefit
+  followed by its measure and target, never given a SEK value (planned_sek 0).
+* What counts where: realisation (measure I1) and the NPV count the SEK-valued classes
+  (`MONEY_CLASSES` = budget + time); the budget effect counts `BUDGET_CLASSES` (budget only);
+  non-monetary benefits count in none of them and are shown with their measure and target.
 * Benefits are valued in SEK by the plans (`planned_sek`); disbenefits carry negative SEK.
 * Realisation rate = Σ realised_sek ÷ Σ planned_sek due by a month (both cumulative from the
   start, disbenefits netted with their sign), × 100, capped at 100 — the same rule as measure I1.
+  It is judged against the plan approved at the council decision (version 1); re-plans are later
+  versions (`benefit_plan_versions`), shown beside it with the drift.
+* The application process is a sequence of dated stages (`STAGES`); `stage_problems` states the rules.
 """
 from __future__ import annotations
 
@@ -30,6 +39,133 @@ CITIZEN_KINDS = ("citizen",)                       # medborgarnytta
 OPERATIONAL_KINDS = ("operational", "financial", "quality")  # verksamhetsnytta
 STATUSES = ("applied", "granted", "running", "finished", "stopped")
 TIERS = ("basic", "differentiating", "innovative")
+BENEFIT_CLASSES = ("budget", "time", "non_monetary")
+MONEY_CLASSES = ("budget", "time")        # counted in I1 and in the NPV
+BUDGET_CLASSES = ("budget",)              # counted in the budget effect
+STAGES = ("need", "application", "valuation", "preparation", "decision", "implementation", "follow_up", "closed")
+DAYS_PER_MONTH = 365.25 / 12
+#: the It-programme: "ledtiden från behov till beslut är i dag cirka 18 månader" and is to be cut
+LEAD_TIME_BASELINE_MONTHS = 18.0
+
+
+class StageError(ValueError):
+    """A stage transition breaks the stage rules; the message says which rule."""
+
+
+def stage_checks(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> list[tuple[str, str, dict]]:
+    """What is wrong with moving a project to `stage` on `on` by/for `person`, given its `history`
+    {stage: (date, person)}, as (code, message, params); empty list: the transition is allowed. The rules:
+
+    * the stage is one of STAGES and not already reached;
+    * stages come in order: the new stage is the next one after the latest reached, except that a
+      project that has reached a stage may be closed from it (withdrawn, rejected or stopped);
+    * no council decision before the central valuation (the decision's date is on or after it);
+    * the valuer is a named person who is not the applicant;
+    * a stage is not dated before the stage reached before it."""
+    problems: list[tuple[str, str, dict]] = []
+    if stage not in STAGES:
+        return [("unknown_stage", f"unknown stage {stage!r}", {"stage": str(stage)})]
+    if stage in history:
+        problems.append(("already_reached", f"the project has already reached {stage}", {"stage": stage}))
+    reached = [s for s in STAGES if s in history]
+    latest = reached[-1] if reached else None
+    expected = STAGES[STAGES.index(latest) + 1] if latest and latest != "closed" else (None if latest else "need")
+    if latest == "closed":
+        problems.append(("closed", "the project is closed", {}))
+    elif stage != expected and not (stage == "closed" and latest):
+        problems.append(("order", f"the next stage is {expected}, not {stage}", {"expected": expected, "stage": stage}))
+    if stage == "decision" and "valuation" not in history:
+        problems.append(("decision_before_valuation", "no council decision before the central valuation", {}))
+    if stage == "valuation":
+        applicant = history.get("application", (None, None))[1]
+        if not person or not str(person).strip():
+            problems.append(("no_valuer", "the valuation needs a named valuer", {}))
+        elif applicant and str(person).strip().lower() == str(applicant).strip().lower():
+            problems.append(("valuer_is_applicant", "the valuer must not be the applicant", {}))
+    if latest and history[latest][0] and on < history[latest][0]:
+        problems.append(("before_previous", f"{stage} cannot be dated before {latest} ({history[latest][0].isoformat()})",
+                         {"stage": stage, "previous": latest, "date": history[latest][0].isoformat()}))
+    return problems
+
+
+def stage_problems(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> list[str]:
+    """The messages of `stage_checks` (empty list: the transition is allowed)."""
+    return [message for _, message, _ in stage_checks(history, stage, on, person)]
+
+
+def check_transition(history: dict[str, tuple[date, str]], stage: str, on: date, person: str) -> None:
+    """Raise StageError listing every broken rule (see `stage_problems`)."""
+    problems = stage_problems(history, stage, on, person)
+    if problems:
+        raise StageError("; ".join(problems))
+
+
+def next_stages(history: dict[str, tuple[date, str]]) -> list[str]:
+    """The stages a project can move to next: the next one in order, and 'closed' (unless closed)."""
+    reached = [s for s in STAGES if s in history]
+    if reached and reached[-1] == "closed":
+        return []
+    nxt = STAGES[STAGES.index(reached[-1]) + 1] if reached else "need"
+    return [nxt] if nxt == "closed" else [nxt, "closed"] if reached else [nxt]
+
+
+def lead_time_months(first: date | None, last: date | None) -> float | None:
+    """Months between two dates (days ÷ 30.4375); None when either is missing."""
+    if first is None or last is None or _nan(first) or _nan(last):
+        return None
+    return (pd.Timestamp(last) - pd.Timestamp(first)).days / DAYS_PER_MONTH
+
+
+def class_totals(rows: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Sum SEK per what it counts in: rows of (benefit_class, sek) → {'i1': budget + time, 'npv': budget +
+    time, 'budget': budget only, 'non_monetary': 0 (never valued)}. Unknown classes raise."""
+    out = {"i1": 0.0, "npv": 0.0, "budget": 0.0, "non_monetary": 0.0}
+    for cls, sek in rows:
+        if cls not in BENEFIT_CLASSES:
+            raise ValueError(f"unknown benefit class {cls!r}")
+        if cls in MONEY_CLASSES:
+            out["i1"] += float(sek)
+            out["npv"] += float(sek)
+        if cls in BUDGET_CLASSES:
+            out["budget"] += float(sek)
+    return out
+
+
+def expectation_result(baseline: float, target: float, measured_before: float | None,
+                       measured_after: float | None) -> dict:
+    """A project's expected change in a measure against the measured change.
+
+    expected_change = target − baseline (declared); measured_change = after − before (from the scorecard;
+    the declared baseline stands in for `before` when the scorecard has no value for the baseline year);
+    achieved_pct = measured ÷ expected × 100 (None when nothing was expected or nothing is measured yet);
+    direction_ok = the measure moved the way the project promised (None when not measured)."""
+    expected = float(target) - float(baseline)
+    before = float(baseline) if measured_before is None or _nan(measured_before) else float(measured_before)
+    if measured_after is None or _nan(measured_after):
+        return {"expected_change": expected, "measured_change": None, "achieved_pct": None, "direction_ok": None,
+                "before": before}
+    measured = float(measured_after) - before
+    achieved = None if expected == 0 else 100.0 * measured / expected
+    return {"expected_change": expected, "measured_change": measured, "achieved_pct": achieved,
+            "direction_ok": (measured * expected > 0) if expected else None, "before": before}
+
+
+def largest_remainder(total_ore: int, weights: Sequence[int]) -> list[int]:
+    """Split an integer total (öre) by integer weights so the parts add up to the total exactly: floor of
+    each exact share, then one öre more to the largest remainders (ties: earlier first). The same rule as
+    the declared model it_cost_distribution."""
+    w_total = sum(weights)
+    if w_total <= 0:
+        raise ValueError("weights must add up to more than 0")
+    sign = -1 if total_ore < 0 else 1
+    t = abs(int(total_ore))
+    floors = [t * int(w) // w_total for w in weights]
+    rests = [t * int(w) % w_total for w in weights]
+    left = t - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-rests[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [sign * f for f in floors]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,18 +226,19 @@ def claims_exceed_baseline(improvements: Iterable[float], baseline: float) -> bo
     return float(sum(abs(x) for x in improvements)) > abs(float(baseline))
 
 
-def yearly_flows(development_by_month: dict[int, float], citizen_by_month: dict[int, float],
-                 operational_by_month: dict[int, float], running_cost_per_year: float,
+def yearly_flows(development_by_month: dict[int, float], budget_by_month: dict[int, float],
+                 time_by_month: dict[int, float], running_cost_per_year: float,
                  go_live_month: int, horizon_years: int = HORIZON_YEARS) -> pd.DataFrame:
     """The benefit calculation per year from the project's start.
 
     Arguments are keyed by month offset from the project's start month (0 = start month);
-    SEK per month, benefits positive, costs positive (subtracted here). Benefits and running
+    SEK per month, benefits positive, costs positive (subtracted here); budget = the budget class,
+    time = freed time valued in SEK (non-monetary benefits never enter). Benefits and running
     cost count from `go_live_month` for `horizon_years` × 12 months. A benefit whose plan ends
     before the horizon continues at the mean of its last 12 planned months (steady state) —
     callers pass the already-extended monthly series (see `extend_plan`).
 
-    Returns one row per year index: year, development_cost, citizen_benefit, operational_benefit,
+    Returns one row per year index: year, development_cost, budget_benefit, time_benefit,
     running_cost, net, discount_factor, present_value, cumulative_net."""
     horizon_end = go_live_month + 12 * horizon_years          # exclusive
     clamped: dict[int, float] = {}
@@ -114,21 +251,21 @@ def yearly_flows(development_by_month: dict[int, float], citizen_by_month: dict[
         months = range(12 * y, 12 * y + 12)
         dev = sum(v for m, v in development_by_month.items() if m in months)
         live = [m for m in months if go_live_month <= m < horizon_end]
-        cit = sum(citizen_by_month.get(m, 0.0) for m in live)
-        ope = sum(operational_by_month.get(m, 0.0) for m in live)
+        bud = sum(budget_by_month.get(m, 0.0) for m in live)
+        tim = sum(time_by_month.get(m, 0.0) for m in live)
         run = running_cost_per_year / 12.0 * len(live)
-        rows.append({"year": y, "development_cost": dev, "citizen_benefit": cit, "operational_benefit": ope,
+        rows.append({"year": y, "development_cost": dev, "budget_benefit": bud, "time_benefit": tim,
                      "running_cost": run})
     # development outside the horizon window (e.g. spend after a long delay) goes into its own year
     extra = [m for m in development_by_month if m >= 12 * n_years]
     for m in sorted(extra):
         y = m // 12
         while len(rows) <= y:
-            rows.append({"year": len(rows), "development_cost": 0.0, "citizen_benefit": 0.0,
-                         "operational_benefit": 0.0, "running_cost": 0.0})
+            rows.append({"year": len(rows), "development_cost": 0.0, "budget_benefit": 0.0,
+                         "time_benefit": 0.0, "running_cost": 0.0})
         rows[y]["development_cost"] += development_by_month[m]
     df = pd.DataFrame(rows)
-    df["net"] = df.citizen_benefit + df.operational_benefit - df.development_cost - df.running_cost
+    df["net"] = df.budget_benefit + df.time_benefit - df.development_cost - df.running_cost
     df["discount_factor"] = [1.0 / (1.0 + DISCOUNT_RATE) ** y for y in df.year]
     df["present_value"] = df.net * df.discount_factor
     df["cumulative_net"] = df.net.cumsum()
@@ -196,6 +333,7 @@ REALISATION_GROUPS = {
     "project": ["b.project_id"],
     "benefit": ["b.benefit_id"],
     "kind": ["b.kind"],
+    "class": ["b.benefit_class"],
 }
 
 
@@ -204,7 +342,9 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
 
     Columns: <group column>, n_benefits (with something due), planned_sek_due, realised_sek, rate
     (per cent, capped at 100; NaN when nothing is due), status (rate_status), target and red_threshold
-    (I1's anchors the status is judged on). Groups with nothing due are left out."""
+    (I1's anchors the status is judged on). Groups with nothing due are left out.
+    Only the SEK-valued classes count (MONEY_CLASSES; a benefit without a class counts), against the
+    approved plan."""
     if by not in REALISATION_GROUPS:
         raise ValueError(f"by must be one of {sorted(REALISATION_GROUPS)}")
     col = REALISATION_GROUPS[by][0]
@@ -223,6 +363,7 @@ def realisation(db: Any, as_of: Any, by: str = "committee") -> pd.DataFrame:
         FROM due JOIN dim_benefits b USING (benefit_id)
         JOIN dim_projects p ON p.project_id = b.project_id
         LEFT JOIN done USING (benefit_id)
+        WHERE b.benefit_class IS DISTINCT FROM 'non_monetary'
         GROUP BY {col} ORDER BY {col}
     """
     m = month_start(as_of)
@@ -342,14 +483,17 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
     Development cost per calendar year: the actual spend (fact_it_costs lines with project_id) for finished
     and stopped projects; for applied/granted/running projects the larger of spend and grant. A year with
     a grant but no ledger lines at all (e.g. before the ledger starts) counts the grant, spread evenly over
-    the project's months in that year. Go-live = the month after end_date. Benefits: planned_sek per month
-    (citizen kind → citizen benefit; operational, financial, quality → operational benefit; disbenefits
-    negative), continued at steady state to the horizon. Running cost: planned_running_cost_sek per year
-    from go-live.
+    the project's months in that year. Go-live = the month after end_date. Benefits: the approved plan's
+    planned_sek per month by class (budget → budget benefit; time → freed time valued in SEK; non-monetary
+    benefits are not in the calculation; disbenefits negative), continued at steady state to the horizon.
+    Running cost: planned_running_cost_sek per year from go-live.
 
-    Returns dict(project=dict, flows=DataFrame (see yearly_flows, plus calendar_year), npv, payback_years,
-    totals=dict(citizen_benefit, operational_benefit, development_cost, running_cost, net), rate,
-    horizon_years, go_live=date)."""
+    NPV counts budget + time (MONEY_CLASSES); budget_npv counts the budget class only (time is not a budget
+    saving); npv_low / npv_high scale every benefit by its low_pct / high_pct (costs unchanged).
+
+    Returns dict(project=dict, flows=DataFrame (see yearly_flows, plus calendar_year), npv, budget_npv,
+    npv_low, npv_high, payback_years, totals=dict(budget_benefit, time_benefit, development_cost,
+    running_cost, net), rate, horizon_years, go_live=date)."""
     proj = run(db, "SELECT * FROM dim_projects WHERE project_id = ?", [project_id])
     if proj.empty:
         raise KeyError(f"unknown project {project_id}")
@@ -387,29 +531,41 @@ def project_calculation(db: Any, project_id: str, rate: float = DISCOUNT_RATE,
         for o in months:
             dev[o] = dev.get(o, 0.0) + granted / len(months)
 
-    plans = run(db, """SELECT b.benefit_id, b.kind, pl.month, pl.planned_sek
+    plans = run(db, """SELECT b.benefit_id, b.benefit_class, COALESCE(b.low_pct, 100) AS low_pct,
+                              COALESCE(b.high_pct, 100) AS high_pct, pl.month, pl.planned_sek
                        FROM fact_benefit_plans pl JOIN dim_benefits b USING (benefit_id)
-                       WHERE b.project_id = ? ORDER BY pl.month""", [project_id])
-    citizen: dict[int, float] = {}
-    operational: dict[int, float] = {}
+                       WHERE b.project_id = ? AND b.benefit_class IS DISTINCT FROM 'non_monetary'
+                       ORDER BY pl.month""", [project_id])
+    streams = {k: ({}, {}) for k in ("likely", "low", "high")}     # (budget, time) per estimate
     for bid, grp in plans.groupby("benefit_id", sort=True):
         monthly = {}
         for m, sek in zip(grp.month, grp.planned_sek):
             o = _offset(month_start(m), start)
             monthly[o] = monthly.get(o, 0.0) + float(sek)
         monthly = extend_plan(monthly, horizon_end)
-        target = citizen if grp.kind.iloc[0] in CITIZEN_KINDS else operational
-        for o, v in monthly.items():
-            target[o] = target.get(o, 0.0) + v
-    flows = yearly_flows(dev, citizen, operational, float(p["planned_running_cost_sek"] or 0.0), go_live,
-                         horizon_years)
-    if rate != DISCOUNT_RATE:
-        flows["discount_factor"] = [1.0 / (1.0 + rate) ** y for y in flows.year]
-        flows["present_value"] = flows.net * flows.discount_factor
+        is_budget = grp.benefit_class.iloc[0] in BUDGET_CLASSES
+        for est, factor in (("likely", 1.0), ("low", float(grp.low_pct.iloc[0]) / 100),
+                            ("high", float(grp.high_pct.iloc[0]) / 100)):
+            target = streams[est][0 if is_budget else 1]
+            for o, v in monthly.items():
+                target[o] = target.get(o, 0.0) + v * factor
+    running = float(p["planned_running_cost_sek"] or 0.0)
+
+    def flows_for(est: str) -> pd.DataFrame:
+        f = yearly_flows(dev, streams[est][0], streams[est][1], running, go_live, horizon_years)
+        if rate != DISCOUNT_RATE:
+            f["discount_factor"] = [1.0 / (1.0 + rate) ** y for y in f.year]
+            f["present_value"] = f.net * f.discount_factor
+        return f
+
+    flows = flows_for("likely")
+    budget_net = flows.budget_benefit - flows.development_cost - flows.running_cost
     flows["calendar_year"] = [start.year + (start.month - 1 + 12 * y) // 12 for y in flows.year]
     totals = {k: float(flows[k].sum()) for k in
-              ("citizen_benefit", "operational_benefit", "development_cost", "running_cost", "net")}
+              ("budget_benefit", "time_benefit", "development_cost", "running_cost", "net")}
     go_live_date = P.add_months(start, go_live)
     return {"project": p, "flows": flows, "npv": npv(list(flows.net), rate),
+            "budget_npv": npv(list(budget_net), rate), "npv_low": npv(list(flows_for("low").net), rate),
+            "npv_high": npv(list(flows_for("high").net), rate),
             "payback_years": payback_years(list(flows.net)), "totals": totals, "rate": rate,
             "horizon_years": horizon_years, "go_live": go_live_date}

@@ -1,4 +1,5 @@
-"""Nyttorealisering / Benefit realisation: rate per portfolio and per committee, benefits due but not
+"""Nyttorealisering / Benefit realisation: the benefit classes side by side (budget, freed time, not valued in
+money), rate per portfolio and per committee, approved plan vs the latest re-plan, benefits due but not
 reported, and the disbenefits."""
 import pandas as pd
 import streamlit as st
@@ -22,11 +23,60 @@ def rate_table(df: pd.DataFrame, label: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({
         t("council.col.name"): label,
         t("council.col.n_benefits"): df.n_benefits,
-        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in df.planned_sek_due],
-        t("council.col.realised_sek"): [fmt.tkr(v) for v in df.realised_sek],
+        t("council.col.planned_sek_due"): [fmt.mnkr(v) for v in df.planned_sek_due],
+        t("council.col.realised_sek"): [fmt.mnkr(v) for v in df.realised_sek],
         t("council.col.rate"): [fmt.percent(v) for v in df.rate],
     })
 
+
+st.caption(t("council.label.money_unit"))
+st.subheader(t("council.section.classes"))
+st.caption(t("council.label.classes_note"))
+classes = ctx.q(pq.benefit_classes, as_of)
+st.plotly_chart(figs.classes_figure(classes, t, ctx.lang), width="stretch")
+yes_no = lambda b: t("council.label.yes") if b else t("council.label.no")  # noqa: E731
+st.dataframe(pd.DataFrame({
+    t("council.col.class"): [t(f"council.class.{c}") for c in classes.benefit_class],
+    t("council.col.n_benefits"): classes.n_benefits,
+    t("council.col.planned_sek_due"): [fmt.mnkr(v) if c else "–" for v, c in zip(classes.planned_sek_due, classes.counts_in_i1)],
+    t("council.col.range"): [f"{fmt.mnkr(lo)} – {fmt.mnkr(hi)}" if c else "–"
+                             for lo, hi, c in zip(classes.low_sek_due, classes.high_sek_due, classes.counts_in_i1)],
+    t("council.col.hours"): [fmt.number(v) if c == "time" else "–" for v, c in zip(classes.planned_hours_due, classes.benefit_class)],
+    t("council.col.realised_sek"): [fmt.mnkr(v) if c else "–" for v, c in zip(classes.realised_sek, classes.counts_in_i1)],
+    t("council.col.rate"): [fmt.percent(v) for v in classes.rate],
+    t("council.label.counts_in_i1"): [yes_no(b) for b in classes.counts_in_i1],
+    t("council.label.counts_in_budget"): [yes_no(b) for b in classes.counts_in_budget],
+}), hide_index=True, width="stretch")
+nonmon = ctx.q(pq.non_monetary_benefits, as_of)
+if not nonmon.empty:
+    with st.expander(f"{t('council.section.non_monetary')} ({len(nonmon)})"):
+        st.dataframe(pd.DataFrame({
+            t("council.col.benefit_id"): nonmon.benefit_id,
+            t("council.label.project"): [f"project?project={p}" for p in nonmon.project_id],
+            t("council.col.description"): nonmon.description,
+            t("council.col.committee"): nonmon.committee_en if ctx.lang == "en" else nonmon.committee_sv,
+            t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(nonmon.baseline, nonmon.unit)],
+            t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(nonmon.target, nonmon.unit)],
+            t("council.col.planned_value_due"): [fmt.quantity(v, u) for v, u in zip(nonmon.planned_value_due, nonmon.unit)],
+            t("council.col.realised_value"): [fmt.quantity(v, u) for v, u in zip(nonmon.realised_value, nonmon.unit)],
+            t("council.col.achieved"): [fmt.percent(v, 0) for v in nonmon.achieved_pct],
+        }), hide_index=True, width="stretch",
+            column_config={t("council.label.project"): st.column_config.LinkColumn(
+                display_text=r"project\?project=(.*)")})
+
+st.subheader(t("council.section.versions"))
+st.caption(t("council.label.versions_note"))
+rp = ctx.q(pq.replan_summary, as_of)
+st.dataframe(pd.DataFrame({
+    t("council.col.portfolio"): [f"{int(i)}. {n}" for i, n in zip(rp.portfolio_id, rp[ctx.name_col])],
+    t("council.col.n_replanned"): rp.n_replanned,
+    t("council.col.approved_sek_due"): [fmt.mnkr(v) for v in rp.approved_sek_due],
+    t("council.col.latest_sek_due"): [fmt.mnkr(v) for v in rp.latest_sek_due],
+    t("council.col.drift_sek"): [fmt.mnkr(v) for v in rp.drift_sek],
+    t("council.col.realised_sek"): [fmt.mnkr(v) for v in rp.realised_sek],
+    t("council.col.rate_vs_approved"): [fmt.percent(v) for v in rp.rate_vs_approved],
+    t("council.col.rate_vs_latest"): [fmt.percent(v) for v in rp.rate_vs_latest],
+}), hide_index=True, width="stretch")
 
 st.subheader(t("council.section.by_portfolio"))
 by_p = ctx.q(pq.realisation, as_of, "portfolio")
@@ -54,7 +104,7 @@ else:
         t("council.col.committee"): overdue.committee_en if ctx.lang == "en" else overdue.committee_sv,
         t("council.col.first_due_month"): [fmt.period(d.strftime("%Y-%m")) for d in overdue.first_due_month],
         t("council.col.months_overdue"): overdue.months_overdue,
-        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in overdue.planned_sek_due],
+        t("council.col.planned_sek_due"): [fmt.mnkr(v) for v in overdue.planned_sek_due],
         t("council.col.overdue"): t("council.label.overdue"),
     }), hide_index=True, width="stretch")
 
@@ -70,6 +120,6 @@ else:
         t("council.col.committee"): dis.committee_en if ctx.lang == "en" else dis.committee_sv,
         t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(dis.baseline, dis.unit)],
         t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(dis.target, dis.unit)],
-        t("council.col.planned_sek_due"): [fmt.tkr(v) for v in dis.planned_sek_due],
-        t("council.col.realised_sek"): [fmt.tkr(v) for v in dis.realised_sek],
+        t("council.col.planned_sek_due"): [fmt.mnkr(v) for v in dis.planned_sek_due],
+        t("council.col.realised_sek"): [fmt.mnkr(v) for v in dis.realised_sek],
     }), hide_index=True, width="stretch")

@@ -29,6 +29,7 @@ NAV = [
         ("pages/project.py", "nav.project", ":material/assignment:", False),
         ("pages/benefit_realisation.py", "nav.benefit_realisation", ":material/trending_up:", False),
         ("pages/double_counting.py", "nav.double_counting", ":material/content_copy:", False),
+        ("pages/application_portfolio.py", "nav.application_portfolio", ":material/apps:", False),
         ("pages/council_decisions.py", "nav.council_decisions", ":material/gavel:", False),
     ]),
     ("nav.section.admin", [

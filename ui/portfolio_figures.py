@@ -52,17 +52,27 @@ def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
     return _layout(fig, t("council.fig.balance"), "", lang=lang)
 
 
+def _wrap(text: str, width: int = 24) -> str:
+    """Break a long axis label into lines of about `width` characters (plotly line break <br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def status_figure(by_status: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
     """Stacked bars: number of projects per portfolio by status (innovative tier hatched)."""
     fig = go.Figure()
     pids = sorted(by_status.portfolio_id.unique())
+    name = "name_en" if lang == "en" else "name_sv"
+    names = by_status.drop_duplicates("portfolio_id").set_index("portfolio_id")[name]
+    labels = {p: _wrap(f"{int(p)}. {names[p]}") for p in pids}         # names, not bare numbers (issue 14)
     for status in ("applied", "granted", "running", "finished", "stopped"):
         for tier in ("basic", "differentiating", "innovative"):
             sub = by_status[(by_status.status == status) & (by_status.tier == tier)]
             if sub.empty:
                 continue
             counts = sub.set_index("portfolio_id").n_projects.reindex(pids, fill_value=0)
-            fig.add_bar(x=[str(p) for p in pids], y=counts.values,
+            fig.add_bar(x=[labels[p] for p in pids], y=counts.values,
                         name=f"{t('council.status.' + status)} · {t('council.tier.' + tier)}",
                         marker_color=STATUS_COLOURS[status], marker_pattern_shape=TIER_PATTERNS[tier])
     fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"))
@@ -76,6 +86,7 @@ def curves_figure(curves: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Fig
                     mode="lines", line=dict(color=GREY, dash="dash", width=3))
     fig.add_scatter(x=curves.month, y=curves.cum_realised_sek / 1e6, name=t("council.col.cum_realised"),
                     mode="lines", line=dict(color=BLUE, width=3))
+    fig.update_xaxes(tickformat="%Y-%m")          # numeric months: no English month names on a Swedish page
     return _layout(fig, t("council.fig.curves"), t("council.axis.mnkr"), lang=lang)
 
 
@@ -94,8 +105,8 @@ def flows_figure(flows: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figur
     """Benefit calculation per year: benefits up, costs down (mnkr), cumulative net as a line."""
     x = [str(y) for y in flows.calendar_year]
     fig = go.Figure()
-    fig.add_bar(x=x, y=flows.citizen_benefit / 1e6, name=t("council.col.citizen_benefit"), marker_color=GREEN)
-    fig.add_bar(x=x, y=flows.operational_benefit / 1e6, name=t("council.col.operational_benefit"),
+    fig.add_bar(x=x, y=flows.budget_benefit / 1e6, name=t("council.col.budget_benefit"), marker_color=GREEN)
+    fig.add_bar(x=x, y=flows.time_benefit / 1e6, name=t("council.col.time_benefit"),
                 marker_color=SKY, marker_pattern_shape="/")
     fig.add_bar(x=x, y=-flows.development_cost / 1e6, name=t("council.col.development_cost"),
                 marker_color=VERMILLION, marker_pattern_shape="x")
@@ -128,3 +139,95 @@ def realisation_figure(df: pd.DataFrame, label_col: str, t: Callable, lang: str 
                       annotation_text=t("council.label.red_threshold", value=format_number(red, 0, lang)))
     fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, 28 * len(d) + 120))
     return _layout(fig, t(title_key), "", lang=lang)
+
+
+STAGE_COLOURS = {"need": GREY, "application": SKY, "valuation": PURPLE, "preparation": ORANGE, "decision": BLUE,
+                 "implementation": GREEN, "follow_up": "#F0E442", "closed": "#000000"}
+
+
+def timeline_figure(history: pd.DataFrame, t: Callable, lang: str = "sv", until=None) -> go.Figure:
+    """The project's stages as consecutive horizontal bars from each stage's date to the next (the latest
+    stage runs to `until`, default its own date + 30 days); each bar is labelled with the stage's name."""
+    d = history.copy()
+    d["start"] = pd.to_datetime(d.entered_on)
+    end_last = pd.Timestamp(until) if until is not None else d.start.max() + pd.Timedelta(days=30)
+    d["end"] = d.start.shift(-1).fillna(max(end_last, d.start.max() + pd.Timedelta(days=1)))
+    fig = go.Figure()
+    for _, r in d.iterrows():
+        name = t(f"council.stage.{r.stage}")
+        fig.add_bar(y=[name], x=[(r.end - r.start).total_seconds() * 1000], base=[r.start], orientation="h",
+                    marker_color=STAGE_COLOURS.get(r.stage, GREY), name=name, showlegend=False,
+                    text=[f"{name} · {r.start.strftime('%Y-%m-%d')}"], textposition="inside",
+                    insidetextanchor="start", hovertext=[f"{name}: {r.start.strftime('%Y-%m-%d')} · {r.person}"],
+                    hoverinfo="text")
+    fig.update_xaxes(type="date", tickformat="%Y-%m")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=max(260, 36 * len(d) + 110), bargap=0.25)
+    return _layout(fig, t("council.fig.timeline"), "", lang=lang)
+
+
+def lead_time_figure(lead: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Median lead time (months) per decision year: need → decision (solid) and application → decision
+    (dashed), with the programme's ~18-month starting point as a reference line."""
+    d = lead.sort_values("decision_year")
+    x = d.decision_year.astype(int).astype(str)
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=d.need_to_decision_months, name=t("council.col.need_to_decision"), mode="lines+markers",
+                    line=dict(color=BLUE, width=3), marker_symbol="circle")
+    fig.add_scatter(x=x, y=d.application_to_decision_months, name=t("council.col.application_to_decision"),
+                    mode="lines+markers", line=dict(color=ORANGE, width=3, dash="dash"), marker_symbol="square")
+    base = float(d.baseline_months.iloc[0]) if len(d) else 18.0
+    fig.add_hline(y=base, line_dash="dot", annotation_text=t("council.label.lead_baseline", value=f"{base:.0f}"),
+                  annotation_position="top left")
+    fig.update_layout(xaxis_type="category", legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
+    return _layout(fig, t("council.fig.lead_time"), t("council.axis.months"), lang=lang)
+
+
+def classes_figure(classes: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Planned (likely, with the low–high range as an error bar) and realised benefit per SEK-valued class
+    (mnkr); the non-monetary class has no SEK and is left out of the chart."""
+    d = classes[classes.counts_in_i1]
+    labels = [t(f"council.class.{c}") for c in d.benefit_class]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=d.planned_sek_due / 1e6, name=t("council.col.planned_sek_due"), marker_color=GREY,
+                error_y=dict(type="data", symmetric=False, array=(d.high_sek_due - d.planned_sek_due) / 1e6,
+                             arrayminus=(d.planned_sek_due - d.low_sek_due) / 1e6),
+                hovertext=[format_mnkr(v, lang) for v in d.planned_sek_due], hoverinfo="text+name")
+    fig.add_bar(x=labels, y=d.realised_sek / 1e6, name=t("council.col.realised_sek"), marker_color=BLUE,
+                marker_pattern_shape="/", hovertext=[format_mnkr(v, lang) for v in d.realised_sek],
+                hoverinfo="text+name")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return _layout(fig, t("council.fig.classes"), t("council.axis.mnkr"), lang=lang)
+
+
+def expectations_figure(exp: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Per measure and committee: declared baseline → target (grey arrow) against the scorecard's measured
+    value before → after (blue arrow); markers differ in shape, not only colour."""
+    name = "name_en" if lang == "en" else "name_sv"
+    labels = [f"{m} {n}" for m, n in zip(exp.measure_id, exp[name].fillna(""))]
+    fig = go.Figure()
+    fig.add_scatter(y=labels, x=exp.baseline, mode="markers", name=t("council.col.baseline"),
+                    marker=dict(color=GREY, symbol="circle-open", size=12))
+    fig.add_scatter(y=labels, x=exp.target, mode="markers", name=t("council.col.expected_target"),
+                    marker=dict(color=GREY, symbol="star", size=13))
+    fig.add_scatter(y=labels, x=exp.measured_before, mode="markers", name=t("council.col.measured_before"),
+                    marker=dict(color=BLUE, symbol="square-open", size=11))
+    fig.add_scatter(y=labels, x=exp.measured_after, mode="markers", name=t("council.col.measured_after"),
+                    marker=dict(color=BLUE, symbol="square", size=11))
+    fig.update_layout(height=max(260, 60 * len(exp) + 140))
+    return _layout(fig, t("council.fig.expectations"), "", lang=lang)
+
+
+def cost_distribution_figure(cost: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
+    """Stacked horizontal bars per committee: direct IT cost and the distributed share of central services
+    (mnkr), told apart by pattern as well as colour."""
+    name = "name_en" if lang == "en" else "name_sv"
+    d = cost.sort_values("it_cost_sek")
+    fig = go.Figure()
+    fig.add_bar(y=d[name], x=d.direct_sek / 1e6, orientation="h", name=t("council.col.direct_cost"),
+                marker_color=BLUE, hovertext=[format_mnkr(v, lang) for v in d.direct_sek], hoverinfo="text+name")
+    fig.add_bar(y=d[name], x=d.distributed_sek / 1e6, orientation="h", name=t("council.col.distributed_cost"),
+                marker_color=ORANGE, marker_pattern_shape="/",
+                hovertext=[format_mnkr(v, lang) for v in d.distributed_sek], hoverinfo="text+name")
+    fig.update_layout(barmode="stack", height=max(320, 22 * len(d) + 120), xaxis_title=t("council.axis.mnkr"))
+    return _layout(fig, t("council.fig.cost_distribution"), "", lang=lang)

@@ -124,6 +124,42 @@ def systems(rng: np.random.Generator, scale: float) -> pd.DataFrame:
                   "agreed_hours_per_week", "intended_users"]]
 
 
+def application_portfolio(rng: np.random.Generator, systems: pd.DataFrame, end_month: str) -> pd.DataFrame:
+    """Add the application-portfolio columns (system_kind, lifecycle, exit_date, exit_plan) from their own
+    random stream, so the other system columns (and every measure built on them) stay as they were.
+
+    system_kind is the system's name without the committee suffix: district systems of the same kind owned
+    by several districts are the possible duplicates. Innovative systems are pilots with an exit date;
+    about a third of them are past it without having been integrated or closed."""
+    out = systems.copy()
+    out["system_kind"] = [str(n).split(" – ")[0].rstrip(" 0123456789").strip() for n in out["name"]]
+    end = pd.Timestamp(end_month[:7] + "-01")
+    lifecycle, exit_date, exit_plan = [], [], []
+    for tier in out["tier"]:
+        u = rng.random()
+        if tier == "innovative":
+            months = int(rng.integers(-14, 13))               # exit date from 14 months ago to a year ahead
+            exit_date.append((end + pd.DateOffset(months=months)).strftime("%Y-%m-%d"))
+            exit_plan.append("Integrering i ordinarie förvaltning" if rng.random() < 0.5 else "Avveckling")
+            lifecycle.append("introduction" if u < 0.6 else "active")
+        else:
+            exit_date.append(None)
+            exit_plan.append(None)
+            lifecycle.append("planned" if u < 0.02 else "introduction" if u < 0.08 else
+                             "phase_out" if u < 0.16 else "active")
+    out["lifecycle"], out["exit_date"], out["exit_plan"] = lifecycle, exit_date, exit_plan
+    return out
+
+
+def central_services(systems: pd.DataFrame) -> pd.DataFrame:
+    """The city-wide systems Kommunstyrelsen runs for everyone, with the key their cost is distributed by."""
+    central = systems[(systems["owner_committee"] == "KS") & systems["name"].isin(ref.CITYWIDE_SYSTEMS)]
+    rows = [dict(system_id=sid, distribution_key="licences" if name.startswith("Microsoft 365") else "it_users",
+                 note="Licenser per nämnd" if name.startswith("Microsoft 365") else "It-användare per nämnd")
+            for sid, name in zip(central["system_id"], central["name"])]
+    return pd.DataFrame(rows, columns=["system_id", "distribution_key", "note"])
+
+
 # ---- e-services -------------------------------------------------------------------------------
 
 def eservices() -> pd.DataFrame:

@@ -26,8 +26,9 @@ from .writers import write_arrow_csv, write_csv, write_csv_swedish, write_parque
 
 # stream ids for numpy default_rng([seed, stream]); fixed so adding a stream never shifts another
 S_SYSTEMS, S_USERS, S_COST, S_OUTAGES, S_USAGE, S_LICENCES, S_TX, S_REVIEWS, S_SURVEYS, S_PORTFOLIO = range(1, 11)
+S_SYSTEM_PORTFOLIO = 11
 PORTFOLIO_SOURCES = ["portfolio_frames", "projects", "project_grants", "benefits", "benefit_plans",
-                     "benefit_realisations"]
+                     "benefit_realisations", "benefit_replans", "project_stages", "project_expectations"]
 
 #: row counts and timings of the last run (for the CLI/benchmark to report)
 LAST_RUN: dict = {}
@@ -69,7 +70,10 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
     committees = dims.committees()
     put("committees", write_csv(committees, out_dir / "committees.csv", bom=True), len(committees))
     systems = dims.systems(rng(S_SYSTEMS), scale)
+    systems = dims.application_portfolio(rng(S_SYSTEM_PORTFOLIO), systems, end_month)
     put("systems", write_xlsx(systems, out_dir / "systems.xlsx"), len(systems))
+    central = dims.central_services(systems)
+    put("systems_central", write_csv(central, out_dir / "systems_central.csv"), len(central))
     es = dims.eservices()
     put("eservices", write_csv(es, out_dir / "eservices.csv"), len(es))
     mapping = dims.incident_mapping()

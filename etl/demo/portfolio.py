@@ -80,8 +80,26 @@ EXIT_PLANS = [
     "Återgå till tidigare arbetssätt; licenser sägs upp vid pilotens slut",
     "Vid positivt utfall: ansök ur portfölj 1 för breddinförande, annars avveckling",
 ]
-# Yearly frame per portfolio (SEK) set by KF before noise.
-BASE_FRAMES = {1: 6e6, 2: 3.8e6, 3: 3.4e6, 4: 3e6, 5: 1.9e6}
+# Yearly frame per portfolio (SEK) set by KF before noise: about 130 mnkr a year in total in 2013,
+# growing 3 % a year (the predecessor e-services programme approved 416 mnkr over 2007–2010).
+BASE_FRAMES = {1: 43e6, 2: 27e6, 3: 24e6, 4: 21e6, 5: 14e6}
+# Benefit classes (docs/portfolio.md): which class each kind of benefit is valued as in the demo.
+#   budget       money realised in the budget (financial; part of the staff-hour benefits)
+#   time         freed hours valued at HOUR_RATE, not a budget saving
+#   non_monetary quality and citizen benefit: a measure and a target, no SEK
+HOUR_RATE = 420.0                   # SEK per freed staff hour incl. overheads (the city's valuation)
+# Lead time need → decision (months) early in the programme and at its end: the It-programme
+# names ~18 months as today's lead time and asks that it be cut.
+LEAD_EARLY, LEAD_LATE = (15, 27), (5, 11)
+APPLICANTS = ["Karin Ek", "Johan Berg", "Maria Lind", "Ahmed Hassan", "Eva Sjöberg", "Anders Holm",
+              "Sara Nyström", "Peter Wallin", "Leila Karimi", "Lars Forsberg", "Ulla Dahl", "Mikael Strand"]
+VALUERS = ["Anna Lindqvist (central nyttovärderare)", "Erik Söderberg (central nyttovärderare)",
+           "Fatima Ali (central nyttovärderare)"]
+COUNCIL = "Utvecklingsrådet"
+# Measures a project in each portfolio is expected to move, with a typical baseline and the change
+# the applicants promise (in the measure's unit; all five are "higher is better").
+EXPECTED_MEASURES = {1: [("E1", 55.0, 8.0), ("E3", 60.0, 10.0)], 2: [("I2", 72.0, 4.0)],
+                     3: [("M2", 62.0, 6.0), ("M1", 86.0, 3.0)], 4: [("I3", 45.0, 10.0)], 5: [("E1", 55.0, 5.0)]}
 PORTFOLIO_WEIGHTS = [0.28, 0.2, 0.18, 0.16, 0.18]
 KF_GOALS = {1: ["KF1", "KF2"], 2: ["KF3", "KF2"], 3: ["KF3"], 4: ["KF1", "KF3"], 5: ["KF2", "KF3"]}
 
@@ -194,7 +212,7 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         if r.random() < 0.25:
             owner = r.choice(sorted(committees["committee_code"].astype(str)))
         name = _project_name(r, portfolio, tier, errand, used_names)
-        budget = (r.uniform(0.3, 1.5) if tier == "innovative" else r.uniform(1.5, 9.0)) * 1e6
+        budget = (r.uniform(1.5, 6.0) if tier == "innovative" else r.uniform(15.0, 70.0)) * 1e6
         # status from the dates relative to the demo's "now"
         if start_i > end_i:
             status = "applied" if r.random() < 0.5 or _from_index(start_i).year > end.year + 1 else "granted"
@@ -219,6 +237,12 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
             "_start_i": start_i, "_end_i": end_i_proj, "_errand": errand, "_process_owner": owner,
         })
         budgets[pid] = budget
+
+    # the programme requires every pilot to end in integration or closure: the two latest finished pilots
+    # have not done so yet (still running past their end date: overdue exits for the council to see)
+    finished_pilots = [p for p in projects if p["tier"] == "innovative" and p["status"] == "finished"]
+    for p in sorted(finished_pilots, key=lambda p: p["_end_i"])[-2:]:
+        p["status"] = "running"
 
     # genuine double counting: project B of each pair works on project A's process (errand type)
     pairs = _double_counting_pairs(projects)
@@ -280,7 +304,7 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
                           "supplier_type": "internal"})
 
     # ---- benefits ------------------------------------------------------------------------
-    benefits, plans, reals = [], [], []
+    benefits, plans, reals, replans = [], [], [], []
     bcount = [0]
 
     def add_benefit(p, kind, owner, errand, baseline, improvement, disbenefit=False,
@@ -289,16 +313,25 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         bid = f"B{bcount[0]:04d}"
         unit = KIND_UNITS[kind]
         sign = -1.0 if disbenefit else 1.0
+        if kind == "financial":
+            benefit_class = "budget"
+        elif kind == "operational":
+            benefit_class = "budget" if r.random() < 0.35 and not disbenefit else "time"
+        else:
+            benefit_class = "non_monetary"
         target = baseline - sign * improvement
         desc = (f"Ökad arbetsinsats för {errand.lower()} (dubbelregistrering under övergången)" if disbenefit
                 else KIND_TEXT[kind].format(e=errand.lower()))
         benefits.append({"benefit_id": bid, "project_id": p["project_id"], "kind": kind,
                          "description": desc, "unit": unit, "baseline": float(round(baseline)),
                          "target": float(round(target)), "owner_committee": owner,
-                         "errand_type": errand, "disbenefit": bool(disbenefit)})
+                         "errand_type": errand, "disbenefit": bool(disbenefit),
+                         "benefit_class": benefit_class,
+                         "hour_rate_sek": HOUR_RATE if benefit_class == "time" else None,
+                         "low_pct": float(r.choice([50, 60, 70, 80])), "high_pct": float(r.choice([110, 120, 130, 150]))})
         if p["status"] == "stopped":
             return bid                                    # stopped before go-live: the plan was withdrawn
-        price = UNIT_PRICES[unit]
+        price = 0.0 if benefit_class == "non_monetary" else UNIT_PRICES[unit]
         start = p["_end_i"] + first_offset
         if fate is None:
             fate = r.choices(["good", "partial", "late", "none"], weights=[0.55, 0.25, 0.1, 0.1])[0]
@@ -320,6 +353,21 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
             reals.append({"benefit_id": bid, "month": _label(m), "realised_value": round(rv, 2),
                           "realised_sek": round(rv * price, 0), "evidence": r.choice(EVIDENCE),
                           "reported_by": r.choice(REPORTERS)})
+        # a re-plan after a disappointing start: version 2 lowers (and for late benefits, shifts) the plan;
+        # the approved plan above stays as it was decided
+        replan_at = start + 6
+        if fate in ("partial", "late") and benefit_class != "non_monetary" and replan_at <= end_i and r.random() < 0.7:
+            level = r.uniform(0.55, 0.85)
+            shift = delay if fate == "late" else 0
+            decided = _from_index(replan_at).replace(day=r.randint(5, 25)).isoformat()
+            for j in range(plan_months + shift):
+                m = start + j
+                ramp = min(1.0, (max(0, j - shift) + 1) / 6) if j >= shift else 0.0
+                pv = sign * improvement / 12 * ramp * (level if m >= replan_at else 1.0)
+                if m < replan_at:        # months already passed keep the approved figures
+                    pv = sign * improvement / 12 * min(1.0, (j + 1) / 6)
+                replans.append({"benefit_id": bid, "version": 2, "decided_on": decided, "month": _label(m),
+                                "planned_value": round(pv, 2), "planned_sek": round(pv * price, 0)})
         return bid
 
     for p in projects:
@@ -349,6 +397,9 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         add_benefit(a, kind, owner, errand, baseline, baseline * shares[0], fate="good")
         add_benefit(b, kind, owner, errand, baseline, baseline * shares[1], fate="partial")
 
+    stages = _stages(r, projects, end)
+    expectations = _expectations(r, projects, min(2021, end.year))
+
     proj_cols = ["project_id", "name", "portfolio_id", "tier", "owner_committee", "benefit_owner", "status",
                  "start_date", "end_date", "planned_running_cost_sek", "council_goals", "learning_goals",
                  "exit_plan"]
@@ -358,10 +409,96 @@ def build_portfolio(rng, committees: pd.DataFrame, eservices: pd.DataFrame, end_
         "project_grants": pd.DataFrame(grants, columns=["project_id", "year", "granted_sek"]),
         "benefits": pd.DataFrame(benefits, columns=["benefit_id", "project_id", "kind", "description", "unit",
                                                     "baseline", "target", "owner_committee", "errand_type",
-                                                    "disbenefit"]),
+                                                    "disbenefit", "benefit_class", "hour_rate_sek", "low_pct",
+                                                    "high_pct"]),
         "benefit_plans": pd.DataFrame(plans, columns=["benefit_id", "month", "planned_value", "planned_sek"]),
         "benefit_realisations": pd.DataFrame(reals, columns=["benefit_id", "month", "realised_value",
                                                              "realised_sek", "evidence", "reported_by"]),
+        "benefit_replans": pd.DataFrame(replans, columns=["benefit_id", "version", "decided_on", "month",
+                                                          "planned_value", "planned_sek"]),
+        "project_stages": pd.DataFrame(stages, columns=["project_id", "stage", "entered_on", "person", "note"]),
+        "project_expectations": pd.DataFrame(expectations, columns=["project_id", "measure_id", "committee_code",
+                                                                    "baseline", "target", "baseline_year"]),
         "project_spend": pd.DataFrame(spend, columns=["project_id", "month", "committee_code", "amount_sek",
                                                       "cost_class", "supplier_type"]),
     }
+
+
+def lead_months(decision_year: int) -> tuple[float, float]:
+    """Range of the demo's need → decision lead time for a decision year: LEAD_EARLY in 2013 shrinking
+    linearly to LEAD_LATE in 2026 (the programme's aim to cut the ~18 months)."""
+    frac = min(1.0, max(0.0, (decision_year - 2013) / 13))
+    lo = LEAD_EARLY[0] + (LEAD_LATE[0] - LEAD_EARLY[0]) * frac
+    hi = LEAD_EARLY[1] + (LEAD_LATE[1] - LEAD_EARLY[1]) * frac
+    return lo, hi
+
+
+def _days(d: date, n: float) -> date:
+    return date.fromordinal(d.toordinal() + int(round(n)))
+
+
+def _stages(r: random.Random, projects: list[dict], end: date) -> list[dict]:
+    """Dated stages of the application process for every project, consistent with its status and dates:
+    need → application → valuation (a central valuer, never the applicant) → preparation → decision →
+    implementation (the start date) → follow-up (go-live, the day after the end date) → closed (two years
+    of follow-up, or the stop of a stopped project). Nothing is dated after the demo's today."""
+    today = _month_end(end)
+    rows = []
+    for p in projects:
+        start = date.fromisoformat(p["start_date"])
+        finish = date.fromisoformat(p["end_date"])
+        applicant = r.choice(APPLICANTS)
+        valuer = r.choice(VALUERS)
+        decision = _days(start, -r.randint(10, 60))
+        if p["status"] == "applied":
+            decision = max(decision, _days(today, 30))            # not decided yet
+        elif decision > today:
+            decision = _days(today, -r.randint(5, 40))
+        lo, hi = lead_months(decision.year)
+        lead = r.uniform(lo, hi) * 30.44
+        if p["status"] == "applied":                               # in the pipe: applied some weeks ago
+            application = _days(today, -r.randint(20, 150))
+            need = _days(application, -lead * r.uniform(0.35, 0.55))
+        else:
+            need = _days(decision, -lead)
+            application = _days(need, lead * r.uniform(0.35, 0.55))
+        gap = max(2, (decision - application).days)
+        valuation = _days(application, gap * r.uniform(0.25, 0.45))
+        preparation = _days(application, gap * r.uniform(0.6, 0.8))
+        steps = [("need", need, applicant, None), ("application", application, applicant, None),
+                 ("valuation", valuation, valuer, None), ("preparation", preparation, "Stadsledningskontoret", None),
+                 ("decision", decision, COUNCIL, None)]
+        if p["status"] in ("running", "finished", "stopped"):
+            steps.append(("implementation", start, f"Projektledare {r.choice(APPLICANTS)}", None))
+        if p["status"] == "finished":
+            go_live = _days(finish, 1)
+            steps.append(("follow_up", go_live, p["benefit_owner"], None))
+            closed = _from_index(_month_index(go_live) + 24)
+            if closed <= today:
+                steps.append(("closed", closed, COUNCIL, "Effekthemtagningen avslutad"))
+        if p["status"] == "stopped":
+            stop = _from_index(p["_start_i"] + max(1, (p["_end_i"] - p["_start_i"]) // 2) + 1)
+            steps.append(("closed", min(stop, today), COUNCIL, "Avbrutet"))
+        for stage, on, person, note in steps:
+            if on <= today:
+                rows.append({"project_id": p["project_id"], "stage": stage, "entered_on": on.isoformat(),
+                             "person": person, "note": note})
+    return rows
+
+
+def _expectations(r: random.Random, projects: list[dict], from_year: int) -> list[dict]:
+    """Funded projects starting from `from_year` (2021, or the demo's last year if it ends earlier)
+    declare which scorecard measures they are to move, for their committee: a baseline (the year before
+    the start) and a target."""
+    rows = []
+    for p in projects:
+        start_year = int(p["start_date"][:4])
+        if p["status"] in ("applied", "stopped") or start_year < from_year:
+            continue
+        choices = EXPECTED_MEASURES[p["portfolio_id"]]
+        for measure, typical, change in choices[: r.randint(1, len(choices))]:
+            base = round(typical * r.uniform(0.9, 1.1), 1)
+            rows.append({"project_id": p["project_id"], "measure_id": measure, "committee_code": p["owner_committee"],
+                         "baseline": base, "target": round(min(100.0, base + change * r.uniform(0.7, 1.3)), 1),
+                         "baseline_year": start_year - 1})
+    return rows

@@ -26,6 +26,7 @@ PAGES = [
     ("project", "nav.project"),
     ("benefit_realisation", "nav.benefit_realisation"),
     ("double_counting", "nav.double_counting"),
+    ("application_portfolio", "nav.application_portfolio"),
     ("council_decisions", "nav.council_decisions"),
 ]
 EXISTING = [(u, k) for u, k in PAGES if (ROOT / "pages" / f"{u}.py").exists()]

@@ -117,7 +117,11 @@ def test_catalogue_document_lists_every_measure():
 def _tables_read(sql: str) -> set[str]:
     import re
 
-    return set(re.findall(r"\b((?:fact|dim|map|int|v)_[a-z0-9_]+)\b", sql))
+    from metrics.models import load_models
+
+    models = {m.decl.name for m in load_models()}
+    words = set(re.findall(r"\b[a-z][a-z0-9_]*\b", sql))
+    return set(re.findall(r"\b((?:fact|dim|map|int|v)_[a-z0-9_]+)\b", sql)) | (words & models)
 
 
 @pytest.mark.parametrize("decl", list(MEASURES) + list(load_indicators()), ids=lambda d: d.id)

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from etl.schema import create_all, refresh_calendar
+from metrics.build import build_marts
 
 COMMITTEES = [
     ("UTBN", "Utbildningsnämnden", "Education Committee", "specialist_committee", "specialist_committees"),
@@ -33,15 +34,16 @@ SPEND = [("P0001", "2020-03-01", "UTBN", 600_000), ("P0001", "2020-09-01", "UTBN
          ("P0002", "2020-10-01", "UTBN", 300_000), ("P0002", "2021-03-01", "UTBN", 400_000),
          ("P0003", "2021-02-01", "SON", 100_000), ("P0004", "2024-06-01", "BROMMA", 300_000)]
 BENEFITS = [
-    # id, project, kind, description, unit, baseline, target, committee, errand, disbenefit
-    ("B0001", "P0001", "operational", "Minskad handläggningstid", "timmar", 10_000, 4_000, "UTBN", "Förskoleplats", False),
-    ("B0002", "P0001", "citizen", "Kortare väntan för vårdnadshavare", "timmar", 20_000, 18_000, "UTBN", "Förskoleplats", False),
-    ("B0003", "P0002", "operational", "Automatisk placering", "timmar", 10_000, 5_000, "UTBN", "Förskoleplats", False),
-    ("B0004", "P0002", "operational", "Färre manuella skolskjutsbeslut", "timmar", 2_000, 1_500, "UTBN", "Skolskjuts", False),
-    ("B0005", "P0004", "operational", "Mindre handläggning förskola", "timmar", 10_000, 9_000, "UTBN", "Förskoleplats", False),
-    ("B0006", "P0002", "operational", "Dubbelregistrering under övergång", "timmar", 10_000, 10_500, "UTBN", "Förskoleplats", True),
-    ("B0007", "P0003", "quality", "Färre felaktiga ansökningar", "fel", 500, 400, "SON", "Ekonomiskt bistånd", False),
-    ("B0008", "P0002", "citizen", "Snabbare besked", "timmar", 20_000, 17_000, "UTBN", "Förskoleplats", False),
+    # id, project, kind, description, unit, baseline, target, committee, errand, disbenefit,
+    # benefit_class, hour_rate_sek, low_pct, high_pct
+    ("B0001", "P0001", "operational", "Minskad handläggningstid", "timmar", 10_000, 4_000, "UTBN", "Förskoleplats", False, "budget", None, 80, 120),
+    ("B0002", "P0001", "citizen", "Kortare väntan för vårdnadshavare", "timmar", 20_000, 18_000, "UTBN", "Förskoleplats", False, "time", 180, 50, 150),
+    ("B0003", "P0002", "operational", "Automatisk placering", "timmar", 10_000, 5_000, "UTBN", "Förskoleplats", False, "budget", None, 100, 100),
+    ("B0004", "P0002", "operational", "Färre manuella skolskjutsbeslut", "timmar", 2_000, 1_500, "UTBN", "Skolskjuts", False, "budget", None, 100, 100),
+    ("B0005", "P0004", "operational", "Mindre handläggning förskola", "timmar", 10_000, 9_000, "UTBN", "Förskoleplats", False, "time", 420, 100, 100),
+    ("B0006", "P0002", "operational", "Dubbelregistrering under övergång", "timmar", 10_000, 10_500, "UTBN", "Förskoleplats", True, "budget", None, 100, 100),
+    ("B0007", "P0003", "quality", "Färre felaktiga ansökningar", "fel", 500, 400, "SON", "Ekonomiskt bistånd", False, "non_monetary", None, 100, 100),
+    ("B0008", "P0002", "citizen", "Snabbare besked", "timmar", 20_000, 17_000, "UTBN", "Förskoleplats", False, "time", 180, 100, 100),
 ]
 
 
@@ -71,6 +73,31 @@ REALISATIONS = (
 )
 
 
+STAGES = [
+    # P0001: need 2019-01-15 → decision 2019-12-02 (321 days), application 2019-06-03 → decision (182 days)
+    ("P0001", "need", "2019-01-15", "Karin Ek", None), ("P0001", "application", "2019-06-03", "Karin Ek", None),
+    ("P0001", "valuation", "2019-08-20", "Anna Lindqvist", None),
+    ("P0001", "preparation", "2019-10-01", "Stadsledningskontoret", None),
+    ("P0001", "decision", "2019-12-02", "Utvecklingsrådet", None),
+    ("P0001", "implementation", "2020-01-01", "Projektledare Johan Berg", None),
+    ("P0001", "follow_up", "2021-01-01", "Förvaltningschef", None),
+    # P0002: need 2019-02-01 → decision 2020-06-15 (500 days); application 2019-11-01 → decision (227 days)
+    ("P0002", "need", "2019-02-01", "Maria Lind", None), ("P0002", "application", "2019-11-01", "Maria Lind", None),
+    ("P0002", "valuation", "2020-01-10", "Erik Söderberg", None),
+    ("P0002", "preparation", "2020-03-01", "Stadsledningskontoret", None),
+    ("P0002", "decision", "2020-06-15", "Utvecklingsrådet", None),
+    # P0004: applied and valued, not decided yet
+    ("P0004", "need", "2023-05-01", "Eva Sjöberg", None), ("P0004", "application", "2023-09-01", "Eva Sjöberg", None),
+    ("P0004", "valuation", "2023-10-02", "Anna Lindqvist", None),
+]
+REPLANS = (   # B0001 re-planned on 2021-06-20: the second half of 2021 at 15 000 a month instead of 30 000
+    [("B0001", 2, "2021-06-20", m, 500, 30_000) for m in months("2021-01", "2021-06")]
+    + [("B0001", 2, "2021-06-20", m, 250, 15_000) for m in months("2021-07", "2021-12")]
+)
+EXPECTATIONS = [("P0001", "E1", "UTBN", 50.0, 60.0, 2019), ("P0001", "I2", "UTBN", 70.0, 75.0, 2019),
+                ("P0002", "M2", "UTBN", 60.0, 66.0, 2019)]
+
+
 def fill(con: duckdb.DuckDBPyConnection) -> None:
     create_all(con)
     con.executemany("INSERT INTO dim_committees VALUES (?, ?, ?, ?, ?, 1, 1)", COMMITTEES)
@@ -81,10 +108,14 @@ def fill(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO fact_it_costs (line_id, month, committee_code, account, amount_sek, supplier_type, cost_class,"
         " project_id) VALUES (?, ?, ?, '6540', ?, 'external', 'grow', ?)",
         [(f"L{i}", m, c, a, p) for i, (p, m, c, a) in enumerate(SPEND)])
-    con.executemany("INSERT INTO dim_benefits VALUES (" + ", ".join(["?"] * 10) + ", 1, 1)", BENEFITS)
+    con.executemany("INSERT INTO dim_benefits VALUES (" + ", ".join(["?"] * 14) + ", 1, 1)", BENEFITS)
     con.executemany("INSERT INTO fact_benefit_plans VALUES (?, ?, ?, ?, 1, 1)", PLANS)
     con.executemany("INSERT INTO fact_benefit_realisations VALUES (?, ?, ?, ?, ?, ?, 1, 1)", REALISATIONS)
+    con.executemany("INSERT INTO fact_project_stages VALUES (?, ?, ?, ?, ?, 1, 1)", STAGES)
+    con.executemany("INSERT INTO fact_benefit_replans VALUES (?, ?, ?, ?, ?, ?, 1, 1)", REPLANS)
+    con.executemany("INSERT INTO fact_project_expectations VALUES (?, ?, ?, ?, ?, ?, 1, 1)", EXPECTATIONS)
     refresh_calendar(con, "2020-01-01", "2026-12-01")
+    build_marts(con)            # the declared models and the measure marts (the project page reads both)
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', 'fixture-1'), "
                 "('published_at', '2026-11-01 12:00:00')")
 

@@ -1,6 +1,7 @@
 """Figure builders of ui/portfolio_figures.py (st.plotly_chart is opaque to AppTest)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from metrics import portfolio as pf, portfolio_query as pq
@@ -34,7 +35,8 @@ def test_balance_figure_shares(con):
 def test_status_figure_counts_by_status_and_tier(con):
     fig = figs.status_figure(pq.projects_by_status(con), T)
     names = {tr.name: list(tr.y) for tr in fig.data}
-    # x axis: portfolios 1, 2, 3, 5 (4 has no projects)
+    # x axis: portfolios 1, 2, 3, 5 (4 has no projects), by name
+    assert [x.split("<br>")[0][:3] for x in fig.data[0].x] == ["1. ", "2. ", "3. ", "5. "]
     assert names["Avslutat · Differentierande"] == [1, 1, 0, 0]
     assert names["Stoppat · Innovativ"] == [0, 0, 0, 1]
     assert [tr.marker.pattern.shape for tr in fig.data if "Innovativ" in tr.name] == ["/"]   # not colour alone
@@ -84,3 +86,29 @@ def test_council_translations_have_exactly_sv_and_en():
     bad = {k: v for k, v in data.items() if set(v) != {"sv", "en"} or not all(isinstance(x, str) for x in v.values())}
     assert bad == {}
     assert data["council.section.frames"]["sv"] == "Ram, beviljat och förbrukat"
+
+
+def test_issue13_figures_on_the_fixture(con):
+    """The new figures draw what the query layer returns: lead time with the 18-month line, classes with
+    the low–high range, the stage timeline, expectations and the cost distribution (Swedish, no codes)."""
+    from metrics import portfolio_query as pq
+    from ui import portfolio_figures as figs
+    from ui.i18n import translator
+
+    t = translator("sv")
+    lead = pq.lead_times(con)
+    fig = figs.lead_time_figure(lead[lead.portfolio_id == 0], t, "sv")
+    assert [tr.name for tr in fig.data] == ["Behov → beslut", "Ansökan → beslut"]
+    assert list(fig.data[0].x) == ["2019", "2020"]
+    assert fig.data[0].y[0] == pytest.approx(321 / 30.4375)
+    assert any(s.y0 == 18.0 for s in fig.layout.shapes)
+    classes = pq.benefit_classes(con, "2021-12")
+    fig = figs.classes_figure(classes, t, "sv")
+    assert list(fig.data[0].x) == ["Budgetnytta (kr)", "Frigjord tid (timmar värderade i kr)"]
+    # budget 528 000 due; low = B0001 at 80 % (288 000) + the rest at 100 % (168 000) = 456 000 → minus 0,072
+    assert fig.data[0].y[0] == pytest.approx(0.528)
+    assert fig.data[0].error_y.arrayminus[0] == pytest.approx(0.072)
+    hist = pq.stage_history(con, "P0001")
+    fig = figs.timeline_figure(hist, t, "sv")
+    assert [tr.name for tr in fig.data][:2] == ["Behov/idé", "Ansökan"]
+    assert fig.data[0].x[0] == pytest.approx((pd.Timestamp("2019-06-03") - pd.Timestamp("2019-01-15")).total_seconds() * 1000)

@@ -149,8 +149,8 @@ def test_project_calculation_npv_and_payback(con):
     flows = r["flows"]
     assert list(flows.year) == [0, 1, 2, 3, 4, 5]
     assert flows.development_cost.tolist() == [1_200_000, 0, 0, 0, 0, 0]
-    assert flows.operational_benefit.tolist() == [0] + [360_000] * 5
-    assert flows.citizen_benefit.tolist() == [0] + [120_000] * 5
+    assert flows.budget_benefit.tolist() == [0] + [360_000] * 5
+    assert flows.time_benefit.tolist() == [0] + [120_000] * 5
     assert flows.running_cost.tolist() == pytest.approx([0] + [120_000] * 5)
     assert r["npv"] == pytest.approx(402_656.04, abs=0.01)
     assert r["payback_years"] == pytest.approx(10 / 3)
@@ -189,8 +189,8 @@ def test_yearly_flows_edges():
     # go-live month 12, horizon 1 year → benefits/running cost only in months 12..23 (year 1)
     f = pf.yearly_flows({-2: 100.0, 0: 50.0, 30: 10.0}, {12: 5.0, 24: 99.0}, {23: 7.0}, 120.0, 12, 1)
     assert f.development_cost.tolist() == [150.0, 0.0, 10.0]
-    assert f.citizen_benefit.tolist() == [0.0, 5.0, 0.0]          # month 24 is after the horizon
-    assert f.operational_benefit.tolist() == [0.0, 7.0, 0.0]
+    assert f.budget_benefit.tolist() == [0.0, 5.0, 0.0]          # month 24 is after the horizon
+    assert f.time_benefit.tolist() == [0.0, 7.0, 0.0]
     assert f.running_cost.tolist() == [0.0, 120.0, 0.0]
     assert f.net.tolist() == [-150.0, -108.0, -10.0]
     # steady state: last 12 planned months average 10 → months 12..14 continue at 10
