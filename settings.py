@@ -4,8 +4,10 @@
 |---|---|---|
 | published warehouse | SCORECARD_WAREHOUSE | `<repo>/data/warehouse.duckdb` |
 | staging copy, lock, spill dir | — | `<warehouse>.staging`, `<warehouse>.lock`, `<warehouse>.staging.tmp` |
-| council store (until the follow-up store replaces it) | SCORECARD_COUNCIL_DB | `<warehouse stem>.council.duckdb` |
 | follow-up store (what people write) | SCORECARD_FOLLOWUP_URL | `sqlite:///<warehouse stem>.followup.sqlite` |
+| demo login ("Demoläge") without an OIDC provider | SCORECARD_DEMO_LOGIN (`1` allow, `0` forbid) | only on the demo warehouse |
+| drill-down records limited to the user's committees | SCORECARD_DRILLDOWN_RESTRICTED (`1`/`0`) | `0` (open to every analyst) |
+| OIDC claim carrying the user's groups | SCORECARD_OIDC_GROUPS_CLAIM | `groups` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
 
 Every module asks this one for a path; none reads these variables itself.
@@ -36,15 +38,6 @@ def lock_path(warehouse: Path | None = None) -> Path:
     return wh.with_name(wh.name + ".lock")
 
 
-def council_db_path(warehouse: Path | str | None = None) -> Path:
-    """SCORECARD_COUNCIL_DB, else `<warehouse stem>.council.duckdb` next to the warehouse."""
-    env = os.environ.get("SCORECARD_COUNCIL_DB")
-    if env:
-        return Path(env)
-    wh = Path(warehouse) if warehouse else warehouse_path()
-    return wh.with_name(wh.stem + ".council.duckdb")
-
-
 def followup_store_url(warehouse: Path | str | None = None) -> str:
     """SQLAlchemy URL of the follow-up store: SCORECARD_FOLLOWUP_URL (e.g. a PostgreSQL URL for an
     installation with several app replicas), else a SQLite file next to the warehouse."""
@@ -53,6 +46,34 @@ def followup_store_url(warehouse: Path | str | None = None) -> str:
         return env
     wh = Path(warehouse) if warehouse else warehouse_path()
     return f"sqlite:///{wh.with_name(wh.stem + '.followup.sqlite')}"
+
+
+def _flag(name: str) -> bool | None:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+def demo_login_setting() -> bool | None:
+    """SCORECARD_DEMO_LOGIN: True allows the demo login on any warehouse, False forbids it, None (unset)
+    allows it only on the demo warehouse. Never allowed once an OIDC provider is configured ([auth] in
+    .streamlit/secrets.toml) — ui/auth.py decides that."""
+    return _flag("SCORECARD_DEMO_LOGIN")
+
+
+def drilldown_restricted() -> bool:
+    """SCORECARD_DRILLDOWN_RESTRICTED=1: drill-down records and their exports are limited to the
+    committees of the analyst's grant (city-wide analysts see all). Default: not restricted."""
+    return bool(_flag("SCORECARD_DRILLDOWN_RESTRICTED"))
+
+
+def oidc_groups_claim() -> str:
+    """The ID-token / userinfo claim with the user's groups (Entra ID: `groups`), matched against
+    role grants to `group:<name>`."""
+    return os.environ.get("SCORECARD_OIDC_GROUPS_CLAIM") or "groups"
 
 
 def etl_memory_limit() -> str | None:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import portfolio_query as pq
-from metrics.council import DecisionError
+from followup.council import DecisionError
 from ui.page import setup_page
 
 ctx = setup_page("council_decisions", needs_period=False)
