@@ -45,3 +45,9 @@ class TargetChange(Versioned, Base):
     measure_id: Mapped[str] = mapped_column(String(16), nullable=False)
     target: Mapped[float] = mapped_column(Float, nullable=False)
     red_threshold: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+# The follow-up cycle's tables (analyses, actions, workflow steps, deadlines, period closes and their
+# snapshots) are defined with their rules in followup/cycle.py; imported here so the audit log and
+# Alembic's metadata see them.
+from followup import cycle  # noqa: E402,F401
