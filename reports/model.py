@@ -86,11 +86,12 @@ def committee_report(wh: Warehouse, committee_code: str, period: str, cycle: Cyc
     c = ctx.committees.loc[committee_code]
     sc = query.scorecard(wh, committee_code, GRAIN, period)
     trends = report_query.trend_table(wh, committee_code, GRAIN, period, TREND_PERIODS)
-    by_measure = {m: g for m, g in trends.groupby("measure_id", sort=False)}
+    by_measure: dict[str, list[dict]] = {}
+    for r in _records(trends[["measure_id", "period", "value", "status"]]):
+        by_measure.setdefault(r.pop("measure_id"), []).append(r)
     measures = []
     for row in _records(sc):
-        g = by_measure.get(row["measure_id"])
-        trend = _records(g[["period", "value", "status"]]) if g is not None else []
+        trend = by_measure.get(row["measure_id"], [])
         prev = trend[-2]["value"] if len(trend) >= 2 else None
         row["trend"] = trend
         row["change"] = None if prev is None or row["value"] is None else row["value"] - prev

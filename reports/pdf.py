@@ -73,6 +73,8 @@ def styles() -> dict[str, ParagraphStyle]:
         "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=8, leading=9.5, textColor=colors.white),
         "headnum": ParagraphStyle("headnum", parent=base, fontName=bold, fontSize=8, leading=9.5,
                                   textColor=colors.white, alignment=TA_RIGHT),
+        "headsmall": ParagraphStyle("headsmall", parent=base, fontName=bold, fontSize=7, leading=8.5,
+                                    textColor=colors.white),
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=17, leading=21, spaceAfter=2),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=14, spaceAfter=6),
         "h1": ParagraphStyle("h1", parent=base, fontName=bold, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=4,
@@ -464,8 +466,9 @@ def city_pdf(city: dict, lang: str = "sv") -> bytes:
 
 def overview_table(city: dict, lang: str) -> Table:
     t = translator(lang)
-    head = [p(t("label.committee"), "head")] + [p(t(f"perspective.{x}").replace("perspektiv", ""), "head") for x in PERSPECTIVES] \
-        + [p(t("label.overall"), "head"), p(t("label.n_red"), "headnum"), p(t("label.workflow_state"), "head")]
+    head = [p(t("label.committee"), "headsmall")] + [p(t(f"perspective_short.{x}"), "headsmall") for x in PERSPECTIVES] \
+        + [p(t("label.overall_short"), "headsmall"), p(t("label.n_red_short"), "headsmall"),
+           p(t("label.report_short"), "headsmall")]
     rows, style = [head], grid_style()
     states = {r["committee"]["code"]: r["cycle"]["workflow"].get("state", "not_started") for r in city["committees"]}
     for row in city["overview"]:
@@ -478,5 +481,5 @@ def overview_table(city: dict, lang: str) -> Table:
         cells.append(p(fmt.number(row.get("n_red_measures"), 0, lang), "num"))
         cells.append(p(t("state." + states.get(row["committee_code"], "not_started")), "small"))
         rows.append(cells)
-    return Table(rows, colWidths=[38 * mm] + [19 * mm] * 5 + [19 * mm, 12 * mm, 16 * mm], repeatRows=1,
+    return Table(rows, colWidths=[40 * mm] + [19 * mm] * 5 + [19 * mm, 10 * mm, 16 * mm], repeatRows=1,
                  style=TableStyle(style), hAlign="LEFT")

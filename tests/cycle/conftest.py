@@ -1,0 +1,77 @@
+"""Fixtures of the follow-up cycle and report tests: a throwaway follow-up store (SQLite, migrated
+through Alembic like any installation's), identities with real grants, the session demo warehouse."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ensure_poppler() -> None:
+    """pdftotext/pdftoppm come from Debian's poppler-utils (the Makefile installs it for `make test`)."""
+    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), \
+        "poppler-utils is missing: apt-get install poppler-utils (make test does this)"
+
+
+def pdf_text(path: Path) -> str:
+    ensure_poppler()
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed (pdftotext writes a no-break space as a space and wraps table cells)."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from followup.store import Store, reset_stores
+
+    url = f"sqlite:///{tmp_path / 'followup.sqlite'}"
+    monkeypatch.setenv("SCORECARD_FOLLOWUP_URL", url)
+    reset_stores()
+    s = Store(url)
+    yield s
+    s.dispose()
+    reset_stores()
+
+
+@pytest.fixture
+def people():
+    from followup.identity import Grant, Identity
+
+    def who(email, name, *grants):
+        return Identity(email=email, name=name, grants=frozenset(Grant(r, c) for r, c in grants), source="demo")
+    return who
+
+
+@pytest.fixture(scope="session")
+def demo_wh(demo_warehouse):
+    from metrics.warehouse import Warehouse
+
+    return Warehouse(demo_warehouse)
+
+
+@pytest.fixture(scope="session")
+def period(demo_wh):
+    from metrics import query
+
+    return query.latest_complete_period(demo_wh, "tertial")
+
+
+@pytest.fixture(scope="session")
+def red_committee(demo_wh, period):
+    """A committee with at least two red measures in the period (and its red measure ids)."""
+    from metrics import query
+
+    for code in query.committees(demo_wh)["committee_code"]:
+        sc = query.scorecard(demo_wh, code, "tertial", period)
+        red = sc.loc[sc["status"] == "red", "measure_id"].tolist()
+        if len(red) >= 2:
+            return code, red
+    pytest.fail("the demo warehouse has no committee with two red measures")
