@@ -75,6 +75,8 @@ def styles() -> dict[str, ParagraphStyle]:
                                   textColor=colors.white, alignment=TA_RIGHT),
         "headsmall": ParagraphStyle("headsmall", parent=base, fontName=bold, fontSize=7, leading=8.5,
                                     textColor=colors.white),
+        "headsmallnum": ParagraphStyle("headsmallnum", parent=base, fontName=bold, fontSize=7, leading=8.5,
+                                       textColor=colors.white, alignment=TA_RIGHT),
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=17, leading=21, spaceAfter=2),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=14, spaceAfter=6),
         "h1": ParagraphStyle("h1", parent=base, fontName=bold, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=4,
@@ -94,7 +96,7 @@ def name_of(obj: dict, lang: str, prefix: str = "name") -> str:
     return obj.get(f"{prefix}_{lang}") or obj.get(f"{prefix}_sv") or ""
 
 
-def sparkline(trend: list[dict], width: float = 15 * mm, height: float = 5.5 * mm) -> Drawing:
+def sparkline(trend: list[dict], width: float = 11.5 * mm, height: float = 5.5 * mm) -> Drawing:
     """The measure's last tertials as a vector line; the last point in its status colour."""
     d = Drawing(width, height)
     pts = [(i, t["value"]) for i, t in enumerate(trend) if t.get("value") is not None]
@@ -168,12 +170,13 @@ def target_text(m: dict, lang: str) -> str:
 
 def measure_table(report: dict, lang: str) -> Table:
     t = translator(lang)
-    head = [p(t("label.measure"), "head"), p(t("label.value"), "headnum"), p(t("label.target"), "headnum"),
-            p(t("label.status"), "head"), p(t("label.peer_median_2l"), "headnum"), p(t("label.city_value"), "headnum"),
-            p(t("label.trend"), "head")]
+    head = [p(t("label.measure_id"), "headsmall"), p(t("label.measure"), "headsmall"), p(t("label.value"), "headsmallnum"),
+            p(t("label.target"), "headsmallnum"),
+            p(t("label.status"), "headsmall"), p(t("label.peer_median_2l"), "headsmallnum"),
+            p(t("label.city_value"), "headsmallnum"), p(t("label.trend"), "headsmall")]
     rows, style = [head], grid_style()
     for persp in PERSPECTIVES:
-        rows.append([p(t(f"perspective.{persp}"), "h2")] + [""] * 6)
+        rows.append([p(t(f"perspective.{persp}"), "h2")] + [""] * 7)
         r = len(rows) - 1
         style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#E8ECF2"))]
         for m in (m for m in report["measures"] if m["perspective"] == persp):
@@ -184,17 +187,18 @@ def measure_table(report: dict, lang: str) -> Table:
             if m.get("insufficient_data"):
                 note = "\n" + t("note.insufficient", n=fmt.number(m.get("n_obs"), 0, lang), min_n=fmt.number(m.get("min_n"), 0, lang))
             trend = Table([[sparkline(m["trend"]), p(fmt.signed(m.get("change"), 0 if fmt.unit_kind(m["unit"]) == "money" else 1, lang), "num")]],
-                          colWidths=[16 * mm, 9 * mm], style=[("LEFTPADDING", (0, 0), (-1, -1), 0),
+                          colWidths=[12 * mm, 12 * mm], style=[("LEFTPADDING", (0, 0), (-1, -1), 0),
                                                                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
-            rows.append([p(f"{m['measure_id']} {name_of(m, lang)}{note}"), p(value, "num"), p(target_text(m, lang), "num"),
+            rows.append([p(m["measure_id"]), p(f"{name_of(m, lang)}{note}"), p(value, "num"), p(target_text(m, lang), "num"),
                          status_cell(m["status"], lang, m.get("insufficient_data")),
                          p(fmt.value(m.get("peer_median"), m["unit"], lang), "num"),
                          p(fmt.value(m.get("city_value"), m["unit"], lang), "num"), trend])
             r = len(rows) - 1
-            style += [("BACKGROUND", (3, r), (3, r), colors.HexColor(TINTS.get(m["status"], TINTS["grey"]))),
-                      ("LINEBEFORE", (3, r), (3, r), 3, colors.HexColor(COLOURS.get(m["status"], COLOURS["grey"])))]
-    widths = [47 * mm, 19 * mm, 18 * mm, 27 * mm, 21 * mm, 17 * mm, 31 * mm]
+            style += [("BACKGROUND", (4, r), (4, r), colors.HexColor(TINTS.get(m["status"], TINTS["grey"]))),
+                      ("LINEBEFORE", (4, r), (4, r), 3, colors.HexColor(COLOURS.get(m["status"], COLOURS["grey"])))]
+    style += [("LEFTPADDING", (7, 1), (7, -1), 1), ("RIGHTPADDING", (7, 1), (7, -1), 2)]
+    widths = [8 * mm, 53 * mm, 18 * mm, 17 * mm, 21 * mm, 19 * mm, 17 * mm, 27 * mm]
     return Table(rows, colWidths=widths, repeatRows=1, style=TableStyle(style), hAlign="LEFT")
 
 
