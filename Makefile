@@ -33,7 +33,11 @@ run: warehouse
 /usr/bin/chromium:
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'
 
-test: $(VENV)/.installed-dev /usr/bin/chromium
+# Report tests read PDFs with Debian's poppler-utils (pdftotext, pdftoppm); reports use DejaVu Sans.
+/usr/bin/pdftotext:
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core'
+
+test: $(VENV)/.installed-dev /usr/bin/chromium /usr/bin/pdftotext
 	$(PY) -m pytest -q tests
 
 bench: $(VENV)/.installed
