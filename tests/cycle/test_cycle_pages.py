@@ -1,0 +1,108 @@
+"""The cycle in the app (AppTest against the demo warehouse and a throwaway store): a reporter writes an
+analysis on the scorecard and cannot submit while a red measure is unexplained; a chair approves; a
+reader sees it read-only; the city director's page lists who has not reported."""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cycle_helpers import ROOT
+
+
+@pytest.fixture
+def app(demo_warehouse, store, monkeypatch):
+    import metrics.warehouse as mw
+
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(demo_warehouse))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    mw._singleton = None
+
+    def run(page: str, identity=None, committee: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
+        if committee:
+            at.query_params["committee"] = committee
+        if identity is not None:
+            at.session_state["identity"] = identity
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    yield run
+    mw._singleton = None
+
+
+def test_reporter_writes_on_the_scorecard_submit_waits_for_red_analyses_chair_approves(app, store, people, red_committee,
+                                                                                        period):
+    from followup import cycle as C
+
+    code, red = red_committee
+    anna = people("anna@stad.se", "Anna Berg", ("reporter", code))
+    at = app("committee_scorecard", anna, code)
+    assert "Ej påbörjad" in " ".join(m.value for m in at.markdown)
+    submit = next(b for b in at.button if b.key == "cycle_submit")
+    assert submit.disabled  # red measures without analysis
+    assert any(red[0] in c.value for c in at.caption)
+    # write the analysis of the first red measure through its form
+    area = next(a for a in at.text_area if a.key == f"cyc_text_measure_{red[0]}_sv")
+    area.input("Tillgängligheten sjönk efter ett avbrott i juni.")
+    next(s for s in at.selectbox if s.key == f"cyc_assess_measure_{red[0]}_sv").set_value("at_risk")
+    form_button = next(b for b in at.button if b.proto.form_id == f"cycle_analysis_measure_{red[0]}_sv")
+    form_button.click()
+    at.run()
+    assert not at.exception
+    written = C.analyses(code, period, store)
+    assert [(a["subject_id"], a["text"], a["assessment"], a["author_email"]) for a in written] == \
+        [(red[0], "Tillgängligheten sjönk efter ett avbrott i juni.", "at_risk", "anna@stad.se")]
+    for m in red[1:]:
+        C.write_analysis(anna, code, period, "measure", m, f"Analys {m}.", store=store)
+    at = app("committee_scorecard", anna, code)
+    submit = next(b for b in at.button if b.key == "cycle_submit")
+    assert not submit.disabled
+    submit.click()
+    at.run()
+    assert C.state(code, period, store) == "submitted"
+    # the reporter has no approve button; the chair has
+    assert not any(b.key == "cycle_approve" for b in at.button)
+    chair = people("karl@stad.se", "Karl Ek", ("chair", code))
+    at = app("committee_scorecard", chair, code)
+    next(b for b in at.button if b.key == "cycle_approve").click()
+    at.run()
+    assert C.workflow(code, period, store)["approved_by"] == "Karl Ek"
+    assert "godkänd av Karl Ek" in " ".join(m.value for m in at.markdown)
+
+
+def test_without_a_login_the_cycle_is_read_only(app, store, people, red_committee, period):
+    from followup import cycle as C
+
+    code, red = red_committee
+    C.write_analysis(people("a@stad.se", "Anna", ("reporter", code)), code, period, "measure", red[0], "Synlig analys.",
+                     store=store)
+    at = app("committee_scorecard", None, code)
+    assert not any(a.key and a.key.startswith("cyc_text_") for a in at.text_area)
+    assert not any(b.key in ("cycle_submit", "cycle_approve") for b in at.button)
+    assert any("Synlig analys." in m.value for m in at.markdown)
+    # a reporter of another committee sees it read-only too
+    other = people("b@stad.se", "Bertil", ("reporter", "BROMMA" if code != "BROMMA" else "FARSTA"))
+    at = app("committee_scorecard", other, code)
+    assert not any(a.key and a.key.startswith("cyc_text_") for a in at.text_area)
+
+
+def test_the_directors_page_lists_who_has_not_reported(app, store, people, period, demo_wh):
+    from followup import cycle as C
+    from metrics import query
+
+    anna = people("anna@stad.se", "Anna", ("reporter", "FARSTA"))
+    C.write_analysis(anna, "FARSTA", period, "committee", "FARSTA", "Klart.", store=store)
+    C.submit(anna, "FARSTA", period, [], store=store)
+    at = app("reporting_status", people("sd@stad.se", "Stadsdirektören"))
+    n = len(query.committees(demo_wh))
+    assert f"{n - 1} av {n} har inte skickat in" in " ".join(m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "Inskickad av" in d.value.columns)
+    assert len(table) == n
+    row = table[table["Nämnd/bolag"] == "Farsta stadsdelsnämnd"].iloc[0]
+    assert row["Rapportens status"] == "Inskickad" and row["Inskickad av"] == "Anna"
+    assert not any(b.key == "reporting_close" for b in at.button)  # only administrators close
+    admin = people("admin@stad.se", "Admin", ("admin", None))
+    at = app("reporting_status", admin)
+    assert any(b.key == "reporting_close" for b in at.button)
