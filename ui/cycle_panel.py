@@ -141,9 +141,10 @@ def render_panel(ctx, code: str) -> None:
             what = st.text_input(t("cycle.action.what"))
             c1, c2, c3 = st.columns(3)
             responsible = c1.text_input(t("cycle.action.responsible"))
-            due = c2.date_input(t("cycle.action.due"), value=None)
-            mids = [None] + [m["measure_id"] for m in live["measures"]]
-            mid = c3.selectbox(t("label.measure"), mids, format_func=lambda x: t("cycle.subject.committee") if x is None else x)
+            due = c2.date_input(t("cycle.action.due"), value=None, format="YYYY-MM-DD")
+            mnames = {m["measure_id"]: f"{m['measure_id']} {m['name_' + lang] or m['name_sv']}" for m in live["measures"]}
+            mid = c3.selectbox(t("label.measure"), [None, *mnames],
+                               format_func=lambda x: t("cycle.action.no_measure") if x is None else mnames[x])
             if st.form_submit_button(t("cycle.save")):
                 try:
                     C.add_action(identity, code, period, what, responsible, due, mid, store=store)
@@ -285,7 +286,7 @@ def render_reporting_status(ctx) -> None:
     if is_admin and store is not None and not closed:
         c1, c2 = st.columns(2)
         with c1.form(f"reporting_deadline_{lang}"):
-            day = st.date_input(t("reporting.deadline"), value=due or dt.date.today())
+            day = st.date_input(t("reporting.deadline"), value=due or dt.date.today(), format="YYYY-MM-DD")
             if st.form_submit_button(t("reporting.set_deadline")):
                 try:
                     C.set_deadline(identity, ctx.period, day, store=store)
