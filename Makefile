@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 WAREHOUSE := $(or $(SCORECARD_WAREHOUSE),data/warehouse.duckdb)
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: run test venv warehouse demo bench clean
+.PHONY: run test venv warehouse demo bench clean postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,11 +37,17 @@ run: warehouse
 /usr/bin/pdftotext:
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core'
 
-test: $(VENV)/.installed-dev /usr/bin/chromium /usr/bin/pdftotext
+# The store and SQL-source tests start a throwaway PostgreSQL cluster: Debian's postgresql when initdb is missing.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) || \
+	  sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'; fi
+
+test: $(VENV)/.installed-dev /usr/bin/chromium /usr/bin/pdftotext postgres
 	$(PY) -m pytest -q tests
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks --scale 1 10
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb* data/sample test-artifacts
+	rm -rf $(VENV) data/warehouse.duckdb* data/warehouse.followup.sqlite* data/sample test-artifacts

@@ -12,6 +12,8 @@ functions and the query layer, not only by pages hiding widgets.
 | reporter | rapportör | write follow-up for its committees |
 | chair | ordförande/godkännare | write and approve follow-up for its committees |
 | analyst | analytiker | drill down to records for its committees, or city-wide |
+(When the installation restricts drill-down — SCORECARD_DRILLDOWN_RESTRICTED=1 — records are shown
+only for the committees of a user's analyst, chair or reporter grants; city-wide analysts see all.)
 | secretary | rådets sekreterare | record the development council's decisions |
 | admin | administratör | grant roles, change targets, close periods, read the audit log |
 """
@@ -40,7 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scorecard.read": frozenset(ROLES),
     "committee.report": frozenset({"reporter", "chair"}),
     "committee.approve": frozenset({"chair"}),
-    "drilldown.read": frozenset({"analyst"}),
+    "drilldown.read": frozenset({"analyst", "chair", "reporter"}),
     "council.record": frozenset({"secretary"}),
     "targets.change": frozenset({"admin"}),
     "roles.grant": frozenset({"admin"}),
@@ -51,8 +53,8 @@ COMMITTEE_PERMISSIONS = frozenset({"committee.report", "committee.approve", "dri
 
 PERMISSION_NAMES = {
     "scorecard.read": {"sv": "se styrkorten", "en": "see the scorecards"},
-    "committee.report": {"sv": "rapportera för nämnden", "en": "report for the committee"},
-    "committee.approve": {"sv": "godkänna för nämnden", "en": "approve for the committee"},
+    "committee.report": {"sv": "rapportera", "en": "report"},
+    "committee.approve": {"sv": "godkänna", "en": "approve"},
     "drilldown.read": {"sv": "se underliggande poster", "en": "see the underlying records"},
     "council.record": {"sv": "registrera rådets beslut", "en": "record council decisions"},
     "targets.change": {"sv": "ändra målvärden", "en": "change targets"},
@@ -156,3 +158,13 @@ def scope(identity: Identity | None, permission: str) -> frozenset[str] | None:
                 return None
             found.add(g.committee)
     return frozenset(found)
+
+
+def drilldown_scope(identity: Identity | None) -> frozenset[str] | None:
+    """Committees whose records `identity` may drill down to: None (all) when the installation does not
+    restrict drill-down (settings.drilldown_restricted), else scope(identity, 'drilldown.read')."""
+    from settings import drilldown_restricted
+
+    if not drilldown_restricted():
+        return None
+    return scope(identity, "drilldown.read")

@@ -17,7 +17,11 @@ from followup.store import Store, get_store
 
 
 class GrantError(ValueError):
-    pass
+    """A grant or revoke that cannot be done; `code` has a translation admin.roles.error.<code>."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
 
 
 def normalise_principal(principal: str) -> str:
@@ -25,21 +29,21 @@ def normalise_principal(principal: str) -> str:
     if p.lower().startswith("group:"):
         name = p[6:].strip()
         if not name:
-            raise GrantError("a group principal needs a name: group:<name>")
+            raise GrantError("bad_principal", "a group principal needs a name: group:<name>")
         return "group:" + name
     if "@" not in p or " " in p or len(p) > 320:
-        raise GrantError(f"{principal!r} is neither an e-mail address nor group:<name>")
+        raise GrantError("bad_principal", f"{principal!r} is neither an e-mail address nor group:<name>")
     return p.lower()
 
 
 def _check_role(role: str, committees: Iterable[str]) -> list[str | None]:
     if role not in ROLES:
-        raise GrantError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        raise GrantError("unknown_role", f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     codes = sorted({c.strip() for c in committees if c and c.strip()})
     if role in COMMITTEE_ROLES and not codes:
-        raise GrantError(f"the role {role} is granted for one or more committees (--committee CODE)")
+        raise GrantError("committee_needed", f"the role {role} is granted for one or more committees (--committee CODE)")
     if role in ("reader", "secretary", "admin") and codes:
-        raise GrantError(f"the role {role} is not committee-bound; give no committee")
+        raise GrantError("no_committee", f"the role {role} is not committee-bound; give no committee")
     return list(codes) or [None]
 
 
@@ -89,14 +93,14 @@ def revoke(actor: Identity, principal: str, role: str, committees: Iterable[str]
     store = store or get_store()
     principal = normalise_principal(principal)
     if role not in ROLES:
-        raise GrantError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        raise GrantError("unknown_role", f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     current = grants(store, principal)
     current = current[current.role == role]
     codes = {c.strip() for c in committees if c and c.strip()}
     if codes:
         current = current[current.committee_code.isin(codes)]
     if current.empty:
-        raise GrantError(f"{principal} holds no grant of {role}"
+        raise GrantError("nothing_to_revoke", f"{principal} holds no grant of {role}"
                          + (f" for {', '.join(sorted(codes))}" if codes else ""))
     return [store.append(RoleGrant, actor, {}, entity_id=int(eid), change="withdraw", reason=reason,
                          permission="roles.grant") for eid in current.entity_id]

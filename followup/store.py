@@ -147,6 +147,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("store_read") else "BEGIN IMMEDIATE")
 
         return engine
+    if u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg2")  # the driver in requirements.txt
     return create_engine(u, pool_pre_ping=True)
 
 

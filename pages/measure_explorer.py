@@ -6,6 +6,8 @@ from metrics import query
 from ui import figures, views
 from ui import status as S
 from ui.page import setup_page
+from followup.identity import drilldown_scope
+from ui.auth import current_identity
 from ui.tables import download_buttons
 
 ctx = setup_page("measure_explorer")
@@ -167,7 +169,7 @@ if tab_drill.open:
     p_initial = ctx.initial("explorer_drill_period", prange[0])
     dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period,
                            index=prange.index(p_initial) if p_initial in prange else 0)
-    dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
+    dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod, drilldown_scope(current_identity()))
     st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count', n=fmt.number(len(dd)))}**")
     if dd.empty:
         st.info(t("label.no_rows"))

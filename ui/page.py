@@ -164,6 +164,11 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
 
     ctx = PageContext(page_key=page_key, lang=lang, t=t, wh=wh, grain=DEFAULT_GRAIN, period="", fmt=fmt)
 
+    # who is using the app (login / demo login); stops the page when nobody is (ui/auth.py)
+    from ui.auth import login_guard
+
+    login_guard(ctx)
+
     from metrics import query
 
     # period selector
