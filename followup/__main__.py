@@ -66,22 +66,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _cycle_command(args, store) -> int:
-    """close / deadline (the follow-up cycle, followup/cycle.py). Closing reads the published warehouse
-    through reports.cycle, imported only for this command (this package never imports metrics/)."""
+    """close / deadline (the follow-up cycle, followup/cycle.py). Closing freezes the published
+    warehouse's figures through reports.cycle, imported only for this command (this package itself never
+    imports metrics/)."""
     from followup import cycle
 
     if args.cmd == "deadline":
         cycle.set_deadline(operator(), args.period, args.due, store=store)
         print(f"Deadline for {args.period}: {args.due.isoformat()}.")
         return 0
-    from metrics.warehouse import Warehouse
-    from reports.cycle import close
+    from reports.cycle import close_published  # reads the published warehouse (this package never does)
 
-    wh = Warehouse()
-    if not wh.available:
-        print(f"error: no warehouse at {wh.path}", file=sys.stderr)
-        return 2
-    row = close(operator(), wh, args.period, store)
+    row = close_published(operator(), args.period, store)
     print(f"Closed {args.period} at data version {row['data_version']} ({row['recorded_at']:%Y-%m-%d %H:%M} UTC); "
           "its reports are frozen.")
     return 0
@@ -133,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:  # e.g. no published warehouse to close a period on
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 2

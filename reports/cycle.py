@@ -59,6 +59,16 @@ def close(identity: Identity, wh: Warehouse, period: str, store: Store | None = 
     return C.close_period(identity, period, snapshots, ctx.version, store=store)
 
 
+def close_published(identity: Identity, period: str, store: Store | None = None) -> dict:
+    """close() on the published warehouse (settings.warehouse_path()): `python -m followup close`."""
+    from metrics.warehouse import WarehouseMissing
+
+    wh = Warehouse()
+    if not wh.available:
+        raise WarehouseMissing(f"no warehouse at {wh.path}")
+    return close(identity, wh, period, store)
+
+
 def changes_since_close(frozen: dict | None, live: dict) -> list[dict]:
     """Measures whose value or status differs between a closed period's snapshot and the live figures:
     [{measure_id, name_sv, name_en, unit, old_value, new_value, old_status, new_status}]."""

@@ -3,8 +3,8 @@ report's workflow (submit, approve, return), the period close notice with what c
 report downloads. Called from pages/committee_scorecard.py with one line.
 
 Who may do what is decided by followup.cycle (inside the write); this module only hides what would be
-refused. The acting identity comes from the login (ctx.identity, else st.session_state["identity"]);
-without one everything is read-only."""
+refused. The acting identity comes from the login (ui.auth.current_identity); a reader sees
+everything read-only."""
 from __future__ import annotations
 
 import streamlit as st
@@ -18,7 +18,10 @@ from ui import status as S
 
 
 def current_identity(ctx):
-    return getattr(ctx, "identity", None) or st.session_state.get("identity")
+    """Who is using the app: the login's identity (ui.auth, resolved by setup_page's login guard)."""
+    from ui.auth import current_identity as logged_in
+
+    return logged_in()
 
 
 def _store(create: bool):

@@ -93,6 +93,7 @@ def test_closed_report_survives_a_revision_and_the_live_scorecard_shows_the_chan
     # the live scorecard page says so, with old and new values
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh_path))
     monkeypatch.setenv("SCORECARD_FOLLOWUP_URL", url)
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")  # a reader (the demo login's default) looks at the page
     st.cache_data.clear()
     st.cache_resource.clear()
     import metrics.warehouse as mw

@@ -1,6 +1,7 @@
-"""The cycle in the app (AppTest against the demo warehouse and a throwaway store): a reporter writes an
-analysis on the scorecard and cannot submit while a red measure is unexplained; a chair approves; a
-reader sees it read-only; the city director's page lists who has not reported."""
+"""The cycle in the app (AppTest against the demo warehouse and a throwaway store, logged in through the
+demo login of ui/auth.py): a reporter writes an analysis on the scorecard and cannot submit while a red
+measure is unexplained; a chair approves; a reader sees it read-only; the city director's page lists
+who has not reported."""
 from __future__ import annotations
 
 import pytest
@@ -10,21 +11,25 @@ from streamlit.testing.v1 import AppTest
 from cycle_helpers import ROOT
 
 
+REPORTER = "rapportor.skarholmen@demo.stad.invalid"  # ui.auth.DEMO_USERS
+CHAIR = "ordforande.skarholmen@demo.stad.invalid"
+
+
 @pytest.fixture
 def app(demo_warehouse, store, monkeypatch):
     import metrics.warehouse as mw
 
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(demo_warehouse))
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")
     st.cache_data.clear()
     st.cache_resource.clear()
     mw._singleton = None
 
-    def run(page: str, identity=None, committee: str | None = None) -> AppTest:
+    def run(page: str, demo_user: str = "reader", committee: str | None = None) -> AppTest:
         at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
         if committee:
             at.query_params["committee"] = committee
-        if identity is not None:
-            at.session_state["identity"] = identity
+        at.session_state["_demo_user"] = demo_user
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
@@ -32,13 +37,20 @@ def app(demo_warehouse, store, monkeypatch):
     mw._singleton = None
 
 
+def grant(store, people, email: str, role: str, code: str) -> None:
+    from followup.roles import grant as grant_role
+
+    grant_role(people("admin@stad.se", "Admin", ("admin", None)), email, role, [code], store=store)
+
+
 def test_reporter_writes_on_the_scorecard_submit_waits_for_red_analyses_chair_approves(app, store, people, red_committee,
                                                                                         period):
     from followup import cycle as C
 
     code, red = red_committee
-    anna = people("anna@stad.se", "Anna Berg", ("reporter", code))
-    at = app("committee_scorecard", anna, code)
+    grant(store, people, REPORTER, "reporter", code)  # the demo reporter (Omar Hassan) reports for this committee
+    grant(store, people, CHAIR, "chair", code)
+    at = app("committee_scorecard", "reporter", code)
     assert "Ej påbörjad" in " ".join(m.value for m in at.markdown)
     submit = next(b for b in at.button if b.key == "cycle_submit")
     assert submit.disabled  # red measures without analysis
@@ -52,11 +64,12 @@ def test_reporter_writes_on_the_scorecard_submit_waits_for_red_analyses_chair_ap
     at.run()
     assert not at.exception
     written = C.analyses(code, period, store)
-    assert [(a["subject_id"], a["text"], a["assessment"], a["author_email"]) for a in written] == \
-        [(red[0], "Tillgängligheten sjönk efter ett avbrott i juni.", "at_risk", "anna@stad.se")]
+    assert [(a["subject_id"], a["text"], a["assessment"], a["author_email"], a["author"]) for a in written] == \
+        [(red[0], "Tillgängligheten sjönk efter ett avbrott i juni.", "at_risk", REPORTER, "Omar Hassan")]
+    anna = people("anna@stad.se", "Anna Berg", ("reporter", code))
     for m in red[1:]:
         C.write_analysis(anna, code, period, "measure", m, f"Analys {m}.", store=store)
-    at = app("committee_scorecard", anna, code)
+    at = app("committee_scorecard", "reporter", code)
     submit = next(b for b in at.button if b.key == "cycle_submit")
     assert not submit.disabled
     submit.click()
@@ -64,12 +77,11 @@ def test_reporter_writes_on_the_scorecard_submit_waits_for_red_analyses_chair_ap
     assert C.state(code, period, store) == "submitted"
     # the reporter has no approve button; the chair has
     assert not any(b.key == "cycle_approve" for b in at.button)
-    chair = people("karl@stad.se", "Karl Ek", ("chair", code))
-    at = app("committee_scorecard", chair, code)
+    at = app("committee_scorecard", "chair", code)
     next(b for b in at.button if b.key == "cycle_approve").click()
     at.run()
-    assert C.workflow(code, period, store)["approved_by"] == "Karl Ek"
-    assert "godkänd av Karl Ek" in " ".join(m.value for m in at.markdown)
+    assert C.workflow(code, period, store)["approved_by"] == "Sara Lindqvist"
+    assert "godkänd av Sara Lindqvist" in " ".join(m.value for m in at.markdown)
 
 
 def test_without_a_login_the_cycle_is_read_only(app, store, people, red_committee, period):
@@ -78,14 +90,18 @@ def test_without_a_login_the_cycle_is_read_only(app, store, people, red_committe
     code, red = red_committee
     C.write_analysis(people("a@stad.se", "Anna", ("reporter", code)), code, period, "measure", red[0], "Synlig analys.",
                      store=store)
-    at = app("committee_scorecard", None, code)
+    at = app("committee_scorecard", "reader", code)
     assert not any(a.key and a.key.startswith("cyc_text_") for a in at.text_area)
     assert not any(b.key in ("cycle_submit", "cycle_approve") for b in at.button)
     assert any("Synlig analys." in m.value for m in at.markdown)
-    # a reporter of another committee sees it read-only too
-    other = people("b@stad.se", "Bertil", ("reporter", "BROMMA" if code != "BROMMA" else "FARSTA"))
-    at = app("committee_scorecard", other, code)
+    # the demo reporter reports for SKARHOLMEN only: another committee's scorecard is read-only for him
+    other = next(c for c in ("BROMMA", "FARSTA") if c != code)
+    grant(store, people, REPORTER, "reporter", code)
+    at = app("committee_scorecard", "reporter", other)
     assert not any(a.key and a.key.startswith("cyc_text_") for a in at.text_area)
+    assert not any(b.key == "cycle_submit" for b in at.button)
+    at = app("committee_scorecard", "reporter", code)  # and his own is not
+    assert any(a.key and a.key.startswith("cyc_text_") for a in at.text_area)
 
 
 def test_the_directors_page_lists_who_has_not_reported(app, store, people, period, demo_wh):
@@ -95,7 +111,7 @@ def test_the_directors_page_lists_who_has_not_reported(app, store, people, perio
     anna = people("anna@stad.se", "Anna", ("reporter", "FARSTA"))
     C.write_analysis(anna, "FARSTA", period, "committee", "FARSTA", "Klart.", store=store)
     C.submit(anna, "FARSTA", period, [], store=store)
-    at = app("reporting_status", people("sd@stad.se", "Stadsdirektören"))
+    at = app("reporting_status", "reader")
     n = len(query.committees(demo_wh))
     assert f"{n - 1} av {n} har inte skickat in" in " ".join(m.value for m in at.markdown)
     table = next(d.value for d in at.dataframe if "Inskickad av" in d.value.columns)
@@ -103,6 +119,5 @@ def test_the_directors_page_lists_who_has_not_reported(app, store, people, perio
     row = table[table["Nämnd/bolag"] == "Farsta stadsdelsnämnd"].iloc[0]
     assert row["Rapportens status"] == "Inskickad" and row["Inskickad av"] == "Anna"
     assert not any(b.key == "reporting_close" for b in at.button)  # only administrators close
-    admin = people("admin@stad.se", "Admin", ("admin", None))
-    at = app("reporting_status", admin)
+    at = app("reporting_status", "admin")
     assert any(b.key == "reporting_close" for b in at.button)
