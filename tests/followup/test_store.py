@@ -37,9 +37,11 @@ T0 = datetime(2026, 11, 30, 8, 0)
 
 
 def test_migrated_to_head_with_the_three_tables(store):
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002_cycle"  # head: 0001 + the follow-up cycle (0002_cycle)
     names = set(inspect(store.engine).get_table_names())
     assert {"role_grants", "council_decisions", "target_changes", "alembic_version"} <= names
+    assert {"cycle_analyses", "cycle_actions", "cycle_workflow_steps", "cycle_deadlines", "cycle_period_closes",
+            "cycle_snapshots"} <= names
     Store(store.url)  # a second open (another process or replica) finds the schema at head: no error
 
 
