@@ -56,3 +56,18 @@ def red_committee(demo_wh, period):
         if len(red) >= 2:
             return code, red
     pytest.fail("the demo warehouse has no committee with two red measures")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """The store on both backends: a SQLite file, and a fresh database of the session's real
+    PostgreSQL cluster (tests/conftest.py)."""
+    from followup.store import Store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'followup.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").new_database("cycle")
+    s = Store(url)
+    yield s
+    s.dispose()

@@ -14,43 +14,43 @@ from reports import cycle as RC
 
 
 def test_reporter_analyses_submit_blocked_until_every_red_measure_is_explained_then_chair_approves(
-        store, people, demo_wh, period, red_committee):
+        any_store, people, demo_wh, period, red_committee):
     code, red = red_committee
     anna = people("anna@stad.se", "Anna Rapportör", ("reporter", code))
     cecilia = people("cecilia@stad.se", "Cecilia Ordförande", ("chair", code))
-    assert C.state(code, period, store) == "not_started"
+    assert C.state(code, period, any_store) == "not_started"
 
-    C.write_analysis(anna, code, period, "measure", red[0], "Orsaken är en ny mätmetod.", "at_risk", store=store)
-    assert C.state(code, period, store) == "draft"
+    C.write_analysis(anna, code, period, "measure", red[0], "Orsaken är en ny mätmetod.", "at_risk", store=any_store)
+    assert C.state(code, period, any_store) == "draft"
     with pytest.raises(C.CycleError) as refused:
-        RC.submit(anna, demo_wh, code, period, store)
+        RC.submit(anna, demo_wh, code, period, any_store)
     assert refused.value.code == "unexplained"
     assert refused.value.measures == red[1:]  # exactly the red measures still without analysis
-    assert C.state(code, period, store) == "draft"  # nothing written
+    assert C.state(code, period, any_store) == "draft"  # nothing written
 
     for m in red[1:]:
-        C.write_analysis(anna, code, period, "measure", m, f"Analys av {m}: åtgärder pågår.", "off_track", store=store)
-    step = RC.submit(anna, demo_wh, code, period, store)
+        C.write_analysis(anna, code, period, "measure", m, f"Analys av {m}: åtgärder pågår.", "off_track", store=any_store)
+    step = RC.submit(anna, demo_wh, code, period, any_store)
     assert step["author"] == "anna@stad.se" and step["author_name"] == "Anna Rapportör"
-    assert C.state(code, period, store) == "submitted"
+    assert C.state(code, period, any_store) == "submitted"
 
     # a submitted report is locked for the reporters
     with pytest.raises(C.CycleError) as locked:
-        C.write_analysis(anna, code, period, "measure", red[0], "Ändrad text", store=store)
+        C.write_analysis(anna, code, period, "measure", red[0], "Ändrad text", store=any_store)
     assert locked.value.code == "locked"
     # a reporter cannot approve
     with pytest.raises(PermissionDenied):
-        C.approve(anna, code, period, store=store)
+        C.approve(anna, code, period, store=any_store)
 
-    C.approve(cecilia, code, period, store=store)
-    wf = C.workflow(code, period, store)
+    C.approve(cecilia, code, period, store=any_store)
+    wf = C.workflow(code, period, any_store)
     assert wf["state"] == "approved"
     assert wf["approved_by"] == "Cecilia Ordförande"
     assert [s["state"] for s in wf["steps"]] == ["submitted", "approved"]
     assert [s["actor_email"] for s in wf["steps"]] == ["anna@stad.se", "cecilia@stad.se"]
 
     # the report data carries it all
-    report = RC.live_report(demo_wh, code, period, store)
+    report = RC.live_report(demo_wh, code, period, any_store)
     texts = {a["subject_id"]: a["text"] for a in report["cycle"]["analyses"]}
     assert set(texts) == set(red) and texts[red[0]] == "Orsaken är en ny mätmetod."
     assert report["cycle"]["workflow"]["approved_by"] == "Cecilia Ordförande"
@@ -108,22 +108,22 @@ def test_return_with_a_comment_reopens_for_the_reporters(store, people, demo_wh,
     assert [s["state"] for s in C.steps(code, period, store)] == ["submitted", "returned", "submitted", "approved"]
 
 
-def test_actions_carry_over_until_done(store, people):
+def test_actions_carry_over_until_done(any_store, people):
     code = "SKARHOLMEN"
     anna = people("anna@stad.se", "Anna", ("reporter", code))
     a = C.add_action(anna, code, "2026-T1", "Digitalisera bygglovsansökan", "Karin K", "2026-12-31", "E3", "in_progress",
-                     store=store)
-    b = C.add_action(anna, code, "2026-T1", "Utbilda handläggare", "Lars L", None, None, store=store)
-    assert [x["what"] for x in C.actions(code, "2025-T3", store)] == []  # not before it was decided
-    assert {x["entity_id"] for x in C.actions(code, "2026-T1", store)} == {a["entity_id"], b["entity_id"]}
-    assert {x["entity_id"] for x in C.actions(code, "2026-T2", store)} == {a["entity_id"], b["entity_id"]}
-    C.update_action(anna, b["entity_id"], "2026-T2", status="done", store=store)
-    t2 = {x["entity_id"]: x for x in C.actions(code, "2026-T2", store)}
+                     store=any_store)
+    b = C.add_action(anna, code, "2026-T1", "Utbilda handläggare", "Lars L", None, None, store=any_store)
+    assert [x["what"] for x in C.actions(code, "2025-T3", any_store)] == []  # not before it was decided
+    assert {x["entity_id"] for x in C.actions(code, "2026-T1", any_store)} == {a["entity_id"], b["entity_id"]}
+    assert {x["entity_id"] for x in C.actions(code, "2026-T2", any_store)} == {a["entity_id"], b["entity_id"]}
+    C.update_action(anna, b["entity_id"], "2026-T2", status="done", store=any_store)
+    t2 = {x["entity_id"]: x for x in C.actions(code, "2026-T2", any_store)}
     assert t2[b["entity_id"]]["status"] == "done"  # shown done in the period it was done
-    assert [x["entity_id"] for x in C.actions(code, "2026-T3", store)] == [a["entity_id"]]  # and no later
+    assert [x["entity_id"] for x in C.actions(code, "2026-T3", any_store)] == [a["entity_id"]]  # and no later
     # the earlier period still shows it as it was then
-    assert {x["entity_id"]: x["status"] for x in C.actions(code, "2026-T1", store)}[b["entity_id"]] == "planned"
-    carried = C.actions(code, "2027-T1", store)[0]
+    assert {x["entity_id"]: x["status"] for x in C.actions(code, "2026-T1", any_store)}[b["entity_id"]] == "planned"
+    carried = C.actions(code, "2027-T1", any_store)[0]
     assert (carried["what"], carried["responsible"], carried["due_date"], carried["period_created"]) == \
         ("Digitalisera bygglovsansökan", "Karin K", "2026-12-31", "2026-T1")
 
@@ -180,27 +180,27 @@ def test_an_action_shows_in_a_period_exactly_until_the_period_it_was_done(shared
         assert (len(C.actions(code, p, shared_store)) == 1) == expected, (p, updates)
 
 
-def test_close_freezes_and_refuses_later_writes(store, people, demo_wh, period, red_committee):
+def test_close_freezes_and_refuses_later_writes(any_store, people, demo_wh, period, red_committee):
     code, red = red_committee
     admin = people("admin@stad.se", "Admin Adminsson", ("admin", None))
     anna = people("anna@stad.se", "Anna", ("reporter", code))
-    C.write_analysis(anna, code, period, "measure", red[0], "Före stängning.", store=store)
+    C.write_analysis(anna, code, period, "measure", red[0], "Före stängning.", store=any_store)
     with pytest.raises(PermissionDenied):
-        RC.close(anna, demo_wh, period, store)
-    row = RC.close(admin, demo_wh, period, store, )
+        RC.close(anna, demo_wh, period, any_store)
+    row = RC.close(admin, demo_wh, period, any_store)
     assert row["data_version"] == demo_wh.meta()["version"]
-    assert C.is_closed(period, store)
+    assert C.is_closed(period, any_store)
     with pytest.raises(C.CycleError) as closed:
-        C.write_analysis(anna, code, period, "measure", red[0], "Efter stängning.", store=store)
+        C.write_analysis(anna, code, period, "measure", red[0], "Efter stängning.", store=any_store)
     assert closed.value.code == "closed"
     with pytest.raises(C.CycleError):
-        RC.close(admin, demo_wh, period, store)
-    frozen = C.snapshot(code, period, store)
+        RC.close(admin, demo_wh, period, any_store)
+    frozen = C.snapshot(code, period, any_store)
     assert frozen["cycle"]["closed"]["closed_by"] == "Admin Adminsson"
     assert [a["text"] for a in frozen["cycle"]["analyses"]] == ["Före stängning."]
-    live = RC.live_report(demo_wh, code, period, store)
+    live = RC.live_report(demo_wh, code, period, any_store)
     assert [m["value"] for m in frozen["measures"]] == [m["value"] for m in live["measures"]]
     assert RC.changes_since_close(frozen, live) == []
     # a later period is still open
-    assert C.snapshot(code, "2099-T1", store) is None
+    assert C.snapshot(code, "2099-T1", any_store) is None
     assert isinstance(datetime.fromisoformat(frozen["cycle"]["closed"]["closed_at"]), datetime)
