@@ -121,3 +121,41 @@ def test_the_directors_page_lists_who_has_not_reported(app, store, people, perio
     assert not any(b.key == "reporting_close" for b in at.button)  # only administrators close
     at = app("reporting_status", "admin")
     assert any(b.key == "reporting_close" for b in at.button)
+
+
+def test_the_start_page_shows_a_committee_user_what_turned_red_since_the_previous_publish(
+        tmp_path, demo_warehouse, store, people, monkeypatch, period):
+    """Two publishes' statuses in the history: a measure red now that was green in the previous publish
+    shows on the demo reporter's start page (his committee), not on a reader's."""
+    import shutil
+
+    import duckdb
+    import metrics.warehouse as mw
+    from metrics import status_history
+
+    wh_path = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_warehouse, wh_path)
+    con = duckdb.connect(str(wh_path))
+    status_history.record(con, 1, "2026-09-01T10:00:00Z")
+    red_now = con.execute("""SELECT measure_id FROM measure_status_history WHERE version = 1 AND grain = 'tertial'
+                             AND committee_code = 'SKARHOLMEN' AND status = 'red' ORDER BY measure_id LIMIT 1""").fetchone()
+    assert red_now, "the demo warehouse has no red measure for SKARHOLMEN"
+    con.execute("""UPDATE measure_status_history SET status = 'green' WHERE version = 1 AND grain = 'tertial'
+                   AND committee_code = 'SKARHOLMEN' AND measure_id = ?""", [red_now[0]])
+    status_history.record(con, 2, "2026-09-02T10:00:00Z")
+    name = con.execute("SELECT name_sv FROM measure_catalog WHERE measure_id = ?", [red_now[0]]).fetchone()[0]
+    con.close()
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh_path))
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")
+    st.cache_data.clear()
+    mw._singleton = None
+    for user, shown in (("reporter", True), ("reader", False)):
+        at = AppTest.from_file(str(ROOT / "pages" / "city_overview.py"), default_timeout=90)
+        at.session_state["_demo_user"] = user
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        text = " ".join(w.value for w in at.warning)
+        assert ("Blivit röda sedan förra publiceringen" in text) is shown, (user, text)
+        if shown:
+            assert f"{red_now[0]} {name}" in text and "Skärholmens stadsdelsnämnd" in text and "var grön" in text
+    mw._singleton = None
