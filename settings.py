@@ -10,12 +10,16 @@
 | OIDC claim carrying the user's groups | SCORECARD_OIDC_GROUPS_CLAIM | `groups` |
 | ILS mapping (measure → indicator id, committee → unit id) | SCORECARD_ILS_MAPPING | `<repo>/reports/ils_mapping.yaml` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| plausible dates: earliest | SCORECARD_EARLIEST_DATE | 2000-01-01 |
+| plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
+| "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
 
 Every module asks this one for a path; none reads these variables itself.
 """
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -94,3 +98,12 @@ def etl_memory_limit() -> str | None:
     except (OSError, StopIteration, ValueError):
         return None  # DuckDB's default
     return f"{int(total_kb * 0.6 / 1024)}MB"
+
+
+def plausible_dates() -> tuple[date, date, int]:
+    """(earliest date, today, months after today's month) for the contracts' plausibility rule: a
+    date, month or timestamp outside earliest … end of (current month + months) is quarantined."""
+    earliest = date.fromisoformat(os.environ.get("SCORECARD_EARLIEST_DATE") or "2000-01-01")
+    today = os.environ.get("SCORECARD_TODAY")
+    future = int(os.environ.get("SCORECARD_FUTURE_MONTHS") or 1)
+    return earliest, date.fromisoformat(today) if today else date.today(), future

@@ -50,7 +50,7 @@ with tab_roles:
         role = st.selectbox(t("admin.roles.role"), [r for r in ROLES if r != "reader"],
                             format_func=lambda r: t(f"role.{r}"), key="admin_role")
         committees = st.multiselect(t("admin.roles.committees"), list(cnames), format_func=lambda c: cnames[c],
-                                    key="admin_committees")
+                                    key="admin_committees", placeholder=t("admin.roles.choose_committees"))
         grant = st.form_submit_button(t("admin.roles.grant"), key="admin_grant")
     if grant:
         try:

@@ -216,3 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     except (duckdb.Error, OSError) as err:
         print(f"error: {err.__class__.__name__}: {err}; the published warehouse was not changed", file=sys.stderr)
         return EXIT_REJECTED
+    except Exception as err:  # never a traceback for the user; each batch already reports its own failure
+        first = (str(err).splitlines() or [""])[0]
+        print(f"error: {err.__class__.__name__}: {first}; the published warehouse was not changed", file=sys.stderr)
+        return EXIT_REJECTED

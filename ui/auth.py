@@ -144,6 +144,9 @@ def login_guard(ctx) -> Identity:
         key = box.selectbox(t("auth.demo_user"), keys, key=DEMO_KEY,
                             format_func=lambda k: f"{names[k]} · {t('role.' + k)}")
         identity = demo_identity(key, ctx.wh)
+        # also in the page itself: on a phone the sidebar is collapsed
+        st.caption(f":material/warning: **{t('auth.demo_title')}** · {names[key]} · {t('role.' + key)}",
+                   help=t("auth.demo_help"))
     else:
         st.error(t("auth.not_configured"))
         st.markdown(t("auth.not_configured_help"))

@@ -125,9 +125,10 @@ def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: 
 
 
 def _warehouse():
+    """A snapshot of the newest published version: the whole page run reads this one version."""
     from metrics.warehouse import get_warehouse, warehouse_path
 
-    return get_warehouse(), warehouse_path
+    return get_warehouse().pin(), warehouse_path
 
 
 def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True) -> PageContext:
