@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stdout.write(text)
         return 0
+    wh = wh.pin()  # one published version for the whole run, even if a load publishes meanwhile
     period = args.period or query.latest_complete_period(wh, "tertial")
     try:
         return _run(args, wh, period)

@@ -49,6 +49,8 @@ def close(identity: Identity, wh: Warehouse, period: str, store: Store | None = 
 
     store = store or get_store()
     check(identity, "period.close")
+    if hasattr(wh, "pin"):
+        wh = wh.pin()  # every committee's snapshot from one published version, even if a load publishes meanwhile
     ctx = model.WarehouseContext(wh, period)
     codes = ctx.codes()
     snapshots = {}

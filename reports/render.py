@@ -36,7 +36,7 @@ def _init(warehouse: str, store_url: str | None, period: str, live: bool) -> Non
     from metrics.warehouse import Warehouse
     from reports.model import WarehouseContext
 
-    wh = Warehouse(Path(warehouse))
+    wh = Warehouse(Path(warehouse)).pin()
     _worker.update(wh=wh, store=Store(store_url, migrate=False) if store_url else None, live=live,
                    ctx=WarehouseContext(wh, period))
 
