@@ -174,5 +174,5 @@ if tab_drill.open:
     if dd.empty:
         st.info(t("label.no_rows"))
     else:
-        st.dataframe(dd, hide_index=True, key="explorer_drill_table")
+        st.dataframe(views.translate_records(dd, lang), hide_index=True, key="explorer_drill_table")
         download_buttons(dd, f"underlag_{measure_id}_{dcode}_{dperiod}", t, lang, key="drill")

@@ -141,3 +141,22 @@ def translate_columns(df: pd.DataFrame, lang: str, prefix: str = "col.") -> pd.D
     table = translation_table()
     t = translator(lang)
     return df.rename(columns={c: t(prefix + c) for c in df.columns if prefix + c in table})
+
+
+def translate_records(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records for display (drill-downs): values with a translation `value.<column>.<value>` translated,
+    true/false as yes/no words, missing as '–', then the column names (`col.<name>`)."""
+    from ui.i18n import translation_table
+
+    table = translation_table()
+    t = translator(lang)
+    out = df.copy()
+    for c in out.columns:
+        values = [None if v is pd.NA else v for v in out[c].tolist()]
+        if str(out[c].dtype) in ("bool", "boolean") or any(isinstance(v, bool) or type(v).__name__ == "bool_"
+                                                         for v in values):
+            out[c] = ["–" if is_missing(v) else t("word.yes") if bool(v) else t("word.no") for v in values]
+        elif any(f"value.{c}.{v}" in table for v in set(values) if isinstance(v, str)):
+            out[c] = ["–" if is_missing(v) else t(f"value.{c}.{v}") if f"value.{c}.{v}" in table else v
+                      for v in values]
+    return translate_columns(out, lang)
