@@ -136,13 +136,16 @@ def test_the_start_page_shows_a_committee_user_what_turned_red_since_the_previou
     wh_path = tmp_path / "w.duckdb"
     shutil.copyfile(demo_warehouse, wh_path)
     con = duckdb.connect(str(wh_path))
-    status_history.record(con, 1, "2026-09-01T10:00:00Z")
-    red_now = con.execute("""SELECT measure_id FROM measure_status_history WHERE version = 1 AND grain = 'tertial'
-                             AND committee_code = 'SKARHOLMEN' AND status = 'red' ORDER BY measure_id LIMIT 1""").fetchone()
+    status_history.record(con, 0, "2026-09-01T00:00:00Z")  # makes sure the table exists
+    v = con.execute("SELECT max(version) FROM measure_status_history").fetchone()[0]  # the demo build's publishes
+    status_history.record(con, v + 1, "2026-09-01T10:00:00Z")
+    red_now = con.execute("""SELECT measure_id FROM measure_status_history WHERE version = ? AND grain = 'tertial'
+                             AND committee_code = 'SKARHOLMEN' AND status = 'red' ORDER BY measure_id LIMIT 1""",
+                          [v + 1]).fetchone()
     assert red_now, "the demo warehouse has no red measure for SKARHOLMEN"
-    con.execute("""UPDATE measure_status_history SET status = 'green' WHERE version = 1 AND grain = 'tertial'
-                   AND committee_code = 'SKARHOLMEN' AND measure_id = ?""", [red_now[0]])
-    status_history.record(con, 2, "2026-09-02T10:00:00Z")
+    con.execute("""UPDATE measure_status_history SET status = 'green' WHERE version = ? AND grain = 'tertial'
+                   AND committee_code = 'SKARHOLMEN' AND measure_id = ?""", [v + 1, red_now[0]])
+    status_history.record(con, v + 2, "2026-09-02T10:00:00Z")
     name = con.execute("SELECT name_sv FROM measure_catalog WHERE measure_id = ?", [red_now[0]]).fetchone()[0]
     con.close()
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh_path))
