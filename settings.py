@@ -8,6 +8,7 @@
 | demo login ("Demoläge") without an OIDC provider | SCORECARD_DEMO_LOGIN (`1` allow, `0` forbid) | only on the demo warehouse |
 | drill-down records limited to the user's committees | SCORECARD_DRILLDOWN_RESTRICTED (`1`/`0`) | `0` (open to every analyst) |
 | OIDC claim carrying the user's groups | SCORECARD_OIDC_GROUPS_CLAIM | `groups` |
+| ILS mapping (measure → indicator id, committee → unit id) | SCORECARD_ILS_MAPPING | `<repo>/reports/ils_mapping.yaml` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
 | local extension of contracts' allowed values | SCORECARD_ALLOWED_VALUES | `<warehouse dir>/allowed_values.yaml` (optional) |
 | ITSM instance of an incident export without a source_system column and without --system | SCORECARD_ITSM_SYSTEM | `servicenow` |
@@ -89,6 +90,11 @@ def oidc_groups_claim() -> str:
     """The ID-token / userinfo claim with the user's groups (Entra ID: `groups`), matched against
     role grants to `group:<name>`."""
     return os.environ.get("SCORECARD_OIDC_GROUPS_CLAIM") or "groups"
+
+
+def ils_mapping_path() -> Path:
+    """The ILS mapping file read by `python -m reports ils` (docs/ils.md)."""
+    return Path(os.environ.get("SCORECARD_ILS_MAPPING") or REPO_ROOT / "reports" / "ils_mapping.yaml")
 
 
 def etl_memory_limit() -> str | None:

@@ -1,4 +1,5 @@
-"""python -m benchmarks --scale 1 10 100 [--sources ...] [--out results.json]"""
+"""python -m benchmarks --scale 1 10 100 [--sources ...] [--out results.json]
+python -m benchmarks --reports [...]   report generation timings (benchmarks/reports.py)"""
 from __future__ import annotations
 
 import argparse
@@ -51,6 +52,12 @@ def parse(argv=None):
 
 def main(argv=None) -> int:
     import signal
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--reports" in argv:  # report generation (issue 11): its own options, see benchmarks/reports.py
+        from benchmarks.reports import main as reports_main
+
+        return reports_main([a for a in argv if a != "--reports"])
 
     # SIGTERM → SystemExit, so the running child is killed too (benchmarks.child.run_child)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -6,6 +6,8 @@
     python -m followup users list [EMAIL]
     python -m followup audit [--since 2026-11-01] [--until DATE] [--author TEXT] [--table NAME]
     python -m followup migrate
+    python -m followup close 2026-T2                 (period close / bokslut: freezes every committee's report)
+    python -m followup deadline 2026-T2 2026-09-15   (the committees' reporting deadline for a period)
 
 The command line is the operator's tool (whoever can run it can already reach the store): its writes
 are recorded with the operating-system user and host as the author (source 'cli').
@@ -55,7 +57,30 @@ def parser() -> argparse.ArgumentParser:
     au.add_argument("--author")
     au.add_argument("--table")
     sub.add_parser("migrate", help="bring the store's schema to the newest version")
+    cl = sub.add_parser("close", help="close a period: freeze figures, analyses, actions and approvals")
+    cl.add_argument("period", help="tertial, e.g. 2026-T2")
+    dl = sub.add_parser("deadline", help="set the reporting deadline of a period")
+    dl.add_argument("period")
+    dl.add_argument("due", type=_date)
     return p
+
+
+def _cycle_command(args, store) -> int:
+    """close / deadline (the follow-up cycle, followup/cycle.py). Closing freezes the published
+    warehouse's figures through reports.cycle, imported only for this command (this package itself never
+    imports metrics/)."""
+    from followup import cycle
+
+    if args.cmd == "deadline":
+        cycle.set_deadline(operator(), args.period, args.due, store=store)
+        print(f"Deadline for {args.period}: {args.due.isoformat()}.")
+        return 0
+    from reports.cycle import close_published  # reads the published warehouse (this package never does)
+
+    row = close_published(operator(), args.period, store)
+    print(f"Closed {args.period} at data version {row['data_version']} ({row['recorded_at']:%Y-%m-%d %H:%M} UTC); "
+          "its reports are frozen.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         store = get_store()
+        if args.cmd in ("close", "deadline"):
+            return _cycle_command(args, store)
         if args.cmd == "migrate":
             from followup.store import current_revision
 
@@ -98,10 +125,13 @@ def main(argv: list[str] | None = None) -> int:
                                    store=store)
             print(f"Revoked {len(written)}.")
             return 0
-    except (roles.GrantError, PermissionError) as err:
+    except (roles.GrantError, PermissionError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:  # e.g. no published warehouse to close a period on
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 2

@@ -49,3 +49,7 @@ class TargetChange(Versioned, Base):
 
 # tables defined in their own modules (imported here so the audit log sees them)
 from followup import stages  # noqa: E402,F401  (the council's project stages)
+# The follow-up cycle's tables (analyses, actions, workflow steps, deadlines, period closes and their
+# snapshots) are defined with their rules in followup/cycle.py; imported here so the audit log and
+# Alembic's metadata see them.
+from followup import cycle  # noqa: E402,F401

@@ -4,11 +4,13 @@ import streamlit as st
 
 from metrics import query
 from ui import figures, views
+from ui.cycle_panel import render_alerts
 from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.tables import download_buttons
 
 ctx = setup_page("city_overview")
+render_alerts(ctx)  # measures of the user's committees that turned red since the previous publish
 t, lang = ctx.t, ctx.lang
 period_label = ctx.fmt.period(ctx.period)
 

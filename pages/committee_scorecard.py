@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics import query
 from ui import data, figures, views
+from ui.cycle_panel import render_panel as follow_up_cycle
 from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.formatting import unit_label
@@ -112,3 +113,5 @@ with right:
         })[[t("label.indicator"), t("label.value")]]
         st.dataframe(idisp, hide_index=True, key="scorecard_indicators", height=35 * (len(idisp) + 1) + 3)
         download_buttons(ind, f"indikatorer_{code}_{ctx.period}", t, lang, key="indicators")
+
+follow_up_cycle(ctx, code)  # analyses, actions, approval, period close, report downloads (ui/cycle_panel.py)

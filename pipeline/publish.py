@@ -26,6 +26,7 @@ import duckdb
 from etl.contracts import load_contracts
 from etl.rules import q
 from etl.schema import create_all, refresh_calendar
+from metrics import status_history
 from metrics.build import build_marts
 from settings import etl_memory_limit, lock_path, staging_path, warehouse_path
 
@@ -126,5 +127,7 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
                 [str(version), published_at])
     for key, value in (meta or {}).items():
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [key, str(value)])
+    if with_marts:
+        status_history.record(con, version, published_at)  # for the alerts: what turned red since the last publish
     con.execute("CHECKPOINT")
     return result

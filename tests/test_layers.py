@@ -62,3 +62,8 @@ def test_followup_store_imports_no_read_side_or_ui():
     # "Publicera nu" after a target change), so that pages never import pipeline/ themselves
     assert offenders("followup", {"etl", "metrics", "ui", "duckdb", "streamlit"}, {"followup/targets.py"}) == {}
     assert offenders("followup", {"etl", "metrics", "ui", "streamlit"}) == {}
+
+
+def test_reports_do_not_depend_on_streamlit_or_the_load_side():
+    # the reports (python -m reports) run without the app: no streamlit, no ui/, no etl/ or pipeline/
+    assert offenders("reports", {"streamlit", "ui", "etl", "pipeline"}) == {}

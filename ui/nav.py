@@ -19,6 +19,7 @@ NAV = [
     ("nav.section.scorecard", [
         ("pages/city_overview.py", "nav.city_overview", ":material/grid_view:", True),
         ("pages/committee_scorecard.py", "nav.committee_scorecard", ":material/fact_check:", False),
+        ("pages/reporting_status.py", "nav.reporting_status", ":material/checklist:", False),
     ]),
     ("nav.section.data", [
         ("pages/measure_explorer.py", "nav.measure_explorer", ":material/query_stats:", False),

@@ -20,6 +20,7 @@ from ui.i18n import translate
 PAGES = [
     ("city_overview", "nav.city_overview"),
     ("committee_scorecard", "nav.committee_scorecard"),
+    ("reporting_status", "nav.reporting_status"),
     ("measure_explorer", "nav.measure_explorer"),
     ("data_quality", "nav.data_quality"),
     ("portfolios", "nav.portfolios"),

@@ -115,7 +115,7 @@ def test_cli_users_and_audit(store_url, monkeypatch, capsys):
     assert main(["audit", "--since", (date.today() + timedelta(days=1)).isoformat()]) == 0
     assert capsys.readouterr().out.strip() == "No entries."
     assert main(["migrate"]) == 0
-    assert "schema at revision 0002_project_stages" in capsys.readouterr().out
+    assert "schema at revision 0003_project_stages" in capsys.readouterr().out  # head: 0001 → 0002_cycle → 0003_project_stages
     reset_stores()
 
 

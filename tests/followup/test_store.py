@@ -40,10 +40,13 @@ T0 = datetime(2026, 11, 30, 8, 0)
 
 
 def test_migrated_to_head_with_the_three_tables(store):
-    # head: 0001 (role grants, council decisions, target changes) → 0002_project_stages (the council's stages)
-    assert current_revision(store.engine) == "0002_project_stages"
+    # head: 0001 (role grants, council decisions, target changes) → 0002_cycle (the follow-up cycle)
+    # → 0003_project_stages (the council's stages)
+    assert current_revision(store.engine) == "0003_project_stages"
     names = set(inspect(store.engine).get_table_names())
     assert {"role_grants", "council_decisions", "target_changes", "project_stages", "alembic_version"} <= names
+    assert {"cycle_analyses", "cycle_actions", "cycle_workflow_steps", "cycle_deadlines", "cycle_period_closes",
+            "cycle_snapshots"} <= names
     Store(store.url)  # a second open (another process or replica) finds the schema at head: no error
 
 

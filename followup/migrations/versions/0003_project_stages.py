@@ -1,14 +1,14 @@
 """The council's project stages (issue 13): an append-only versioned table.
 
-Revision ID: 0002_project_stages
-Revises: 0001
+Revision ID: 0003_project_stages
+Revises: 0002_cycle
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_project_stages"
-down_revision = "0001"
+revision = "0003_project_stages"
+down_revision = "0002_cycle"
 branch_labels = None
 depends_on = None
 
