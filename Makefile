@@ -37,13 +37,16 @@ run: warehouse
 /usr/bin/pdftotext:
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core'
 
+/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core'
+
 # The store and SQL-source tests start a throwaway PostgreSQL cluster: Debian's postgresql when initdb is missing.
 postgres:
 	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) || \
 	  sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'; fi
 
-test: $(VENV)/.installed-dev /usr/bin/chromium /usr/bin/pdftotext postgres
+test: $(VENV)/.installed-dev /usr/bin/chromium /usr/bin/pdftotext /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf postgres
 	$(PY) -m pytest -q tests
 
 bench: $(VENV)/.installed
