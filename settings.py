@@ -7,6 +7,7 @@
 | council store (until the follow-up store replaces it) | SCORECARD_COUNCIL_DB | `<warehouse stem>.council.duckdb` |
 | follow-up store (what people write) | SCORECARD_FOLLOWUP_URL | `sqlite:///<warehouse stem>.followup.sqlite` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| strict translations (a missing key or bad placeholder raises) | SCORECARD_I18N_STRICT | off (on in the tests) |
 
 Every module asks this one for a path; none reads these variables itself.
 """
@@ -67,3 +68,9 @@ def etl_memory_limit() -> str | None:
     except (OSError, StopIteration, ValueError):
         return None  # DuckDB's default
     return f"{int(total_kb * 0.6 / 1024)}MB"
+
+
+def i18n_strict() -> bool:
+    """SCORECARD_I18N_STRICT=1: a translation lookup with a missing key or a bad placeholder raises
+    (the app and browser tests run this way); otherwise the key is shown and the page goes on."""
+    return os.environ.get("SCORECARD_I18N_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
