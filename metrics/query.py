@@ -87,13 +87,37 @@ def city_overview(wh: Warehouse, grain: str, period: str, peer_group: str | None
     """, {"grain": grain, "period": period, "peer_group": peer_group})
 
 
+def city_row(wh: Warehouse, grain: str, period: str) -> pd.DataFrame:
+    """The city as a whole ('CITY' in the marts), one row with the columns of city_overview."""
+    _check_grain(grain)
+    pivots = ",\n".join(
+        f"max(ps.score) FILTER (WHERE ps.perspective = '{p}') AS score_{p}, "
+        f"COALESCE(max(ps.status) FILTER (WHERE ps.perspective = '{p}'), 'grey') AS status_{p}, "
+        f"COALESCE(bool_or(ps.red_flag) FILTER (WHERE ps.perspective = '{p}'), false) AS red_flag_{p}"
+        for p in PERSPECTIVE_CODES
+    )
+    return wh.df(f"""
+        SELECT 'CITY' AS committee_code, {pivots},
+               max(o.score) AS overall_score, COALESCE(max(o.status), 'grey') AS overall_status,
+               COALESCE(max(o.n_red_measures), 0) AS n_red_measures,
+               COALESCE(max(o.n_grey_measures), (SELECT count(*) FROM measure_catalog)) AS n_grey_measures
+        FROM (SELECT 1) one
+        LEFT JOIN perspective_scores ps ON ps.committee_code = 'CITY' AND ps.grain = $grain AND ps.period = $period
+        LEFT JOIN overall_scores o ON o.committee_code = 'CITY' AND o.grain = $grain AND o.period = $period
+    """, {"grain": grain, "period": period})
+
+
 def movers(wh: Warehouse, grain: str, period: str, n: int = 10) -> pd.DataFrame:
-    """Committee measures whose score changed most (absolute) since the previous period."""
+    """Committee measures whose score changed most (absolute) since the previous period, with the
+    values of both periods, the measure's unit and the previous period's name."""
     _check_grain(grain)
     return wh.df("""
         SELECT v.committee_code, c.name_sv, c.name_en, v.measure_id, v.perspective,
-               prev.score AS previous_score, v.score, v.score - prev.score AS change
+               prev.score AS previous_score, v.score, v.score - prev.score AS change,
+               prev.value AS previous_value, v.value, v.status, prev.status AS previous_status,
+               d.unit, $previous AS previous_period
         FROM measure_values v
+        JOIN measure_catalog d ON d.measure_id = v.measure_id
         JOIN measure_values prev ON prev.committee_code = v.committee_code AND prev.measure_id = v.measure_id
              AND prev.grain = v.grain AND prev.period = $previous
         JOIN dim_committees c ON c.committee_code = v.committee_code

@@ -96,6 +96,29 @@ class PageContext:
             state.write(**{param: value})
         return value
 
+    def shared(self) -> dict[str, str]:
+        """lang/grain/period for st.switch_page(query_params=...)."""
+        return state.shared_params(self)
+
+    def export_meta(self, title: str, filters: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        """The header block of an export: what it is, period and grain, data version, filters."""
+        import datetime as _dt
+
+        t = self.t
+        try:
+            meta = self.q(_meta)
+        except Exception:
+            meta = {}
+        rows = [(t("export.title"), title)]
+        if self.period:
+            rows += [(t("label.period"), self.fmt.period(self.period)), (t("label.grain"), t(f"grain.{self.grain}"))]
+        rows += [(t("export.data_version"), str(meta.get("version", ""))[:19] or "–"),
+                 (t("export.published"), self.fmt.date(meta.get("published_at"), with_time=True))]
+        rows += [(t("export.filters"), "; ".join(f"{a}: {b}" for a, b in filters) if filters else t("export.none"))]
+        rows += [(t("export.exported"), self.fmt.date(_dt.datetime.now(), with_time=True)),
+                 (t("export.source"), t("app.title"))]
+        return rows
+
     def fig(self, builder: Callable, *args: Any, **kwargs: Any) -> Any:
         """A figure from ui.figures, built once per distinct input (see ui.data.cached_figure)."""
         from ui.data import cached_figure

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from ui import status as S
-from ui.formatting import format_number, format_period, format_score, format_value, is_missing
+from ui.formatting import (MISSING, NBSP, format_number, format_period, format_score, format_value,
+                           format_value_vs, is_missing, measure_unit_text, unit_kind, value_decimals)
 from ui.i18n import name_col, translator
 
 PERSPECTIVES = ("external", "internal", "maturity", "cost", "quality")
@@ -46,6 +47,23 @@ def overview_table(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFr
     return disp, stat
 
 
+def overview_export(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The overview for a spreadsheet: one name column, scores as whole numbers, statuses as words."""
+    t = translator(lang)
+    ncol = name_col(lang)
+    out = pd.DataFrame({t("label.committee"): df[ncol].fillna(df["name_sv"]).astype(str).values,
+                        t("label.peer_group"): [t(f"peer_group.{g}") for g in df["peer_group"]]})
+    for p in PERSPECTIVES + ("overall",):
+        name = t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")
+        sc = df["overall_score"] if p == "overall" else df[f"score_{p}"]
+        st_ = df["overall_status"] if p == "overall" else df[f"status_{p}"]
+        out[f"{name} – {t('label.score').lower()}"] = pd.to_numeric(sc, errors="coerce").round(0).astype("Int64").values
+        out[f"{name} – {t('label.status').lower()}"] = [S.word(x, lang) for x in st_]
+    out[t("label.n_red")] = df["n_red_measures"].fillna(0).astype(int).values
+    out[t("label.n_grey")] = df["n_grey_measures"].fillna(0).astype(int).values
+    return out
+
+
 def style_statuses(disp: pd.DataFrame, stat: pd.DataFrame):
     """pandas Styler colouring the cells named in `stat` (status words stay in the text)."""
     def _css(_: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +71,36 @@ def style_statuses(disp: pd.DataFrame, stat: pd.DataFrame):
     return disp.style.apply(_css, axis=None)
 
 
+def overview_links(df: pd.DataFrame, lang: str, link: Any) -> dict[str, list[str]]:
+    """hrefs for the overview table: the committee name → its scorecard, a perspective cell → the
+    scorecard at that perspective. `link(page, **params)` makes an href (ui.state.link)."""
+    t = translator(lang)
+    codes = list(df["committee_code"])
+    out = {t("label.committee"): [link("committee_scorecard", committee=c) for c in codes]}
+    for p in PERSPECTIVES:
+        out[t(f"perspective_short.{p}")] = [link("committee_scorecard", committee=c, perspective=p) for c in codes]
+    out[t("label.overall_score")] = [link("committee_scorecard", committee=c) for c in codes]
+    return out
+
+
+def status_counts(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """How many committees are green / yellow / red / grey on the overall index and on each
+    perspective (the headline: a committee red on one perspective is counted there)."""
+    t = translator(lang)
+    rows = []
+    for p in ("overall",) + PERSPECTIVES:
+        col = "overall_status" if p == "overall" else f"status_{p}"
+        stat = [S.norm(x) for x in df[col]]
+        row = {t("label.perspective"): t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")}
+        for s in S.STATUSES:
+            row[S.label(s, lang)] = format_number(stat.count(s), 0, lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def movers_table(df: pd.DataFrame, lang: str, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The biggest changes since the previous period in values (with the unit) and in score,
+    the previous period named in the column heading."""
     t = translator(lang)
     ncol = name_col(lang)
     if "measure_id" in df.columns:
@@ -65,13 +112,69 @@ def movers_table(df: pd.DataFrame, lang: str, catalog: pd.DataFrame | None = Non
     else:
         what_label = t("label.perspective")
         what = [t(f"perspective.{p}") for p in df["perspective"]]
-    return pd.DataFrame({
+    prev_label = format_period(df["previous_period"].iloc[0], lang) if "previous_period" in df and len(df) else ""
+    out = {
         t("label.committee"): df[ncol].fillna(df["name_sv"]).astype(str).values,
         what_label: what,
-        t("label.previous_score"): [format_score(x, lang) for x in df["previous_score"]],
-        t("label.score"): [format_score(x, lang) for x in df["score"]],
-        t("label.change"): [("+" if not is_missing(x) and x > 0 else "") + format_number(x, 0, lang) for x in df["change"]],
-    })
+    }
+    if "value" in df.columns:
+        units = df["unit"] if "unit" in df else [None] * len(df)
+        out[t("label.value_in", period=prev_label)] = [
+            f"{format_value(v, u, lang)} {S.icon(s)}" for v, u, s in zip(df["previous_value"], units, df["previous_status"])]
+        out[t("label.value_now")] = [f"{format_value(v, u, lang)} {S.icon(s)}" for v, u, s in zip(df["value"], units, df["status"])]
+        out[t("label.change")] = [_signed_value(v - p, u, lang) for v, p, u in zip(df["value"], df["previous_value"], units)]
+    out[t("label.previous_score")] = [format_score(x, lang) for x in df["previous_score"]]
+    out[t("label.score")] = [format_score(x, lang) for x in df["score"]]
+    out[t("label.score_change")] = [_signed(x, 0, lang) for x in df["change"]]
+    return pd.DataFrame(out)
+
+
+def _signed(x: Any, decimals: int, lang: str) -> str:
+    if is_missing(x):
+        return MISSING
+    s = format_number(x, decimals, lang)
+    return ("+" + s) if round(float(x), decimals) > 0 else s
+
+
+def _signed_value(x: Any, unit: Any, lang: str) -> str:
+    """A change in a measure's unit: "+2,3 procentenheter" for percent, "+1 200 kr", "+0,4"."""
+    if is_missing(x):
+        return MISSING
+    kind = unit_kind(unit)
+    d = value_decimals(unit)
+    s = _signed(x, d, lang)
+    if kind == "percent":
+        return s + (f"{NBSP}p.e." if lang == "sv" else f"{NBSP}pp")
+    if kind == "money":
+        return s + (f"{NBSP}kr" if lang == "sv" else f"{NBSP}SEK")
+    return s
+
+
+def sparkline_svg(values: list, status: Any = None, width: int = 110, height: int = 26) -> str:
+    """A small inline SVG line of a measure's recent values (gaps left open)."""
+    vals = [None if is_missing(v) else float(v) for v in (values or [])]
+    present = [v for v in vals if v is not None]
+    if len(present) < 2:
+        return ""
+    lo, hi = min(present), max(present)
+    span = (hi - lo) or 1.0
+    n = len(vals)
+    pts, segs = [], []
+    for i, v in enumerate(vals):
+        if v is None:
+            if pts:
+                segs.append(pts)
+            pts = []
+            continue
+        x = 2 + (width - 4) * i / max(1, n - 1)
+        y = height - 3 - (height - 6) * (v - lo) / span
+        pts.append(f"{x:.1f},{y:.1f}")
+    if pts:
+        segs.append(pts)
+    lines = "".join(f'<polyline fill="none" stroke="#555" stroke-width="1.5" points="{" ".join(p)}"/>' for p in segs)
+    last = segs[-1][-1].split(",")
+    dot = f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="{S.colour(status)}"/>'
+    return f'<svg width="{width}" height="{height}" role="img" aria-hidden="true">{lines}{dot}</svg>'
 
 
 def flags_text(row: Any, lang: str, period: str, min_n: Any = None) -> str:
@@ -99,28 +202,41 @@ def target_text(row: Any, lang: str, catalog_row: Any = None) -> str:
         lo, hi = catalog_row.get("band_low"), catalog_row.get("band_high")
         if not is_missing(lo) and not is_missing(hi):
             return f"{format_number(lo, 0, lang)}–{format_value(hi, unit, lang)}"
-    return format_value(row.get("target"), unit, lang) if not is_missing(row.get("target")) else "–"
+    return format_value(row.get("target"), unit, lang) if not is_missing(row.get("target")) else MISSING
+
+
+def shown_value(row: Any, lang: str) -> str:
+    """A measure value under the display rule: never shown equal to a target or threshold it is
+    not equal to (see ui.formatting.format_value_vs)."""
+    refs = [row.get("target"), row.get("red_threshold"), row.get("band_low"), row.get("band_high")]
+    return format_value_vs(row.get("value"), row.get("unit"), refs, lang)
 
 
 def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFrame | None = None,
-                    trends: dict[str, list] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    trends: dict[str, list] | None = None, previous: pd.DataFrame | None = None,
+                    previous_period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """15 measure rows → (display frame, status frame). The trend column holds a list of values
-    (for st.column_config.LineChartColumn)."""
+    (rendered as a sparkline); `previous` (the scorecard of the previous period) gives the change."""
     t = translator(lang)
     ncol = name_col(lang)
     cat = catalog.set_index("measure_id") if catalog is not None and len(catalog) else None
+    prev = previous.set_index("measure_id")["value"].to_dict() if previous is not None and len(previous) else {}
     rows, stats = [], []
     for _, r in sc.iterrows():
         crow = cat.loc[r["measure_id"]] if cat is not None and r["measure_id"] in cat.index else None
         unit = r.get("unit")
+        pv = prev.get(r["measure_id"])
         rows.append({
             t("label.measure_id"): r["measure_id"],
             t("label.measure"): r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"),
             t("label.perspective"): t(f"perspective_short.{r['perspective']}"),
-            t("label.value"): format_value(r.get("value"), unit, lang),
+            t("label.value"): shown_value(r, lang),
+            t("label.unit"): measure_unit_text(unit, lang),
             t("label.target"): target_text(r, lang, crow),
             t("label.status"): S.label(r.get("status"), lang),
             t("label.score"): format_score(r.get("score"), lang),
+            t("label.change_since", period=format_period(previous_period, lang) if previous_period else MISSING):
+                _signed_value(r.get("value") - pv, unit, lang) if not is_missing(pv) and not is_missing(r.get("value")) else MISSING,
             t("label.trend"): [None if is_missing(v) else float(v) for v in (trends or {}).get(r["measure_id"], [])],
             t("label.peer_median"): format_value(r.get("peer_median"), unit, lang),
             t("label.city_value"): format_value(r.get("city_value"), unit, lang),
