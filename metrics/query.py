@@ -230,7 +230,8 @@ def measure_ranking(wh: Warehouse, measure_id: str, grain: str, period: str,
     _check_grain(grain)
     return wh.df("""
         SELECT v.committee_code, c.name_sv, c.name_en, c.peer_group, v.value, v.status, v.score,
-               v.target, v.red_threshold, v.n_obs, v.value_period, v.carried_forward, v.insufficient_data
+               v.target, v.red_threshold, v.n_obs, v.value_period, v.carried_forward, v.insufficient_data,
+               v.target_overridden, v.band_low, v.band_high
         FROM measure_values v
         JOIN dim_committees c USING (committee_code)
         JOIN measure_catalog d USING (measure_id)

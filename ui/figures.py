@@ -207,6 +207,12 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
                 fig.add_trace(go.Scatter(x=[red, red], y=y_span, mode="lines", name=t("fig.red_threshold"),
                                          line={"color": st_status.COLOURS["red"], "dash": "dot", "width": 2}))
     label = measure.get(ncol) or measure.get("name_sv") or measure.get("measure_id", "")
+    # the axis spans the values, target and threshold (not 0–100): near-equal bars stay apart
+    span = [float(v) for v in list(d["value"].dropna()) + [target, red] if not is_missing(v)]
+    if span and unit_kind(unit) == "percent" and min(span) > 20:
+        lo, hi = min(span), max(span)
+        pad = max(0.5, (hi - lo) * 0.08)
+        fig.update_xaxes(range=[max(0.0, lo - pad), min(100.0, hi + pad) + pad * 2])
     fig.update_xaxes(title_text=axis_unit_title(label, unit, lang), rangemode="tozero" if unit_kind(unit) != "percent" else None)
     fig.update_yaxes(title_text=t("label.committee"), autorange="reversed")
     title = t("explorer.ranking_title", measure=label, period=period_label)

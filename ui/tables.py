@@ -48,12 +48,14 @@ def _status_css(status: str) -> str:
 
 
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
-               statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "") -> str:
+               statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
+               raw: Iterable[str] = ()) -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
     right-aligned. The table carries data-key=<key> (tests find it by that)."""
     links = links or {}
     numeric = set(numeric)
+    raw = set(raw)  # columns holding markup built by ui code (sparklines), never user text
     cols = list(df.columns)
     head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
     body = []
@@ -61,7 +63,7 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
         cells = []
         for c, v in zip(cols, row):
             text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
-            content = html.escape(text)
+            content = text if c in raw else html.escape(text)
             href = links.get(c, [None] * len(df))[i] if c in links else None
             if href:
                 content = f'<a href="{html.escape(href, quote=True)}" target="_self">{content}</a>'

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ui import status as S
-from ui.formatting import (MISSING, NBSP, format_number, format_period, format_score, format_value,
+from ui.formatting import (MISSING, NBSP, format_number, format_period, format_score, format_value,  # noqa: F401
                            format_value_vs, is_missing, measure_unit_text, unit_kind, value_decimals)
 from ui.i18n import name_col, translator
 
@@ -248,6 +248,79 @@ def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFr
     if len(disp):
         stat[t("label.status")] = [s[t("label.status")] for s in stats]
     return disp, stat
+
+
+def scorecard_export(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFrame | None = None,
+                     previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The scorecard for a spreadsheet: one name column, values as numbers at their displayed
+    precision (at least), units and statuses in words, scores as whole numbers."""
+    from ui.formatting import decimals_to_explain
+
+    t = translator(lang)
+    ncol = name_col(lang)
+    cat = catalog.set_index("measure_id") if catalog is not None and len(catalog) else None
+    prev = previous.set_index("measure_id")["value"].to_dict() if previous is not None and len(previous) else {}
+    rows = []
+    for _, r in sc.iterrows():
+        crow = cat.loc[r["measure_id"]] if cat is not None and r["measure_id"] in cat.index else None
+        unit = r.get("unit")
+        d = decimals_to_explain(r.get("value"), [r.get("target"), r.get("red_threshold")], value_decimals(unit))
+        v = None if is_missing(r.get("value")) else round(float(r["value"]), d)
+        pv = prev.get(r["measure_id"])
+        rows.append({
+            t("label.measure_id"): r["measure_id"],
+            t("label.measure"): r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"),
+            t("label.perspective"): t(f"perspective_short.{r['perspective']}"),
+            t("label.value"): v,
+            t("label.unit"): measure_unit_text(unit, lang),
+            t("label.target"): None if is_missing(r.get("target")) else float(r["target"]),
+            t("label.red_threshold"): None if is_missing(r.get("red_threshold")) else float(r["red_threshold"]),
+            t("label.status"): S.word(r.get("status"), lang),
+            t("label.score"): None if is_missing(r.get("score")) else int(round(float(r["score"]))),
+            t("label.change"): None if is_missing(pv) or v is None else round(float(r["value"]) - float(pv), d),
+            t("label.peer_median"): None if is_missing(r.get("peer_median")) else round(float(r["peer_median"]), d),
+            t("label.city_value"): None if is_missing(r.get("city_value")) else round(float(r["city_value"]), d),
+            t("label.flags"): flags_text(r, lang, period, None if crow is None else crow.get("min_n")),
+        })
+    out = pd.DataFrame(rows)
+    for c in (t("label.value"), t("label.target"), t("label.red_threshold"), t("label.change"),
+              t("label.peer_median"), t("label.city_value")):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    out[t("label.score")] = pd.to_numeric(out[t("label.score")], errors="coerce").astype("Int64")
+    return out
+
+
+def records_export(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records behind a value for a spreadsheet: translated headings, yes/no in words, numbers kept."""
+    t = translator(lang)
+    out = dd.copy()
+    for c in out.columns:
+        if pd.api.types.is_bool_dtype(out[c]) or set(out[c].dropna().unique()) <= {True, False} and out[c].notna().any() and out[c].dtype == object:
+            out[c] = [MISSING if is_missing(v) else t("word.yes") if v else t("word.no") for v in out[c]]
+    return translate_columns(out, lang)
+
+
+def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records behind a value for the screen: translated headings, Swedish numbers and dates,
+    yes/no in words, "–" for a missing value (never None/nan)."""
+    from ui.formatting import format_date
+
+    t = translator(lang)
+    out = pd.DataFrame(index=dd.index)
+    for c in dd.columns:
+        s = dd[c]
+        if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.notna().any() and set(s.dropna().unique()) <= {True, False}):
+            out[c] = [MISSING if is_missing(v) else t("word.yes") if v else t("word.no") for v in s]
+        elif pd.api.types.is_integer_dtype(s) and not c.endswith("_id") and c not in ("year", "line_id", "number", "account"):
+            out[c] = [format_number(v, 0, lang) for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            whole = s.dropna().eq(s.dropna().round(0)).all()
+            out[c] = [format_number(v, 0 if whole else 2, lang) for v in s]
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = [format_date(v, lang, with_time=True) for v in s]
+        else:
+            out[c] = [MISSING if is_missing(v) else str(v) for v in s]
+    return translate_columns(out, lang)
 
 
 def translate_columns(df: pd.DataFrame, lang: str, prefix: str = "col.") -> pd.DataFrame:
