@@ -5,14 +5,21 @@ import streamlit as st
 from metrics import quality_query as qq
 from metrics import query
 from ui import views
+from ui.i18n import translation_table
 from ui.page import setup_page
 from ui.tables import download_buttons
 
 ctx = setup_page("data_quality", needs_period=False)
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
 
+def _source(s):
+    return t(f"source.{s}") if f"source.{s}" in translation_table() else str(s)
+
+
 def _batch_display(df):
     out = df.copy()
+    if "source" in out:
+        out["source"] = [_source(s) for s in out["source"]]
     if "status" in out:
         out["status"] = [("⚠ " if s == "rejected" else "") + (t(f"batch_status.{s}") if f"{s}" in ("loaded", "rejected", "unchanged") else str(s))
                          for s in out["status"]]
@@ -24,7 +31,7 @@ def _batch_display(df):
             out[c] = [fmt.date(v, with_time=True) for v in out[c]]
     for c in ("periods_min", "periods_max", "message"):
         if c in out:
-            out[c] = ["–" if v is None or v != v else str(v) for v in out[c]]
+            out[c] = ["–" if v is None or v != v else (fmt.period(v) if c.startswith("periods") else str(v)) for v in out[c]]
     return views.translate_columns(out, lang)
 
 
@@ -45,7 +52,7 @@ if latest.empty:
 else:
     ld = _batch_display(latest)
     st.dataframe(ld, hide_index=True, key="quality_latest")
-    download_buttons(latest, "senaste_laddningar", t, lang, key="latest")
+    download_buttons(ld, "senaste_laddningar", t, lang, key="latest", meta=ctx.export_meta(t("quality.latest_batches")))
 
 st.subheader(t("quality.freshness"))
 st.caption(t("quality.freshness_help"))
@@ -57,7 +64,7 @@ else:
     only_gaps = f1.toggle(t("quality.only_gaps"), value=False, key=ctx.key("quality_only_gaps"))
     sources = sorted(fresh["source"].unique())
     src = f2.selectbox(t("quality.filter_source"), [None] + sources, key=ctx.key("quality_source"),
-                       format_func=lambda s: t("quality.all_sources") if s is None else s)
+                       format_func=lambda s: t("quality.all_sources") if s is None else _source(s))
     fv = fresh
     if only_gaps:
         fv = fv[fv["gap"]]
@@ -65,6 +72,7 @@ else:
         fv = fv[fv["source"] == src]
     fv = fv.reset_index(drop=True)
     fd = fv.assign(
+        source=[_source(x) for x in fv["source"]],
         committee_code=[f"{c} – {names.get(c, '')}" for c in fv["committee_code"]],
         latest_period=[fmt.period(p) for p in fv["latest_period"]],
         expected_period=[fmt.period(p) for p in fv["expected_period"]],
@@ -74,7 +82,7 @@ else:
     fd = views.translate_columns(fd, lang)
     st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
     st.dataframe(fd, hide_index=True, key="quality_freshness")
-    download_buttons(fv, "aktualitet", t, lang, key="freshness")
+    download_buttons(fd, "aktualitet", t, lang, key="freshness", meta=ctx.export_meta(t("quality.freshness")))
 
 st.subheader(t("quality.quarantine"))
 st.caption(t("quality.quarantine_count", n=fmt.number(len(quar))))
@@ -85,9 +93,12 @@ else:
     b = st.selectbox(t("quality.batch"), [None] + batches, key=ctx.key("quality_batch"),
                      format_func=lambda x: t("quality.all_batches") if x is None else str(x))
     qv = quar if b is None else quar[quar["batch_id"] == b]
-    st.dataframe(views.translate_columns(qv, lang), hide_index=True, key="quality_quarantine",
+    qd = qv.assign(source=[_source(x) for x in qv["source"]],
+                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else str(r) for r in qv["rule"]])
+    st.dataframe(views.translate_columns(qd, lang), hide_index=True, key="quality_quarantine",
                  column_config={t("col.reason"): st.column_config.TextColumn(t("col.reason"), width="large")})
-    download_buttons(qv, "karantan", t, lang, key="quarantine")
+    download_buttons(views.translate_columns(qd, lang), "karantan", t, lang, key="quarantine",
+                     meta=ctx.export_meta(t("quality.quarantine")))
 
 st.subheader(t("quality.history"))
 if hist.empty:
@@ -96,4 +107,5 @@ else:
     cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
                         "rows_replaced", "periods_min", "periods_max", "started_at", "finished_at", "message") if c in hist]
     st.dataframe(_batch_display(hist[cols]), hide_index=True, key="quality_history")
-    download_buttons(hist, "korhistorik", t, lang, key="history")
+    download_buttons(_batch_display(hist[cols]), "korhistorik", t, lang, key="history",
+                     meta=ctx.export_meta(t("quality.history")))

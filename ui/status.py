@@ -18,7 +18,7 @@ COLOURS = {
 }
 # tints for table cell backgrounds (text stays dark and readable). Red and yellow differ in
 # lightness as well as hue (red is clearly darker), so they stay apart for colour-blind viewers and
-# in greyscale: relative luminance green 0.68, yellow 0.84, red 0.52, grey 0.80 — and every cell
+# in greyscale: relative luminance green 0.63, yellow 0.80, red 0.49, grey 0.76 — and every cell
 # also carries its icon and word.
 TINTS = {
     "green": "#B3D4EC",

@@ -26,7 +26,8 @@ class Server:
     def __init__(self, warehouse: Path, log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false")
+        env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false",
+                   SCORECARD_I18N_STRICT="1")
         env.pop("SCORECARD_COUNCIL_DB", None)
         self.log = open(log, "w")
         self.proc = subprocess.Popen(
