@@ -33,7 +33,7 @@ for i, s in enumerate(S.STATUSES):
     m[i].metric(f"{S.icon(s)} {t('label.overall_score')}: {S.word(s, lang)}", ctx.fmt.number(int((df["overall_status"] == s).sum())))
 st.subheader(t("overview.status_counts"))
 counts = views.status_counts(df, lang)
-show_table(counts, "overview_counts", numeric=[c for c in counts.columns if c != t("label.perspective")])
+show_table(counts, "overview_counts", numeric=[c for c in counts.columns if c != t("label.perspective")], cards=False)
 st.caption(t("overview.status_counts_help"))
 
 # the city as a whole, first row of the heatmap and its own line

@@ -25,6 +25,13 @@ from ui.formatting import Formatter
 from ui.i18n import DEFAULT_LANG, LANGS, name_col, translate, translation_table, translator
 
 GRAINS = ("month", "quarter", "tertial", "year")
+
+# One narrow-screen rule for every page: containers keyed "wide_only_*" (heatmaps, wide charts)
+# give way on a phone to what is keyed "narrow_only_*" (cards and lists), and the other way round.
+LAYOUT_CSS = """<style>
+@media (max-width: 640px){ [class*="st-key-wide_only"]{display:none !important} }
+@media (min-width: 641px){ [class*="st-key-narrow_only"]{display:none !important} }
+</style>"""
 DEFAULT_GRAIN = "tertial"
 
 
@@ -199,6 +206,7 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     )
     t = translator(lang)
     fmt = Formatter(lang)
+    st.html(LAYOUT_CSS)
     if show_title:
         st.title(t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else title)
 

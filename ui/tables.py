@@ -25,18 +25,20 @@ table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:6px
   vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
 table.sc-table td{padding:5px 8px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
   overflow-wrap:break-word}
-table.sc-table td.num,table.sc-table th.num{text-align:right;white-space:nowrap}
+table.sc-table td.num{text-align:right;white-space:nowrap}
+table.sc-table th.num{text-align:right}
+table.sc-table td.st{white-space:nowrap}
 table.sc-table td a{color:#0B5CAD;text-decoration:underline;text-underline-offset:2px}
 table.sc-table tr:hover td{background-image:linear-gradient(rgba(0,0,0,.03),rgba(0,0,0,.03))}
 table.sc-table td.st{border-left:5px solid transparent}
 @media (max-width: 640px){
-  table.sc-table thead{display:none}
-  table.sc-table,table.sc-table tbody,table.sc-table tr,table.sc-table td{display:block;width:100%;box-sizing:border-box}
-  table.sc-table tr{border:1px solid #D0D3DA;border-radius:6px;margin:0 0 10px 0;padding:4px 0;background:#fff}
-  table.sc-table td{display:flex;justify-content:space-between;gap:12px;border-bottom:1px solid #F0F2F6;text-align:right}
-  table.sc-table td.num{white-space:normal}
-  table.sc-table td::before{content:attr(data-label);font-weight:600;text-align:left;color:#31333F;flex:0 0 45%}
-  table.sc-table td:first-child{font-weight:600}
+  table.sc-cards thead{display:none}
+  table.sc-cards,table.sc-cards tbody,table.sc-cards tr,table.sc-cards td{display:block;width:100%;box-sizing:border-box}
+  table.sc-cards tr{border:1px solid #D0D3DA;border-radius:6px;margin:0 0 10px 0;padding:4px 0;background:#fff}
+  table.sc-cards td{display:flex;justify-content:space-between;gap:12px;border-bottom:1px solid #F0F2F6;text-align:right}
+  table.sc-cards td.num,table.sc-cards td.st{white-space:normal}
+  table.sc-cards td::before{content:attr(data-label);font-weight:600;text-align:left;color:#31333F;flex:0 0 45%}
+  table.sc-cards td:first-child{font-weight:600}
 }
 </style>
 """
@@ -49,7 +51,7 @@ def _status_css(status: str) -> str:
 
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
-               raw: Iterable[str] = ()) -> str:
+               raw: Iterable[str] = (), cards: bool = True) -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
     right-aligned. The table carries data-key=<key> (tests find it by that)."""
@@ -75,7 +77,7 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             cells.append(f'<td class="{" ".join(cls)}" data-label="{html.escape(str(c), quote=True)}"{style}>{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""
-    return (TABLE_CSS + f'<div class="sc-wrap"><table class="sc-table" data-key="{html.escape(key, quote=True)}">{cap}'
+    return (TABLE_CSS + f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}" data-key="{html.escape(key, quote=True)}">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 

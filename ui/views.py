@@ -150,7 +150,7 @@ def _signed_value(x: Any, unit: Any, lang: str) -> str:
     return s
 
 
-def sparkline_svg(values: list, status: Any = None, width: int = 110, height: int = 26) -> str:
+def sparkline_svg(values: list, status: Any = None, width: int = 84, height: int = 24) -> str:
     """A small inline SVG line of a measure's recent values (gaps left open)."""
     vals = [None if is_missing(v) else float(v) for v in (values or [])]
     present = [v for v in vals if v is not None]

@@ -140,6 +140,14 @@ def test_click_through_overview_scorecard_explorer_records(server, browser, fact
     ctx.close()
 
 
+def full_shot(page, path, width) -> None:
+    """The main area scrolls inside the page: grow the viewport to its height, then shoot."""
+    h = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": width, "height": max(600, min(int(h) + 40, 16000))})
+    settle(page)
+    page.screenshot(path=str(path), full_page=True)
+
+
 TRUNCATED_JS = """() => {
   const bad = [];
   for (const el of document.querySelectorAll("[data-testid='stMain'] td, [data-testid='stMain'] th")) {
@@ -159,7 +167,7 @@ def test_no_truncated_cell_at_1280_and_screenshots(server, browser, artifacts, p
         if width == 1280:
             assert page.evaluate(TRUNCATED_JS) == [], path
         if width != 1280:
-            page.screenshot(path=str(artifacts / f"issue14_{path}_{width}.png"), full_page=True)
+            full_shot(page, artifacts / f"issue14_{path}_{width}.png", width)
         ctx.close()
 
 
