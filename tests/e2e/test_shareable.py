@@ -197,21 +197,26 @@ def test_phone_layout_overview_and_scorecard(server, browser, facts, artifacts):
     ctx.close()
 
 
-ENGLISH = {"the", "and", "Value", "Target", "Status:", "Green", "Yellow", "Red", "Grey", "None", "nan", "NaN", "True",
-           "False", "null", "undefined", "Committee", "Measure", "Score", "Period type", "Download", "rows", "Oct", "May"}
+ENGLISH = {"the", "and", "of", "Value", "Target", "Green", "Yellow", "Red", "Grey", "None", "nan", "NaN", "NaT", "True",
+           "False", "null", "undefined", "Committee", "Measure", "Score", "Period type", "Download", "rows", "Yes", "No",
+           "All", "Choose", "Month", "Year", "Quarter", "Total", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+           "Sep", "Oct", "Nov", "Dec", "loaded", "rejected", "green", "yellow", "red", "grey"}
 RAW = re.compile(r"\b(committee_code|name_sv|name_en|measure_id|peer_group|it_costs|it_users|red_flag|score_\w+|"
-                 r"status_\w+|district_councils|specialist_committees|docs/\w+|\w+\.py|\w+\.md|KF\d)\b")
+                 r"status_\w+|district_councils|specialist_committees|docs/\w+|\w+\.py|\w+\.md|\w+\.duckdb|KF\d)\b")
+# council pages (issue 13, another engineer's) that still fail the check: strict xfail, reported
+COUNCIL_XFAIL = {"project": "English month names on the project page's date axis (plotly dates, e.g. 'Oct') — council page"}
 
 
-@pytest.mark.parametrize("path,nav_key", EXISTING, ids=[u for u, _ in EXISTING])
+@pytest.mark.parametrize("path,nav_key", [
+    pytest.param(u, k, marks=pytest.mark.xfail(strict=True, reason=COUNCIL_XFAIL[u])) if u in COUNCIL_XFAIL else (u, k)
+    for u, k in EXISTING], ids=[u for u, _ in EXISTING])
 def test_swedish_page_shows_no_raw_code_english_or_none(server, browser, path, nav_key):
     ctx, page = open_page(browser, url_of(server, path), 1440, 900)
     assert_clean(page, translate(nav_key, "sv"))
     settle(page)
     text = page.locator("[data-testid='stMain']").inner_text() + "\n" + page.locator("[data-testid='stSidebar']").inner_text()
     # plotly text (axes, titles, cell labels) is part of the page too
-    text += "\n" + " ".join(page.locator(".js-plotly-plot text").all_inner_texts())
-    words = set(re.findall(r"[A-Za-zÅÄÖåäö_./]+(?: type)?", text))
+    text += "\n" + " ".join(page.locator(".js-plotly-plot text").evaluate_all("els => els.map(e => e.textContent || '')"))
     assert sorted(w for w in ENGLISH if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)) == [], path
     assert RAW.findall(text) == [], path
     ctx.close()
