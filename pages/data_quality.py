@@ -7,7 +7,7 @@ from metrics import query
 from ui import views
 from ui.i18n import translation_table
 from ui.page import setup_page
-from ui.tables import download_buttons
+from ui.tables import download_buttons, show_table
 
 ctx = setup_page("data_quality", needs_period=False)
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
@@ -51,7 +51,8 @@ if latest.empty:
     st.info(t("label.no_rows"))
 else:
     ld = _batch_display(latest)
-    st.dataframe(ld, hide_index=True, key="quality_latest")
+    show_table(ld, "quality_latest", numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded",
+                                                                      "rows_quarantined", "rows_replaced")])
     download_buttons(ld, "senaste_laddningar", t, lang, key="latest", meta=ctx.export_meta(t("quality.latest_batches")))
 
 st.subheader(t("quality.freshness"))
@@ -94,7 +95,8 @@ else:
                      format_func=lambda x: t("quality.all_batches") if x is None else str(x))
     qv = quar if b is None else quar[quar["batch_id"] == b]
     qd = qv.assign(source=[_source(x) for x in qv["source"]],
-                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else str(r) for r in qv["rule"]])
+                   reason=[views.quarantine_reason(r, lang) for r in qv.to_dict("records")],
+                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else t("rule.other") for r in qv["rule"]])
     st.dataframe(views.translate_columns(qd, lang), hide_index=True, key="quality_quarantine",
                  column_config={t("col.reason"): st.column_config.TextColumn(t("col.reason"), width="large")})
     download_buttons(views.translate_columns(qd, lang), "karantan", t, lang, key="quarantine",

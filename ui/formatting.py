@@ -305,13 +305,13 @@ def is_count_unit(unit: Any) -> bool:
 
 
 def format_indicator(x: Any, unit: Any, lang: str = "sv") -> str:
-    """A supporting indicator: percent as "97,3 %", money as tkr/mnkr, counts without decimals
+    """A supporting indicator: percent as "97,3 %", money in tkr (one unit for the whole list), counts without decimals
     ("1 112 ärenden"), anything else with one decimal and its unit."""
     kind = unit_kind(unit)
     if kind == "percent":
         return format_percent(x, 1, lang)
     if kind == "money" and "/" not in str(unit):
-        return format_money(x, lang)
+        return format_tkr(x, lang)
     if is_missing(x):
         return MISSING
     if kind == "money":  # per-unit money: "41 250 kr/användare/år"

@@ -323,6 +323,30 @@ def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
     return translate_columns(out, lang)
 
 
+def quarantine_reason(row: Any, lang: str) -> str:
+    """A quarantined row's reason in the UI language, from its structured fields (file, row,
+    column, rule, raw value) — the loader's own text is English."""
+    import json
+
+    from ui.i18n import translation_table
+
+    t = translator(lang)
+    rule = str(row.get("rule") or "")
+    column = str(row.get("column_name") or "")
+    value = ""
+    try:
+        raw = json.loads(row.get("raw_values") or "{}")
+        value = raw.get(column)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    value = MISSING if value is None else str(value)
+    args = {"file": str(row.get("file_name") or ""), "row": format_number(row.get("source_row"), 0, lang),
+            "column": t(f"col.{column}") if f"col.{column}" in translation_table() else column, "value": value}
+    if f"reason.{rule}" in translation_table() and rule != "other":
+        return t(f"reason.{rule}", **args)
+    return t("reason.other", detail=str(row.get("reason") or ""), **args)
+
+
 def translate_columns(df: pd.DataFrame, lang: str, prefix: str = "col.") -> pd.DataFrame:
     """Rename raw columns with translations `col.<name>` where they exist."""
     from ui.i18n import translation_table

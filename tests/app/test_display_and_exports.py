@@ -42,8 +42,9 @@ def test_display_rule_holds_for_all_values(value, target):
 
 
 def test_counts_without_decimals_and_money_in_tkr():
+    """Indicators: counts are whole ("1 112 ärenden", not "1 112,0"), money in tkr throughout the list."""
     assert format_indicator(1112.0, "errands") == f"1{NBSP}112 ärenden"
-    assert format_indicator(36_147_000, "SEK") == f"36,1{NBSP}mnkr"
+    assert format_indicator(36_147_000, "SEK") == f"36{NBSP}147{NBSP}tkr"
     assert format_indicator(512_300, "SEK") == f"512{NBSP}tkr"
     assert format_indicator(12.46, "hours") == "12,5 timmar"
     assert format_indicator(None, "hours") == "–"
