@@ -107,6 +107,28 @@ def city_row(wh: Warehouse, grain: str, period: str) -> pd.DataFrame:
     """, {"grain": grain, "period": period})
 
 
+def city_trend(wh: Warehouse, grain: str, period: str, n_periods: int = 8) -> pd.DataFrame:
+    """The city's perspective scores and overall index over the n periods up to `period` (oldest
+    first): [period, perspective ('overall' for the index), score, status]."""
+    _check_grain(grain)
+    return wh.df("""
+        WITH last_periods AS (
+            SELECT period, start_month FROM scorecard_periods
+            WHERE grain = $grain AND start_month <= (SELECT start_month FROM scorecard_periods
+                                                     WHERE grain = $grain AND period = $period)
+            ORDER BY start_month DESC LIMIT $n
+        ), scores AS (
+            SELECT period, perspective, score, status FROM perspective_scores
+            WHERE committee_code = 'CITY' AND grain = $grain
+            UNION ALL
+            SELECT period, 'overall', score, status FROM overall_scores WHERE committee_code = 'CITY' AND grain = $grain
+        )
+        SELECT p.period, s.perspective, s.score, COALESCE(s.status, 'grey') AS status
+        FROM last_periods p JOIN scores s USING (period)
+        ORDER BY p.start_month, s.perspective
+    """, {"grain": grain, "period": period, "n": int(n_periods)})
+
+
 def movers(wh: Warehouse, grain: str, period: str, n: int = 10) -> pd.DataFrame:
     """Committee measures whose score changed most (absolute) since the previous period, with the
     values of both periods, the measure's unit and the previous period's name."""

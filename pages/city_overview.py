@@ -1,6 +1,7 @@
-"""Stadsöversikt / City overview: committees × five perspectives, overall index, how many
-committees are green/yellow/red/grey overall and per perspective, the city as a whole, the
-biggest changes (values of both periods), and links into every committee's scorecard."""
+"""Stadsöversikt / City overview: how many committees are green/yellow/red/grey overall and per
+perspective; a grid of committees × five perspectives + overall index (the city as a whole first),
+every cell a link to the committee's scorecard at that perspective; the city's trend; the biggest
+changes (values of both periods)."""
 import pandas as pd
 import streamlit as st
 
@@ -36,31 +37,30 @@ counts = views.status_counts(df, lang)
 show_table(counts, "overview_counts", numeric=[c for c in counts.columns if c != t("label.perspective")], cards=False)
 st.caption(t("overview.status_counts_help"))
 
-# the city as a whole, first row of the heatmap and its own line
+# the grid: the city as a whole, then one row per committee; colour + icon + word in every cell, and
+# every cell leads to the committee's scorecard at that perspective (a plain link: shareable)
 city = ctx.q(query.city_row, ctx.grain, ctx.period).assign(name_sv=t("overview.city_row"), name_en=t("overview.city_row"),
-                                                          peer_group="")
-heat = pd.concat([city, df], ignore_index=True)
-with st.container(key="wide_only_heatmap"):
-    st.plotly_chart(ctx.fig(figures.overview_heatmap, heat, lang, period_label), key="overview_heatmap",
-                    config={"displayModeBar": False}, theme=None)
-    st.caption(t("overview.caption"))
+                                                          peer_group=groups[0] if groups else "")
+st.subheader(t("overview.heatmap_title", period=period_label))
+st.caption(t("overview.grid_caption"))
 status_legend(ctx)
-
-# table: one row per committee; every cell leads to the committee's scorecard at that perspective
-st.subheader(t("overview.table"))
-st.caption(t("overview.click_help"))
+city_disp, city_stat = views.overview_table(city, lang)
+city_disp[t("label.peer_group")] = "–"
+city_stat[t("label.peer_group")] = ""
+show_table(city_disp, "overview_city", statuses=city_stat, numeric=[t("label.n_red"), t("label.n_grey")])
 disp, stat = views.overview_table(df, lang)
 links = views.overview_links(df, lang, ctx.link)
-show_table(disp, "overview_table", links=links, statuses=stat,
-           numeric=[t("label.n_red"), t("label.n_grey")])
-city_disp, city_stat = views.overview_table(city.assign(peer_group=groups[0] if groups else ""), lang)
-city_disp = city_disp.drop(columns=[t("label.peer_group")])
-city_stat = city_stat.drop(columns=[t("label.peer_group")])
-show_table(city_disp, "overview_city", statuses=city_stat, numeric=[t("label.n_red"), t("label.n_grey")])
+show_table(disp, "overview_table", links=links, statuses=stat, numeric=[t("label.n_red"), t("label.n_grey")])
 
 export = views.overview_export(df, lang)
 download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview",
                  meta=ctx.export_meta(t("nav.city_overview"), [(t("label.peer_group"), t(f"peer_group.{peer}"))] if peer else None))
+
+# the city over time
+ct = ctx.q(query.city_trend, ctx.grain, ctx.period, 24 if ctx.grain == "month" else 8)
+if ct is not None and not ct.empty:
+    st.plotly_chart(ctx.fig(figures.city_trend, ct, lang), key="overview_city_trend", config={"displayModeBar": False},
+                    theme=None)
 
 # open a committee's scorecard (also the way in on a phone)
 st.subheader(t("overview.open"))

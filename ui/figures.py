@@ -85,9 +85,12 @@ def overview_heatmap(df: pd.DataFrame, lang: str = "sv", period_label: str = "")
     scale = []
     for i, s in enumerate(st_status.STATUSES):
         scale += [[i / 4, st_status.TINTS[s]], [(i + 1) / 4, st_status.TINTS[s]]]
+    # customdata per cell: [hover text, committee code, perspective] – a click opens that scorecard
+    codes = list(df["committee_code"]) if "committee_code" in df else [""] * len(y_labels)
+    custom = [[[h, code, c] for h, c in zip(hr, cols)] for hr, code in zip(hover, codes)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=x_labels, y=y_labels, text=text, texttemplate="%{text}", customdata=hover,
-        hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
+        z=z, x=x_labels, y=y_labels, text=text, texttemplate="%{text}", customdata=custom,
+        hovertemplate="%{y}<br>%{x}: %{customdata[0]}<extra></extra>",
         colorscale=scale, zmin=0, zmax=4, showscale=False, xgap=2, ygap=2,
         textfont={"size": 12, "color": "#1a1a1a"},
     ))
@@ -95,6 +98,30 @@ def overview_heatmap(df: pd.DataFrame, lang: str = "sv", period_label: str = "")
     fig.update_xaxes(side="top", title_text=t("label.perspective") + " – " + t("label.score_axis"))
     title = t("overview.heatmap_title", period=period_label)
     return _base_layout(fig, title, lang, height=max(320, 90 + 30 * len(y_labels)))
+
+
+def city_trend(trend: pd.DataFrame, lang: str = "sv") -> go.Figure:
+    """The city's overall index (thick) and five perspective scores over the last periods, with
+    the green (90) and yellow (50) score limits."""
+    t = _t(lang)
+    periods = list(dict.fromkeys(trend["period"]))
+    x = [format_period(p, lang) for p in periods]
+    fig = go.Figure()
+    for i, p in enumerate(("overall",) + PERSPECTIVES):
+        g = trend[trend["perspective"] == p].set_index("period").reindex(periods)
+        name = t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")
+        fig.add_trace(go.Scatter(
+            x=x, y=g["score"], mode="lines+markers", name=name,
+            line={"width": 4 if p == "overall" else 1.5, "color": "#1a1a1a" if p == "overall" else LINE_COLOURS[i % len(LINE_COLOURS)],
+                  "dash": "solid" if p == "overall" else "dot"},
+            customdata=[f"{format_score(v, lang)} {st_status.icon(s)} {st_status.word(s, lang)}"
+                        for v, s in zip(g["score"], g["status"].fillna("grey"))],
+            hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>"))
+    for limit, s in ((90, "green"), (50, "yellow")):
+        fig.add_hline(y=limit, line={"color": st_status.COLOURS[s], "dash": "dash", "width": 1})
+    fig.update_xaxes(title_text=t("fig.period"), categoryorder="array", categoryarray=x)
+    fig.update_yaxes(title_text=t("label.score_axis"), range=[0, 102])
+    return _base_layout(fig, t("overview.city_trend_title"), lang, height=380)
 
 
 def red_measures_bar(df: pd.DataFrame, lang: str = "sv") -> go.Figure:

@@ -109,6 +109,10 @@ def test_click_through_overview_scorecard_explorer_records(server, browser, fact
     assert_clean(page, "Stadsöversikt")
     table = page.locator("table[data-key='overview_table']")
     row = table.locator("tbody tr").nth(2)
+    # the grid's cells are coloured by status and carry icon and word
+    cell = row.locator("td[data-label='It-kostnad']")
+    assert re.search(r"(Grön|Gul|Röd|Grå)", cell.inner_text())
+    assert cell.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
     name = row.locator("td").first.inner_text().strip()
     code = c.loc[c["name_sv"] == name, "committee_code"].iloc[0]
     # overview cell (cost perspective) → the committee's scorecard at that perspective
@@ -175,8 +179,7 @@ def test_phone_layout_overview_and_scorecard(server, browser, facts, artifacts):
     ctx, page = open_page(browser, url_of(server, "city_overview"), 390, 844)
     assert_clean(page, "Stadsöversikt")
     settle(page)
-    # the heatmap gives way to cards; no element wider than the screen
-    assert not page.locator(".st-key-wide_only_heatmap").is_visible()
+    # the committee grid becomes one card per committee; no element wider than the screen
     card = page.locator("table[data-key='overview_table'] tbody tr").first
     box = card.bounding_box()
     assert box["width"] <= 390 and box["height"] > 150  # a card: one line per column
@@ -220,3 +223,4 @@ def test_swedish_page_shows_no_raw_code_english_or_none(server, browser, path, n
     assert sorted(w for w in ENGLISH if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)) == [], path
     assert RAW.findall(text) == [], path
     ctx.close()
+
