@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui import status as st_status
-from ui.formatting import NBSP, format_period, format_score, format_value, is_missing, unit_kind, unit_label
+from ui.formatting import (NBSP, format_period, format_score, format_value, format_value_vs, is_missing, unit_kind,
+                           unit_label)
 from ui.i18n import name_col, translator
 
 PERSPECTIVES = ("external", "internal", "maturity", "cost", "quality")
@@ -120,7 +121,9 @@ def city_trend(trend: pd.DataFrame, lang: str = "sv") -> go.Figure:
     for limit, s in ((90, "green"), (50, "yellow")):
         fig.add_hline(y=limit, line={"color": st_status.COLOURS[s], "dash": "dash", "width": 1})
     fig.update_xaxes(title_text=t("fig.period"), categoryorder="array", categoryarray=x)
-    fig.update_yaxes(title_text=t("label.score_axis"), range=[0, 102])
+    lows = [float(v) for v in trend["score"] if not is_missing(v)]
+    low = max(0.0, min(lows) - 5) if lows else 0.0  # the axis follows the scores, so changes show
+    fig.update_yaxes(title_text=t("label.score_axis"), range=[low, 101])
     return _base_layout(fig, t("overview.city_trend_title"), lang, height=380)
 
 
@@ -204,8 +207,11 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
     unit = measure.get("unit")
     missing = d["value"].isna()
     # a committee without a value still gets its row: icon and word at zero, never a silent gap
-    texts = [f"{st_status.icon(s)} {st_status.word(s, lang)}" if m else format_value(v, unit, lang) + f" {st_status.icon(s)}"
-             for v, s, m in zip(d["value"], d["status"], missing)]
+    # values under the display rule: never shown equal to the target or threshold they differ from
+    tg = d["target"] if "target" in d else pd.Series([measure.get("target")] * len(d))
+    rd = d["red_threshold"] if "red_threshold" in d else pd.Series([measure.get("red_threshold")] * len(d))
+    texts = [f"{st_status.icon(s)} {st_status.word(s, lang)}" if m else format_value_vs(v, unit, [a, b], lang) + f" {st_status.icon(s)}"
+             for v, s, m, a, b in zip(d["value"], d["status"], missing, tg, rd)]
     fig = go.Figure(go.Bar(
         x=d["value"].where(~missing, 0), y=names, orientation="h", name=t("label.value"),
         marker={"color": [st_status.colour(s) for s in d["status"]]},
@@ -233,6 +239,13 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
             if not is_missing(red):
                 fig.add_trace(go.Scatter(x=[red, red], y=y_span, mode="lines", name=t("fig.red_threshold"),
                                          line={"color": st_status.COLOURS["red"], "dash": "dot", "width": 2}))
+    # a committee's own target (an override) is marked on its bar
+    if "target_overridden" in d and d["target_overridden"].fillna(False).astype(bool).any():
+        o = d[d["target_overridden"].fillna(False).astype(bool)]
+        fig.add_trace(go.Scatter(x=o["target"], y=[names[i] for i in o.index], mode="markers", name=t("explorer.override_note"),
+                                 marker={"symbol": "diamond", "size": 11, "color": "#1a1a1a", "line": {"color": "white", "width": 1}},
+                                 customdata=[format_value(v, unit, lang) for v in o["target"]],
+                                 hovertemplate="%{y}: " + t("explorer.override_note") + " %{customdata}<extra></extra>"))
     label = measure.get(ncol) or measure.get("name_sv") or measure.get("measure_id", "")
     # the axis spans the values, target and threshold (not 0–100): near-equal bars stay apart
     span = [float(v) for v in list(d["value"].dropna()) + [target, red] if not is_missing(v)]

@@ -161,3 +161,32 @@ def test_html_table_escapes_text_and_links():
     assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
     assert 'href="committee_scorecard?committee=A&amp;lang=sv"' in out
     assert 'data-key="k"' in out and 'data-label="Värde"' in out
+
+
+def test_ranking_bar_marks_overrides_and_keeps_the_display_rule():
+    from ui import figures
+
+    rk = pd.DataFrame({"committee_code": ["A", "B"], "name_sv": ["Aa", "Bb"], "name_en": ["Aa", "Bb"],
+                       "value": [69.98, 85.0], "status": ["yellow", "green"], "target": [70.0, 80.0],
+                       "red_threshold": [60.0, 60.0], "target_overridden": [False, True]})
+    m = {"measure_id": "E1", "name_sv": "Digital andel", "unit": "%", "direction": "higher", "target": 70.0,
+         "red_threshold": 60.0}
+    fig = figures.ranking_bar(rk, m, "sv", "T2 2026")
+    bar = fig.data[0]
+    assert bar.text[0] == f"69,98{NBSP}% ▲"  # not "70,0 %" next to a 70,0 % target line
+    marker = [tr for tr in fig.data if tr.name == "Nämndspecifikt mål"]
+    assert len(marker) == 1 and list(marker[0].x) == [80.0] and list(marker[0].y) == ["Bb"]
+    lo, hi = fig.layout.xaxis.range  # fitted to the values, not 0–100
+    assert 55 < lo < 60 and hi <= 100
+
+
+def test_city_trend_figure():
+    from ui import figures
+
+    tr = pd.DataFrame({"period": ["2026-T1"] * 6 + ["2026-T2"] * 6,
+                       "perspective": ["overall", "external", "internal", "maturity", "cost", "quality"] * 2,
+                       "score": [90, 80, 85, 95, 99, 70, 92, 81, 86, 96, 98, None], "status": ["green"] * 12})
+    fig = figures.city_trend(tr, "sv")
+    assert [d.name for d in fig.data] == ["Totalindex", "Extern nytta", "Intern nytta", "It-mognad", "It-kostnad", "It-kvalitet"]
+    assert list(fig.data[0].x) == ["T1 2026", "T2 2026"] and list(fig.data[0].y) == [90, 92]
+    assert fig.layout.yaxis.range[0] == 65
