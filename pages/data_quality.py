@@ -10,6 +10,7 @@ from ui.page import setup_page
 from ui.tables import download_buttons, show_table
 
 ctx = setup_page("data_quality", needs_period=False)
+QUARANTINE_SHOWN = 300  # on screen; the download holds every row
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
 
 def _source(s):
@@ -96,9 +97,14 @@ else:
     qv = quar if b is None else quar[quar["batch_id"] == b]
     qd = qv.assign(source=[_source(x) for x in qv["source"]],
                    reason=[views.quarantine_reason(r, lang) for r in qv.to_dict("records")],
-                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else t("rule.other") for r in qv["rule"]])
-    st.dataframe(views.translate_columns(qd, lang), hide_index=True, key="quality_quarantine",
-                 column_config={t("col.reason"): st.column_config.TextColumn(t("col.reason"), width="large")})
+                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else t("rule.other") for r in qv["rule"]],
+                   column_name=[t(f"col.{c}") if f"col.{c}" in translation_table() else str(c) for c in qv["column_name"]],
+                   source_row=[fmt.number(v) for v in qv["source_row"]])
+    shown = qd.head(QUARANTINE_SHOWN)
+    show_table(views.translate_columns(shown.drop(columns=["raw_values"], errors="ignore"), lang), "quality_quarantine",
+               numeric=[t("col.batch_id"), t("col.source_row")])
+    if len(qd) > QUARANTINE_SHOWN:
+        st.caption(t("quality.quarantine_more", shown=fmt.number(QUARANTINE_SHOWN), n=fmt.number(len(qd))))
     download_buttons(views.translate_columns(qd, lang), "karantan", t, lang, key="quarantine",
                      meta=ctx.export_meta(t("quality.quarantine")))
 
@@ -108,6 +114,7 @@ if hist.empty:
 else:
     cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
                         "rows_replaced", "periods_min", "periods_max", "started_at", "finished_at", "message") if c in hist]
-    st.dataframe(_batch_display(hist[cols]), hide_index=True, key="quality_history")
+    show_table(_batch_display(hist[cols]), "quality_history",
+               numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_replaced")])
     download_buttons(_batch_display(hist[cols]), "korhistorik", t, lang, key="history",
                      meta=ctx.export_meta(t("quality.history")))

@@ -140,12 +140,26 @@ if tab_series.open:
         sdisp = ser.assign(**{
             t("label.committee"): [labels.get(c, c) for c in ser["committee_code"]],
             t("label.period"): [fmt.period(p) for p in ser["period"]],
-            t("label.value"): [fmt.value(v, unit) for v in ser["value"]],
+            t("label.value"): [views.shown_value({**r, "unit": unit}, lang) for r in ser.to_dict("records")],
             t("label.status"): [S.label(s, lang) for s in ser["status"]],
             t("label.score"): [fmt.score(v) for v in ser["score"]],
         })[[t("label.committee"), t("label.period"), t("label.value"), t("label.status"), t("label.score")]]
-        st.dataframe(sdisp, hide_index=True, key="explorer_series_table")
-        download_buttons(ser, f"tidsserie_{measure_id}", t, lang, key="series")
+        sstat = sdisp.copy()
+        sstat[:] = ""
+        sstat[t("label.status")] = [S.norm(x) for x in ser["status"]]
+        slinks = {t("label.value"): [ctx.link("measure_explorer", measure=measure_id, tab="drilldown", drill_committee=c,
+                                              drill_period=p) if c in names else None
+                                     for c, p in zip(ser["committee_code"], ser["period"])]}
+        show_table(sdisp, "explorer_series_table", statuses=sstat, links=slinks,
+                   numeric=[t("label.value"), t("label.score")])
+        sexp = pd.DataFrame({t("label.committee"): [labels.get(c, c) for c in ser["committee_code"]],
+                             t("label.period"): [fmt.period(p) for p in ser["period"]],
+                             t("label.value"): ser["value"].round(2).values, t("label.unit"): views.measure_unit_text(unit, lang),
+                             t("label.status"): [S.word(x, lang) for x in ser["status"]],
+                             t("label.score"): pd.to_numeric(ser["score"], errors="coerce").round(0).astype("Int64").values})
+        download_buttons(sexp, f"tidsserie_{measure_id}", t, lang, key="series",
+                         meta=ctx.export_meta(f"{measure_id} {mnames[measure_id]} – {t('explorer.series')}",
+                                              [(t("label.period_from"), fmt.period(p_from))]), formats={t("label.score"): "score"})
 
 if tab_def.open:
   with tab_def:
