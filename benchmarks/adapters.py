@@ -27,7 +27,7 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
 
 # ---------------------------------------------------------------- ETL
 def _run_batches_has_with_marts() -> bool:
-    from etl import cli
+    from pipeline import cli
 
     return "with_marts" in inspect.signature(cli.run_batches).parameters
 
@@ -125,7 +125,7 @@ def etl_load(warehouse: Path, paths: list[Path], source: str | None = None) -> d
     """Load the files of one source into `warehouse` through the real ETL, exactly as
     `python -m etl load <files>` does (pipeline.cli.plan_files + run_batches: one staging copy, the
     batches, atomic publish). Returns the batch figures and the time per ETL phase."""
-    from etl import cli
+    from pipeline import cli
 
     _install_phase_timers()
     _PHASE_TIMES.clear()
