@@ -19,6 +19,8 @@ def _source(s):
 
 def _batch_display(df):
     out = df.copy()
+    if "message" in out:  # the loader's message, in the UI language where its facts are in columns
+        out["message"] = [views.batch_message(r, lang) for r in out.to_dict("records")]
     if "source" in out:
         out["source"] = [_source(s) for s in out["source"]]
     if "status" in out:
@@ -30,7 +32,7 @@ def _batch_display(df):
     for c in ("started_at", "finished_at"):
         if c in out:
             out[c] = [fmt.date(v, with_time=True) for v in out[c]]
-    for c in ("periods_min", "periods_max", "message"):
+    for c in ("periods_min", "periods_max"):
         if c in out:
             out[c] = ["–" if v is None or v != v else (fmt.period(v) if c.startswith("periods") else str(v)) for v in out[c]]
     return views.translate_columns(out, lang)

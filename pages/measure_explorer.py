@@ -215,7 +215,7 @@ if tab_drill.open:
                            index=prange.index(p_initial) if p_initial in prange else 0)
     state.write(drill_committee=dcode, drill_period=dperiod)
     dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
-    st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count', n=fmt.number(len(dd)))}**")
+    st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count_one' if len(dd) == 1 else 'explorer.drilldown_count', n=fmt.number(len(dd)))}**")
     if dd.empty:
         st.info(t("label.no_rows"))
     else:

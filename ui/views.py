@@ -323,6 +323,30 @@ def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
     return translate_columns(out, lang)
 
 
+def batch_message(row: Any, lang: str) -> str:
+    """A load's message in the UI language. For a loaded or unchanged batch the message is rebuilt
+    from its counts (the loader writes English); a rejected batch keeps the loader's own diagnosis
+    (file, row, column and reason), which names the data as it is."""
+    import re
+
+    t = translator(lang)
+    msg = row.get("message")
+    status = str(row.get("status") or "")
+    file = str(row.get("file_name") or "")
+    if status == "unchanged":
+        return t("quality.message_unchanged", file=file)
+    if status != "loaded" or is_missing(row.get("rows_loaded")):
+        return MISSING if is_missing(msg) or msg == "" else str(msg)
+    out = t("quality.message_loaded", file=file, loaded=format_number(row.get("rows_loaded"), 0, lang),
+            quarantined=format_number(row.get("rows_quarantined") or 0, 0, lang),
+            replaced=format_number(row.get("rows_replaced") or 0, 0, lang))
+    m = re.search(r"(\d+) event rows collapsed to (\d+) records", str(msg or ""))
+    if m:
+        out += " " + t("quality.message_collapsed", events=format_number(int(m.group(1)), 0, lang),
+                       records=format_number(int(m.group(2)), 0, lang))
+    return out
+
+
 def quarantine_reason(row: Any, lang: str) -> str:
     """A quarantined row's reason in the UI language, from its structured fields (file, row,
     column, rule, raw value) — the loader's own text is English."""

@@ -190,3 +190,21 @@ def test_city_trend_figure():
     assert [d.name for d in fig.data] == ["Totalindex", "Extern nytta", "Intern nytta", "It-mognad", "It-kostnad", "It-kvalitet"]
     assert list(fig.data[0].x) == ["T1 2026", "T2 2026"] and list(fig.data[0].y) == [90, 92]
     assert fig.layout.yaxis.range[0] == 65
+
+
+def test_load_messages_and_quarantine_reasons_in_swedish():
+    from ui import views
+
+    row = {"status": "loaded", "file_name": "incidents.csv", "rows_loaded": 47041, "rows_quarantined": 3, "rows_replaced": 0,
+           "message": "incidents.csv (CSV): 47041 rows loaded into fact_incidents, 3 rows quarantined, 0 earlier rows "
+                      "replaced; 194520 event rows collapsed to 47044 records in their latest state"}
+    assert views.batch_message(row, "sv") == (f"incidents.csv: 47{NBSP}041 rader laddade, 3 i karantän, 0 tidigare rader "
+                                              f"ersatta. 194{NBSP}520 händelserader sammanförda till 47{NBSP}044 ärenden i sitt "
+                                              "senaste läge.")
+    assert views.batch_message({**row, "status": "unchanged"}, "sv") == \
+        "incidents.csv: oförändrad sedan förra laddningen, inget laddades om."
+    q = {"rule": "references", "column_name": "committee_code", "file_name": "it_costs_ledger.csv", "source_row": 15330,
+         "raw_values": '{"committee_code":"VANTOR","amount_sek":"18450,00"}', "reason": "english text"}
+    assert views.quarantine_reason(q, "sv") == ("it_costs_ledger.csv rad 15\u00a0330: kolumnen Nämndkod har värdet ”VANTOR”, "
+                                                "som inte finns bland de kända värdena (ladda den källan först).")
+    assert views.quarantine_reason({**q, "rule": "something_new"}, "sv").endswith(": english text")
