@@ -20,7 +20,7 @@ def _source(s):
 def _batch_display(df):
     out = df.copy()
     if "message" in out:  # the loader's message, in the UI language where its facts are in columns
-        out["message"] = [views.batch_message(r, lang) for r in out.to_dict("records")]
+        out["message"] = [views.batch_message(r, lang, counts_shown=True) for r in out.to_dict("records")]
     if "source" in out:
         out["source"] = [_source(s) for s in out["source"]]
     if "status" in out:
@@ -55,7 +55,7 @@ if latest.empty:
 else:
     ld = _batch_display(latest)
     show_table(ld, "quality_latest", numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded",
-                                                                      "rows_quarantined", "rows_replaced")])
+                                                                      "rows_quarantined", "rows_replaced", "finished_at")])
     download_buttons(ld, "senaste_laddningar", t, lang, key="latest", meta=ctx.export_meta(t("quality.latest_batches")))
 
 st.subheader(t("quality.freshness"))
@@ -115,8 +115,9 @@ if hist.empty:
     st.info(t("label.no_rows"))
 else:
     cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
-                        "rows_replaced", "periods_min", "periods_max", "started_at", "finished_at", "message") if c in hist]
+                        "rows_replaced", "periods_min", "periods_max", "finished_at", "message") if c in hist]
     show_table(_batch_display(hist[cols]), "quality_history",
-               numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_replaced")])
+               numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_replaced",
+                                                 "finished_at")])
     download_buttons(_batch_display(hist[cols]), "korhistorik", t, lang, key="history",
                      meta=ctx.export_meta(t("quality.history")))

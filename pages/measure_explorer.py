@@ -85,8 +85,9 @@ if tab_rank.open:
     if rk.empty:
         st.info(t("label.no_rows"))
     else:
-        st.plotly_chart(ctx.fig(figures.ranking_bar, rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
-                        config={"displayModeBar": False}, theme=None)
+        with st.container(key="wide_only_ranking"):  # on a phone the cards below carry the ranking
+            st.plotly_chart(ctx.fig(figures.ranking_bar, rk, measure, lang, fmt.period(ctx.period)), key="explorer_ranking_fig",
+                            config={"displayModeBar": False}, theme=None)
         override = t("explorer.override_note")
         rdisp = rk.assign(**{
             t("label.committee"): rk[ctx.name_col].fillna(rk["name_sv"]),

@@ -323,10 +323,11 @@ def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
     return translate_columns(out, lang)
 
 
-def batch_message(row: Any, lang: str) -> str:
+def batch_message(row: Any, lang: str, counts_shown: bool = False) -> str:
     """A load's message in the UI language. For a loaded or unchanged batch the message is rebuilt
     from its counts (the loader writes English); a rejected batch keeps the loader's own diagnosis
-    (file, row, column and reason), which names the data as it is."""
+    (file, row, column and reason), which names the data as it is. `counts_shown`: the table shows
+    the counts in their own columns, so only what they do not say is returned ("–" if nothing)."""
     import re
 
     t = translator(lang)
@@ -337,14 +338,14 @@ def batch_message(row: Any, lang: str) -> str:
         return t("quality.message_unchanged", file=file)
     if status != "loaded" or is_missing(row.get("rows_loaded")):
         return MISSING if is_missing(msg) or msg == "" else str(msg)
-    out = t("quality.message_loaded", file=file, loaded=format_number(row.get("rows_loaded"), 0, lang),
+    out = "" if counts_shown else t("quality.message_loaded", file=file, loaded=format_number(row.get("rows_loaded"), 0, lang),
             quarantined=format_number(row.get("rows_quarantined") or 0, 0, lang),
             replaced=format_number(row.get("rows_replaced") or 0, 0, lang))
     m = re.search(r"(\d+) event rows collapsed to (\d+) records", str(msg or ""))
     if m:
-        out += " " + t("quality.message_collapsed", events=format_number(int(m.group(1)), 0, lang),
+        out += (" " if out else "") + t("quality.message_collapsed", events=format_number(int(m.group(1)), 0, lang),
                        records=format_number(int(m.group(2)), 0, lang))
-    return out
+    return out or MISSING
 
 
 def quarantine_reason(row: Any, lang: str) -> str:

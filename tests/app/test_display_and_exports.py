@@ -201,6 +201,10 @@ def test_load_messages_and_quarantine_reasons_in_swedish():
     assert views.batch_message(row, "sv") == (f"incidents.csv: 47{NBSP}041 rader laddade, 3 i karantän, 0 tidigare rader "
                                               f"ersatta. 194{NBSP}520 händelserader sammanförda till 47{NBSP}044 ärenden i sitt "
                                               "senaste läge.")
+    # in a table that shows the counts in columns, only what they do not say
+    assert views.batch_message(row, "sv", counts_shown=True) == \
+        f"194{NBSP}520 händelserader sammanförda till 47{NBSP}044 ärenden i sitt senaste läge."
+    assert views.batch_message({**row, "message": "x.csv: 5 rows loaded"}, "sv", counts_shown=True) == "–"
     assert views.batch_message({**row, "status": "unchanged"}, "sv") == \
         "incidents.csv: oförändrad sedan förra laddningen, inget laddades om."
     q = {"rule": "references", "column_name": "committee_code", "file_name": "it_costs_ledger.csv", "source_row": 15330,
