@@ -96,6 +96,8 @@ class PageContext:
             st.session_state[skey] = st.session_state[wkey]
 
         widget = getattr(container, kind)
+        if kind == "selectbox":
+            kw.setdefault("placeholder", self.t("label.choose"))
         value = widget(label, options, index=options.index(value), key=wkey, on_change=_sync,
                        format_func=format_func, **kw)
         st.session_state[skey] = value
@@ -178,6 +180,8 @@ def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: 
 
     index = options.index(current) if current in options else 0
     widget = container.radio if kind == "radio" else container.selectbox
+    if kind != "radio":
+        kw.setdefault("placeholder", translate("label.choose", current_lang()))
     value = widget(label, options, index=index, key=wkey, on_change=_sync, format_func=format_func, **kw)
     st.session_state[state_key] = value
     return value
