@@ -72,14 +72,17 @@ shown = sc[sc["perspective"] == focus].reset_index(drop=True) if focus else sc
 disp, stat = views.scorecard_table(shown, lang, ctx.period, catalog, trends, prev,
                                    previous_period if prev is not None else None)
 trend_col = t("label.trend")
-disp[trend_col] = [views.sparkline_svg(v, s) for v, s in zip(disp[trend_col], shown["status"])]
+disp[trend_col] = [views.sparkline(v) for v in disp[trend_col]]
+# the perspective is in the cards above and in the measure's letter (E, I, M, C, Q); its width goes to the notes
+disp = disp.drop(columns=[t("label.perspective")])
+stat = stat.drop(columns=[t("label.perspective")])
 links = {
     t("label.measure"): [ctx.link("measure_explorer", measure=m, committee=code) for m in shown["measure_id"]],
     t("label.measure_id"): [ctx.link("measure_explorer", measure=m, committee=code) for m in shown["measure_id"]],
     t("label.value"): [ctx.link("measure_explorer", measure=m, committee=code, tab="drilldown", drill_committee=code,
                                 drill_period=ctx.period) for m in shown["measure_id"]],
 }
-show_table(disp, "scorecard_table", links=links, statuses=stat, raw=[trend_col],
+show_table(disp, "scorecard_table", links=links, statuses=stat,
            numeric=[t("label.value"), t("label.target"), t("label.score"), t("label.peer_median"), t("label.city_value"),
                     [c for c in disp.columns if c.startswith(t("label.change"))][0]])
 st.caption(t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower()))

@@ -150,31 +150,19 @@ def _signed_value(x: Any, unit: Any, lang: str) -> str:
     return s
 
 
-def sparkline_svg(values: list, status: Any = None, width: int = 84, height: int = 24) -> str:
-    """A small inline SVG line of a measure's recent values (gaps left open)."""
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list) -> str:
+    """A text sparkline of a measure's recent values, oldest first ("▂▃▅▇"); a gap is "·", fewer
+    than two values give "–". Text, so it wraps, copies and reads on any screen."""
     vals = [None if is_missing(v) else float(v) for v in (values or [])]
     present = [v for v in vals if v is not None]
     if len(present) < 2:
-        return ""
+        return MISSING
     lo, hi = min(present), max(present)
-    span = (hi - lo) or 1.0
-    n = len(vals)
-    pts, segs = [], []
-    for i, v in enumerate(vals):
-        if v is None:
-            if pts:
-                segs.append(pts)
-            pts = []
-            continue
-        x = 2 + (width - 4) * i / max(1, n - 1)
-        y = height - 3 - (height - 6) * (v - lo) / span
-        pts.append(f"{x:.1f},{y:.1f}")
-    if pts:
-        segs.append(pts)
-    lines = "".join(f'<polyline fill="none" stroke="#555" stroke-width="1.5" points="{" ".join(p)}"/>' for p in segs)
-    last = segs[-1][-1].split(",")
-    dot = f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="{S.colour(status)}"/>'
-    return f'<svg width="{width}" height="{height}" role="img" aria-hidden="true">{lines}{dot}</svg>'
+    span = hi - lo
+    return "".join("·" if v is None else SPARK[3 if span == 0 else min(7, int((v - lo) / span * 7 + 0.5))] for v in vals)
 
 
 def flags_text(row: Any, lang: str, period: str, min_n: Any = None) -> str:

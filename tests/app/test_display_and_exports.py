@@ -212,3 +212,12 @@ def test_load_messages_and_quarantine_reasons_in_swedish():
     assert views.quarantine_reason(q, "sv") == ("it_costs_ledger.csv rad 15\u00a0330: kolumnen Nämndkod har värdet ”VANTOR”, "
                                                 "som inte finns bland de kända värdena (ladda den källan först).")
     assert views.quarantine_reason({**q, "rule": "something_new"}, "sv").endswith(": english text")
+
+
+def test_text_sparkline():
+    from ui.views import sparkline
+
+    assert sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([10, None, 10, 20]) == "▁·▁█"
+    assert sparkline([5, 5, 5]) == "▄▄▄"
+    assert sparkline([None, 3]) == "–" and sparkline([]) == "–"

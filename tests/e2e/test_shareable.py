@@ -158,6 +158,11 @@ TRUNCATED_JS = """() => {
     if (el.offsetParent === null) continue;
     if (el.scrollWidth > el.clientWidth + 1) bad.push(el.innerText.slice(0, 60));
   }
+  // a table wider than the page (columns out of sight behind a scroll bar) counts as cut off too
+  for (const w of document.querySelectorAll("[data-testid='stMain'] .sc-wrap")) {
+    if (w.offsetParent !== null && w.scrollWidth > w.clientWidth + 1)
+      bad.push("table " + (w.querySelector('table') || {}).dataset.key + " " + w.scrollWidth + ">" + w.clientWidth);
+  }
   return bad;
 }"""
 
