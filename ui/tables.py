@@ -22,12 +22,12 @@ TABLE_CSS = """
 .sc-wrap{overflow-x:auto;margin:0 0 .5rem 0}
 table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:1.3}
 table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 6px;border-bottom:2px solid #D0D3DA;
-  vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
+  vertical-align:bottom;white-space:normal;overflow-wrap:anywhere}
 table.sc-table td{padding:4px 6px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
-  overflow-wrap:break-word}
+  overflow-wrap:anywhere}
 table.sc-table td.num{text-align:right;white-space:nowrap}
 table.sc-table th.num{text-align:right}
-table.sc-table td.st{white-space:nowrap}
+table.sc-table td.st{overflow-wrap:normal}
 table.sc-table td a{color:#0B5CAD;text-decoration:underline;text-underline-offset:2px}
 table.sc-table tr:hover td{background-image:linear-gradient(rgba(0,0,0,.03),rgba(0,0,0,.03))}
 table.sc-table td.st{border-left:5px solid transparent}
