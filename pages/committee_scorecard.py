@@ -82,7 +82,7 @@ links = {
     t("label.value"): [ctx.link("measure_explorer", measure=m, committee=code, tab="drilldown", drill_committee=code,
                                 drill_period=ctx.period) for m in shown["measure_id"]],
 }
-show_table(disp, "scorecard_table", links=links, statuses=stat,
+show_table(disp, "scorecard_table", links=links, statuses=stat, nowrap=[t("label.measure_id"), trend_col],
            numeric=[t("label.value"), t("label.target"), t("label.score"), t("label.peer_median"), t("label.city_value"),
                     [c for c in disp.columns if c.startswith(t("label.change"))][0]])
 st.caption(t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower()))

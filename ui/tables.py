@@ -22,12 +22,13 @@ TABLE_CSS = """
 .sc-wrap{overflow-x:auto;margin:0 0 .5rem 0}
 table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:1.3}
 table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 6px;border-bottom:2px solid #D0D3DA;
-  vertical-align:bottom;white-space:normal;overflow-wrap:anywhere}
+  vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
 table.sc-table td{padding:4px 6px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
   overflow-wrap:anywhere}
 table.sc-table td.num{text-align:right;white-space:nowrap}
 table.sc-table th.num{text-align:right}
 table.sc-table td.st{overflow-wrap:normal}
+table.sc-table td.nw{white-space:nowrap;overflow-wrap:normal}
 table.sc-table td a{color:#0B5CAD;text-decoration:underline;text-underline-offset:2px}
 table.sc-table tr:hover td{background-image:linear-gradient(rgba(0,0,0,.03),rgba(0,0,0,.03))}
 table.sc-table td.st{border-left:5px solid transparent}
@@ -51,13 +52,15 @@ def _status_css(status: str) -> str:
 
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
-               raw: Iterable[str] = (), cards: bool = True) -> str:
+               raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = ()) -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
-    right-aligned. The table carries data-key=<key> (tests find it by that)."""
+    right-aligned; `nowrap` columns are never broken. Other text breaks, inside a word if it must, so
+    a table never runs past the page. The table carries data-key=<key> (tests find it by that)."""
     links = links or {}
     numeric = set(numeric)
-    raw = set(raw)  # columns holding markup built by ui code (sparklines), never user text
+    raw = set(raw)  # columns holding markup built by ui code, never user text
+    nowrap = set(nowrap)  # short codes and sparklines: never broken
     cols = list(df.columns)
     head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
     body = []
@@ -69,7 +72,7 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             href = links.get(c, [None] * len(df))[i] if c in links else None
             if href:
                 content = f'<a href="{html.escape(href, quote=True)}" target="_self">{content}</a>'
-            cls = ["num"] if c in numeric else []
+            cls = ["num"] if c in numeric else (["nw"] if c in nowrap else [])
             style = ""
             if statuses is not None and c in statuses.columns and statuses.iloc[i][c]:
                 cls.append("st")
