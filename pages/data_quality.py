@@ -54,7 +54,7 @@ if latest.empty:
     st.info(t("label.no_rows"))
 else:
     ld = _batch_display(latest)
-    show_table(ld, "quality_latest", numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded",
+    show_table(ld, "quality_latest", anywhere=[t("col.file_name"), t("col.message")], numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded",
                                                                       "rows_quarantined", "rows_replaced", "finished_at")])
     download_buttons(ld, "senaste_laddningar", t, lang, key="latest", meta=ctx.export_meta(t("quality.latest_batches")))
 
@@ -104,6 +104,7 @@ else:
                    source_row=[fmt.number(v) for v in qv["source_row"]])
     shown = qd.head(QUARANTINE_SHOWN)
     show_table(views.translate_columns(shown.drop(columns=["raw_values"], errors="ignore"), lang), "quality_quarantine",
+               anywhere=[t("col.file_name"), t("col.reason")],
                numeric=[t("col.batch_id"), t("col.source_row")])
     if len(qd) > QUARANTINE_SHOWN:
         st.caption(t("quality.quarantine_more", shown=fmt.number(QUARANTINE_SHOWN), n=fmt.number(len(qd))))
@@ -116,7 +117,7 @@ if hist.empty:
 else:
     cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
                         "rows_replaced", "periods_min", "periods_max", "finished_at", "message") if c in hist]
-    show_table(_batch_display(hist[cols]), "quality_history",
+    show_table(_batch_display(hist[cols]), "quality_history", anywhere=[t("col.file_name"), t("col.message")],
                numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_replaced",
                                                  "finished_at")])
     download_buttons(_batch_display(hist[cols]), "korhistorik", t, lang, key="history",

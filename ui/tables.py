@@ -24,7 +24,8 @@ table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:
 table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 6px;border-bottom:2px solid #D0D3DA;
   vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
 table.sc-table td{padding:4px 6px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
-  overflow-wrap:anywhere}
+  overflow-wrap:break-word}
+table.sc-table td.any{overflow-wrap:anywhere}
 table.sc-table td.num{text-align:right;white-space:nowrap}
 table.sc-table th.num{text-align:right}
 table.sc-table td.st{overflow-wrap:normal}
@@ -52,15 +53,17 @@ def _status_css(status: str) -> str:
 
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
-               raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = ()) -> str:
+               raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = (),
+               anywhere: Iterable[str] = ()) -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
-    right-aligned; `nowrap` columns are never broken. Other text breaks, inside a word if it must, so
-    a table never runs past the page. The table carries data-key=<key> (tests find it by that)."""
+    right-aligned; `nowrap` columns are never broken; `anywhere` columns (file names, units) may break
+    inside a word, so a table never runs past the page; other text breaks between words. The table carries data-key=<key> (tests find it by that)."""
     links = links or {}
     numeric = set(numeric)
     raw = set(raw)  # columns holding markup built by ui code, never user text
     nowrap = set(nowrap)  # short codes and sparklines: never broken
+    anywhere = set(anywhere)  # long unbroken words (file names, units): may break inside a word
     cols = list(df.columns)
     head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
     body = []
@@ -72,7 +75,7 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             href = links.get(c, [None] * len(df))[i] if c in links else None
             if href:
                 content = f'<a href="{html.escape(href, quote=True)}" target="_self">{content}</a>'
-            cls = ["num"] if c in numeric else (["nw"] if c in nowrap else [])
+            cls = ["num"] if c in numeric else (["nw"] if c in nowrap else (["any"] if c in anywhere else []))
             style = ""
             if statuses is not None and c in statuses.columns and statuses.iloc[i][c]:
                 cls.append("st")

@@ -200,6 +200,14 @@ def shown_value(row: Any, lang: str) -> str:
     return format_value_vs(row.get("value"), row.get("unit"), refs, lang)
 
 
+def measure_with_unit(name: Any, unit: Any, lang: str) -> str:
+    """A measure's name with its unit where the value does not show it: "E-tjänstemognad (index
+    0–100)", "It-kostnad per användare (kr/användare/år)"; percent values carry their "%"."""
+    if unit_kind(unit) == "percent" or is_missing(unit) or not str(unit).strip():
+        return str(name)
+    return f"{name} ({measure_unit_text(unit, lang)})"
+
+
 def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFrame | None = None,
                     trends: dict[str, list] | None = None, previous: pd.DataFrame | None = None,
                     previous_period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -216,10 +224,9 @@ def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFr
         pv = prev.get(r["measure_id"])
         rows.append({
             t("label.measure_id"): r["measure_id"],
-            t("label.measure"): r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"),
+            t("label.measure"): measure_with_unit(r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"), unit, lang),
             t("label.perspective"): t(f"perspective_short.{r['perspective']}"),
             t("label.value"): shown_value(r, lang),
-            t("label.unit"): measure_unit_text(unit, lang),
             t("label.target"): target_text(r, lang, crow),
             t("label.status"): S.label(r.get("status"), lang),
             t("label.score"): format_score(r.get("score"), lang),
