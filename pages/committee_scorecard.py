@@ -83,7 +83,7 @@ links = {
                                 drill_period=ctx.period) for m in shown["measure_id"]],
 }
 show_table(disp, "scorecard_table", links=links, statuses=stat, nowrap=[t("label.measure_id"), trend_col],
-           anywhere=[t("label.measure")],
+
            numeric=[t("label.value"), t("label.target"), t("label.score"), t("label.peer_median"), t("label.city_value"),
                     [c for c in disp.columns if c.startswith(t("label.change"))][0]])
 st.caption(t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower()))

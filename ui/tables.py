@@ -21,9 +21,9 @@ TABLE_CSS = """
 <style>
 .sc-wrap{overflow-x:auto;margin:0 0 .5rem 0}
 table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:1.3}
-table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 6px;border-bottom:2px solid #D0D3DA;
+table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 5px;border-bottom:2px solid #D0D3DA;
   vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
-table.sc-table td{padding:4px 6px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
+table.sc-table td{padding:4px 5px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
   overflow-wrap:break-word}
 table.sc-table td.any{overflow-wrap:anywhere}
 table.sc-table td.num{text-align:right;white-space:nowrap}
