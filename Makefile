@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 WAREHOUSE := $(or $(SCORECARD_WAREHOUSE),data/warehouse.duckdb)
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: run test venv warehouse demo bench clean
+.PHONY: run test venv warehouse demo bench clean postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,17 @@ run: warehouse
 /usr/bin/chromium:
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'
 
-test: $(VENV)/.installed-dev /usr/bin/chromium
+# The store and SQL-source tests start a throwaway PostgreSQL cluster: Debian's postgresql when initdb is missing.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) || \
+	  sudo -n sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'; fi
+
+test: $(VENV)/.installed-dev /usr/bin/chromium postgres
 	$(PY) -m pytest -q tests
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks --scale 1 10
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb* data/sample test-artifacts
+	rm -rf $(VENV) data/warehouse.duckdb* data/warehouse.followup.sqlite* data/sample test-artifacts

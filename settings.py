@@ -4,9 +4,14 @@
 |---|---|---|
 | published warehouse | SCORECARD_WAREHOUSE | `<repo>/data/warehouse.duckdb` |
 | staging copy, lock, spill dir | — | `<warehouse>.staging`, `<warehouse>.lock`, `<warehouse>.staging.tmp` |
-| council store (until the follow-up store replaces it) | SCORECARD_COUNCIL_DB | `<warehouse stem>.council.duckdb` |
 | follow-up store (what people write) | SCORECARD_FOLLOWUP_URL | `sqlite:///<warehouse stem>.followup.sqlite` |
+| demo login ("Demoläge") without an OIDC provider | SCORECARD_DEMO_LOGIN (`1` allow, `0` forbid) | only on the demo warehouse |
+| drill-down records limited to the user's committees | SCORECARD_DRILLDOWN_RESTRICTED (`1`/`0`) | `0` (open to every analyst) |
+| OIDC claim carrying the user's groups | SCORECARD_OIDC_GROUPS_CLAIM | `groups` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| plausible dates: earliest | SCORECARD_EARLIEST_DATE | 2000-01-01 |
+| plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
+| "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
 | strict translations (a missing key or bad placeholder raises) | SCORECARD_I18N_STRICT | off (on in the tests) |
 
 Every module asks this one for a path; none reads these variables itself.
@@ -14,6 +19,7 @@ Every module asks this one for a path; none reads these variables itself.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -37,15 +43,6 @@ def lock_path(warehouse: Path | None = None) -> Path:
     return wh.with_name(wh.name + ".lock")
 
 
-def council_db_path(warehouse: Path | str | None = None) -> Path:
-    """SCORECARD_COUNCIL_DB, else `<warehouse stem>.council.duckdb` next to the warehouse."""
-    env = os.environ.get("SCORECARD_COUNCIL_DB")
-    if env:
-        return Path(env)
-    wh = Path(warehouse) if warehouse else warehouse_path()
-    return wh.with_name(wh.stem + ".council.duckdb")
-
-
 def followup_store_url(warehouse: Path | str | None = None) -> str:
     """SQLAlchemy URL of the follow-up store: SCORECARD_FOLLOWUP_URL (e.g. a PostgreSQL URL for an
     installation with several app replicas), else a SQLite file next to the warehouse."""
@@ -54,6 +51,34 @@ def followup_store_url(warehouse: Path | str | None = None) -> str:
         return env
     wh = Path(warehouse) if warehouse else warehouse_path()
     return f"sqlite:///{wh.with_name(wh.stem + '.followup.sqlite')}"
+
+
+def _flag(name: str) -> bool | None:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+def demo_login_setting() -> bool | None:
+    """SCORECARD_DEMO_LOGIN: True allows the demo login on any warehouse, False forbids it, None (unset)
+    allows it only on the demo warehouse. Never allowed once an OIDC provider is configured ([auth] in
+    .streamlit/secrets.toml) — ui/auth.py decides that."""
+    return _flag("SCORECARD_DEMO_LOGIN")
+
+
+def drilldown_restricted() -> bool:
+    """SCORECARD_DRILLDOWN_RESTRICTED=1: drill-down records and their exports are limited to the
+    committees of the analyst's grant (city-wide analysts see all). Default: not restricted."""
+    return bool(_flag("SCORECARD_DRILLDOWN_RESTRICTED"))
+
+
+def oidc_groups_claim() -> str:
+    """The ID-token / userinfo claim with the user's groups (Entra ID: `groups`), matched against
+    role grants to `group:<name>`."""
+    return os.environ.get("SCORECARD_OIDC_GROUPS_CLAIM") or "groups"
 
 
 def etl_memory_limit() -> str | None:
@@ -74,3 +99,12 @@ def i18n_strict() -> bool:
     """SCORECARD_I18N_STRICT=1: a translation lookup with a missing key or a bad placeholder raises
     (the app and browser tests run this way); otherwise the key is shown and the page goes on."""
     return os.environ.get("SCORECARD_I18N_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def plausible_dates() -> tuple[date, date, int]:
+    """(earliest date, today, months after today's month) for the contracts' plausibility rule: a
+    date, month or timestamp outside earliest … end of (current month + months) is quarantined."""
+    earliest = date.fromisoformat(os.environ.get("SCORECARD_EARLIEST_DATE") or "2000-01-01")
+    today = os.environ.get("SCORECARD_TODAY")
+    future = int(os.environ.get("SCORECARD_FUTURE_MONTHS") or 1)
+    return earliest, date.fromisoformat(today) if today else date.today(), future

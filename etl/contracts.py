@@ -39,6 +39,8 @@ class Column:
     unit: str | None = None
     description: str | None = None
     format: str | None = None
+    future_months: int | None = None  # plausible dates may reach this many months past the current one
+                                      # (default: settings.plausible_dates(); e.g. 120 for planned dates)
 
     @property
     def duckdb_type(self) -> str:

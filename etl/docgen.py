@@ -31,7 +31,22 @@ def _rules(col: Column) -> str:
         rules.append(f"must exist in `{col.references}`")
     if col.format:
         rules.append(f"format `{col.format}`")
+    if col.type in ("date", "month", "timestamp"):
+        ahead = "the default window" if col.future_months is None else f"up to {col.future_months} months ahead"
+        rules.append(f"plausible date ({ahead})")
     return "; ".join(rules)
+
+
+def scope_words(c: Contract) -> str:
+    """What a re-delivery replaces, in words."""
+    names = ", ".join(f"`{s}`" for s in c.scope)
+    if list(c.scope) == list(c.key):
+        return (f"Re-delivery: upsert by {names}; a row replaces the stored row with the same key, other stored "
+                "rows stay.")
+    if c.period_column and ("month" in c.scope or "year" in c.scope or c.period_column in c.scope):
+        return (f"Re-delivery: period-scoped; replaces every stored row with the same {names} as the delivery, "
+                "so rows of those periods that the re-delivery no longer contains are removed (withdrawn).")
+    return f"Re-delivery: replaces every stored row with the same {names} as the delivery (rows missing from it are removed)."
 
 
 def _presence(col: Column) -> str:
@@ -48,6 +63,8 @@ def render_contract(c: Contract) -> str:
     lines += [
         f"Table `{c.table}` · key `{', '.join(c.key)}` · revision scope `{', '.join(c.scope)}` · "
         f"period {period} · max_bad_share {c.max_bad_share:g}",
+        "",
+        scope_words(c),
         "",
     ]
     extras = []

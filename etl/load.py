@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+import duckdb
+
 from etl.contracts import Contract
-from etl.gate import gate_columns, validate_chunks
+from etl.gate import ROW_OK, BatchCounts, GateResult, allowed_bad, gate_columns, rows_pass, run_suite
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
 from etl.rules import create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
 from etl.servicenow import PREPROCESSORS
+from settings import plausible_dates
 
 EXAMPLES_IN_MESSAGE = 3
 
@@ -54,6 +57,7 @@ class Rejected(Exception):
     def __init__(self, message: str, rows_read: int = 0):
         super().__init__(message)
         self.rows_read = rows_read
+        self.gate = None  # the GE result when the batch got as far as the gate
 
 
 def next_batch_id(con) -> int:
@@ -69,10 +73,16 @@ def _log(con, result: BatchResult, content_hash: str, started: datetime, periods
 
 
 def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: str) -> BatchResult:
-    """Read, validate and load one batch; always logs it in etl_batches and returns what happened."""
+    """Read, validate and load one batch; always logs it in etl_batches and returns what happened.
+
+    The batch runs in its own transaction: whatever fails (a batch rule, or anything unexpected)
+    rolls back its changes and is reported as a rejected batch naming the file and the reason, so
+    the other batches of the same command still load. Nothing raises out of here except
+    KeyboardInterrupt/SystemExit."""
     started = datetime.now()
     batch_id = next_batch_id(con)
-    data, periods, timings = None, (None, None), {}
+    data, periods, timings, gate = None, (None, None), {}, None
+    con.execute("BEGIN TRANSACTION")
     try:
         with _timed(timings, "read"):
             data = read()
@@ -81,19 +91,51 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
             present, rows_read, native = _stage(con, contract, data)
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read, native)
+            result, gate = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read, native)
             periods = _periods(con, contract)
-    except UnreadableSource as err:
-        result = BatchResult(batch_id, contract.source, name, "rejected", f"{name} {err}; nothing loaded")
-    except Rejected as err:
-        result = BatchResult(batch_id, contract.source, data.file_name, "rejected", str(err),
-                             rows_read=err.rows_read)
-    finally:
-        for table in ("cand", "typed", "violations"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        _drop_temp(con)
+        con.execute("COMMIT")
+    except BaseException as err:
+        con.execute("ROLLBACK")
+        if not isinstance(err, Exception):
+            raise
+        file_name = data.file_name if data is not None else name
+        gate = getattr(err, "gate", None)
+        if isinstance(err, UnreadableSource):
+            message = f"{name} {err}; nothing loaded"
+        elif isinstance(err, Rejected):
+            message = str(err)
+        else:
+            message = unexpected_failure(file_name, err)
+        result = BatchResult(batch_id, contract.source, file_name, "rejected", message,
+                             rows_read=getattr(err, "rows_read", 0))
+        periods = (None, None)
     result.timings = timings
     _log(con, result, _hash_or_empty(data), started, periods)
+    if gate is not None:
+        con.execute("INSERT INTO etl_gate_results VALUES (?, ?, ?, ?)",
+                    [batch_id, contract.source, gate.success, gate.to_json()])
     return result
+
+
+def _drop_temp(con) -> None:
+    for table in ("cand", "typed", "violations", RAW_TABLE):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def unexpected_failure(file_name: str, err: Exception) -> str:
+    """A failure no batch rule foresaw, in one plain line (no traceback): the batch is rejected."""
+    text = " ".join(str(err).split())
+    if isinstance(err, duckdb.ConversionException):
+        what = "a value could not be converted"
+    elif isinstance(err, MemoryError) or isinstance(err, duckdb.OutOfMemoryException):
+        what = "the load ran out of memory"
+    elif isinstance(err, OSError):
+        what = "a file could not be read or written"
+    else:
+        what = "the load failed unexpectedly"
+    detail = (text[:300] + "…") if len(text) > 300 else text
+    return f"{file_name}: {what} ({err.__class__.__name__}: {detail}); nothing loaded from this file"
 
 
 def _hash_or_empty(data: SourceData | None) -> str:
@@ -104,12 +146,19 @@ def _hash_or_empty(data: SourceData | None) -> str:
 
 
 def _unchanged(con, contract: Contract, data: SourceData, batch_id: int) -> BatchResult | None:
+    """Revisions by content: the same content is unchanged only while the batch that loaded it is
+    still current, i.e. every row it loaded is still in the table. Re-delivering an earlier version
+    after another one replaced it (A, B, A) loads it again and makes it current."""
     earlier = con.execute(
-        "SELECT min(batch_id) FROM etl_batches WHERE source = ? AND content_hash = ? AND status = 'loaded'",
-        [contract.source, data.content_hash]).fetchall()[0][0]
-    if earlier is None:
+        "SELECT batch_id, rows_loaded FROM etl_batches WHERE source = ? AND content_hash = ? AND status = 'loaded' "
+        "ORDER BY batch_id DESC LIMIT 1", [contract.source, data.content_hash]).fetchall()
+    if not earlier:
         return None
-    message = f"{data.file_name}: same content as batch {earlier}, already loaded; nothing changed"
+    earlier_id, rows_loaded = earlier[0]
+    still = con.execute(f"SELECT count(*) FROM {contract.table} WHERE _batch_id = ?", [earlier_id]).fetchall()[0][0]
+    if still != rows_loaded:
+        return None
+    message = f"{data.file_name}: same content as batch {earlier_id}, already loaded; nothing changed"
     return BatchResult(batch_id, contract.source, data.file_name, "unchanged", message)
 
 
@@ -139,10 +188,11 @@ def _native_for(contract: Contract):
 def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int, frozenset[str]]:
     """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
     already has the contract type: returned as `native`); personal drop_columns were never read."""
-    columns = data.stage(con, contract.drop_columns, _native_for(contract))
+    positions = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
-    mapping = match_columns(contract, data.file_name, columns, rows_read)
-    select = ", ".join(f"{q(src)} AS {q(dst)}" for src, dst in mapping.items())
+    mapping = match_columns(contract, data.file_name, list(positions), rows_read)
+    # positions are c0, c1, … (made by the reader); header names never become SQL
+    select = ", ".join(f"{positions[src]} AS {q(dst)}" for src, dst in mapping.items())
     present = set(mapping.values())
     events = f"(SELECT {data.row_expr} AS {ROW_COLUMN}, {select} FROM {RAW_TABLE})"
     keep = PREPROCESSORS[contract.preprocess](contract, present, events) if contract.preprocess else ""
@@ -153,16 +203,25 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int, fr
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
                          timings: dict[str, float], present: set[str], rows_read: int,
-                         native: frozenset[str]) -> BatchResult:
+                         native: frozenset[str]) -> tuple[BatchResult, GateResult]:
     with _timed(timings, "type"):
         create_typed(con, contract, present, data.decimal_comma, native)
     with _timed(timings, "rules"):
-        create_violations(con, contract, data.file_name, native)
+        truncated = rows_read if data.truncated_last_line and rows_read else None
+        create_violations(con, contract, data.file_name, native, data.decimal_comma, plausible_dates(), truncated)
         candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
         bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
-        _check_bad_share(con, contract, data, candidates, bad, rows_read)
     with _timed(timings, "gate"):
-        _check_expectations(con, contract, data, present, rows_read)
+        gate = _run_gate(con, contract, present, candidates)
+    rows_ok = rows_pass(candidates, bad, contract.max_bad_share)
+    if rows_ok != gate.success:  # one gate: cannot happen unless GE and the row rules drift apart
+        raise RuntimeError(f"the Great Expectations verdict ({gate.success}) differs from the row rules' "
+                           f"({rows_ok}): {'; '.join(gate.failures)}")
+    try:
+        _check_bad_share(con, contract, data, candidates, bad, rows_read)
+    except Rejected as err:
+        err.gate = gate
+        raise
     with _timed(timings, "write"):
         replaced = _delete_scope(con, contract)
         _insert(con, contract, batch_id)
@@ -175,7 +234,7 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     if contract.preprocess and rows_read != candidates:
         message += f"; {rows_read} event rows collapsed to {candidates} records in their latest state"
     return BatchResult(batch_id, contract.source, data.file_name, "loaded", message, rows_read,
-                       loaded, bad, replaced, reasons)
+                       loaded, bad, replaced, reasons), gate
 
 
 def _insert(con, contract: Contract, batch_id: int) -> None:
@@ -188,7 +247,8 @@ def _insert(con, contract: Contract, batch_id: int) -> None:
 
 
 def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int, bad: int, rows_read: int) -> None:
-    if candidates == 0 or bad / candidates <= contract.max_bad_share:
+    """The row rules' verdict (shares over all rows; etl.gate.rows_pass, the same as the GE suite's)."""
+    if candidates == 0 or rows_pass(candidates, bad, contract.max_bad_share):
         return
     examples = [r for (r,) in con.execute(
         f"SELECT reason FROM violations ORDER BY _source_row LIMIT {EXAMPLES_IN_MESSAGE}").fetchall()]
@@ -202,20 +262,25 @@ GATE_CHUNK_ROWS = 2_000_000  # rows per pandas frame handed to Great Expectation
 
 
 def _typed_chunks(con, columns: list[str]):
-    """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table)."""
+    """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table),
+    with `_row_ok`: the row passes every row rule."""
     cols = ", ".join(q(c) for c in columns)
-    total = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
+    total, base = con.execute("SELECT count(*), coalesce(min(rowid), 0) FROM typed").fetchall()[0]
+    clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
+    row_ok = "TRUE" if clean else "_source_row NOT IN (SELECT _source_row FROM violations)"
     for start in range(0, max(total, 1), GATE_CHUNK_ROWS):
         # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
-        yield con.sql(f"SELECT {cols} FROM typed WHERE rowid >= {start} AND rowid < {start + GATE_CHUNK_ROWS}"
-                          ).to_arrow_table().to_pandas(date_as_object=False)
+        yield con.sql(f"SELECT {cols}{', ' if cols else ''}{row_ok} AS {ROW_OK} FROM typed "
+                      f"WHERE rowid >= {base + start} AND rowid < {base + start + GATE_CHUNK_ROWS}"
+                      ).to_arrow_table().to_pandas(date_as_object=False)
 
 
-def _check_expectations(con, contract: Contract, data: SourceData, present: set[str], rows_read: int) -> None:
-    failures = validate_chunks(contract, _typed_chunks(con, gate_columns(contract, present)), present)
-    if failures:
-        raise Rejected(f"{data.file_name}: the Great Expectations suite for {contract.source} failed; "
-                       f"nothing loaded. " + "; ".join(failures), rows_read)
+def _run_gate(con, contract: Contract, present: set[str], candidates: int) -> GateResult:
+    columns = gate_columns(contract, present)
+    counted = ", ".join(f"count({q(c)})" for c in columns)
+    non_null = con.execute(f"SELECT {counted} FROM typed").fetchall()[0] if columns else ()
+    counts = BatchCounts(candidates, dict(zip(columns, non_null)))
+    return run_suite(contract, _typed_chunks(con, columns), present, counts)
 
 
 def _delete_scope(con, contract: Contract) -> int:

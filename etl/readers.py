@@ -2,17 +2,22 @@
 
 Every reader returns a `SourceData` that knows the content hash, a plain-words description of how
 the source was read (encoding, delimiter) and how to stage itself into a DuckDB connection as
-TEMP table `source_raw(_source_row, <source columns as VARCHAR>)`. CSV and Parquet are read by
-DuckDB itself (fast for large files); Excel and SQL extracts go through a pandas text frame.
-Typing and rule checks happen later, in DuckDB SQL.
+TEMP table `source_raw(_source_row, c0, c1, …)`: source columns by position, as VARCHAR. CSV and
+Parquet are read by DuckDB itself (fast for large files); Excel (python-calamine) and SQL extracts
+go through a pandas text frame. Typing and rule checks happen later, in DuckDB SQL.
+
+Nothing from a file becomes SQL text: the file path is a bound parameter, source columns are
+renamed to positions (`AS t(c0, c1, …)`) and their header names stay in Python.
 """
 from __future__ import annotations
 
 import codecs
 import csv
+import gc
+import sys
 import hashlib
-import io
 import json
+import re
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,19 +27,12 @@ import duckdb
 import pandas as pd
 
 ROW_COLUMN = "_source_row"
+csv.field_size_limit(sys.maxsize)  # the header length is checked by first_line
 RAW_TABLE = "source_raw"
 
 
 class UnreadableSource(Exception):
     """The source cannot be read at all (batch rule: the batch is rejected)."""
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass
@@ -44,13 +42,16 @@ class SourceData:
     read_note: str                       # e.g. "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     decimal_comma: bool = False
     frame: pd.DataFrame | None = None    # text frame with _source_row (Excel, SQL)
-    relation: str | None = None          # DuckDB SELECT over the file (CSV, Parquet); {path} = file to read
+    scan: str | None = None              # "csv" | "parquet": DuckDB reads `path` itself
+    header: tuple[str, ...] = ()         # CSV header names in file order ("" for an unnamed column)
+    delimiter: str = ","
     path: Path | None = None
     cast_to_text: bool = False           # Parquet columns are typed: cast them to VARCHAR
     transcode_from: str | None = None    # "cp1252": DuckDB reads a temporary UTF-8 copy made at staging
     row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
     utf8_unverified: bool = False        # CSV assumed UTF-8 from its header; DuckDB checks the rest
     native_columns: tuple[str, ...] = ()  # typed (Parquet) columns staged in their own type, not as text
+    truncated_last_line: bool = False    # the file does not end with a line break: its last line may be cut
 
     @property
     def content_hash(self) -> str:
@@ -61,8 +62,9 @@ class SourceData:
                 raise UnreadableSource(f"cannot be read ({err.strerror})")
         return self.hash_value
 
-    def stage(self, con, drop: tuple[str, ...] = (), keep_native=lambda name, type_name: False) -> list[str]:
-        """Create TEMP table source_raw without the `drop` columns; returns the kept source columns.
+    def stage(self, con, drop: tuple[str, ...] = (), keep_native=lambda name, type_name: False) -> dict[str, str]:
+        """Create TEMP table source_raw without the `drop` columns; returns {source column name: its
+        column in source_raw (c0, c1, … by position)}.
 
         The data row number is `row_expr` over source_raw. Typed (Parquet) columns are cast to text
         unless `keep_native(column, DuckDB type)` says their type is already the wanted one."""
@@ -78,26 +80,27 @@ class SourceData:
             transcode_to_utf8(self.path, self.transcode_from, copy)
             return self._stage_relation(con, drop, copy, keep_native)
 
-    def _stage_frame(self, con, drop) -> list[str]:
+    def _stage_frame(self, con, drop) -> dict[str, str]:
         dropped = {d.lower() for d in drop}
-        columns = [c for c in self.frame.columns if c != ROW_COLUMN and c.strip().lower() not in dropped]
-        con.register("source_frame", self.frame[[ROW_COLUMN, *columns]])
+        names = [c for c in self.frame.columns if c != ROW_COLUMN]
+        _check_header(names)
+        kept = {name: f"c{i}" for i, name in enumerate(names) if name and name.strip().lower() not in dropped}
+        frame = self.frame[[ROW_COLUMN, *kept]]
+        frame.columns = [ROW_COLUMN, *kept.values()]
+        con.register("source_frame", frame)
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT * FROM source_frame")
         finally:
             con.unregister("source_frame")
-        return columns
+        return kept
 
-    def _stage_relation(self, con, drop, path: Path, keep_native) -> list[str]:
-        relation = self.relation.replace("{path}", _lit(str(path)))
+    def _stage_relation(self, con, drop, path: Path, keep_native) -> dict[str, str]:
         try:
-            return self._copy_relation(con, drop, relation, keep_native)
+            return self._copy_relation(con, drop, path, keep_native)
         except duckdb.Error as err:
             if self.utf8_unverified and "Invalid unicode" in str(err):
                 raise _NotUtf8() from err
-            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-            detail = [lines[0]] + [line for line in lines[1:] if line.startswith("Expected")]
-            raise UnreadableSource(f"cannot be read ({'; '.join(detail)})")
+            raise UnreadableSource(plain_duckdb_error(str(err), self.scan))
 
     def _switch_to_detected_encoding(self) -> None:
         """DuckDB met bytes that are not UTF-8: the full check names the encoding or rejects the file."""
@@ -108,20 +111,80 @@ class SourceData:
         self.read_note = self.read_note.replace("encoding utf-8", f"encoding {encoding}", 1)
         self.transcode_from = "cp1252" if encoding.startswith("cp1252") else None
 
-    def _copy_relation(self, con, drop, relation: str, keep_native) -> list[str]:
+    def _copy_relation(self, con, drop, path: Path, keep_native) -> dict[str, str]:
         dropped = {d.lower() for d in drop}
-        described = con.execute(f"DESCRIBE {relation}").fetchall()
-        columns = [row[0] for row in described if row[0].strip().lower() not in dropped]
-        if not columns:
+        if self.scan == "csv":
+            names, types = list(self.header), ["VARCHAR"] * len(self.header)
+            columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+            source = (f"read_csv($path, delim=$delim, header=false, skip=1, auto_detect=false, "
+                      f"columns={columns}, quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES})")
+        else:
+            described = con.read_parquet(str(path))
+            names, types = list(described.columns), [str(t) for t in described.types]
+            _check_header(names)
+            source = "read_parquet($path)"
+        kept = {name: f"c{i}" for i, name in enumerate(names) if name and name.strip().lower() not in dropped}
+        if not kept:
             raise UnreadableSource("has no columns")
-        types = {row[0]: row[1] for row in described}
-        self.native_columns = tuple(c for c in columns if self.cast_to_text and keep_native(c, types[c]))
-        select = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" if self.cast_to_text and c not in self.native_columns
-                           else _q(c) for c in columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT {select} FROM ({relation})")
-        # rowid follows file order (insertion order is preserved), which gives the data row number
-        self.row_expr = "rowid + 1"
-        return columns
+        type_of = dict(zip(names, types))
+        self.native_columns = tuple(c for c in kept if self.cast_to_text and keep_native(c, type_of[c]))
+        select = ", ".join(f"CAST({raw} AS VARCHAR) AS {raw}" if self.cast_to_text and name not in self.native_columns
+                           else raw for name, raw in kept.items())
+        positions = ", ".join(f"c{i}" for i in range(len(names)))
+        params = {"path": str(path)}
+        if self.scan == "csv":
+            params["delim"] = self.delimiter
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT {select} FROM {source} AS t({positions})",
+                    params)
+        # rowid follows file order (insertion order is preserved), which gives the data row number;
+        # inside the batch's transaction rowids start at a large base, hence the offset
+        base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {RAW_TABLE}").fetchall()[0][0]
+        self.row_expr = f"rowid - {int(base)} + 1"
+        return kept
+
+
+MAX_LINE_BYTES = 2_000_000
+MAX_HEADER_BYTES = 64 << 10
+
+
+def plain_duckdb_error(text: str, scan: str | None) -> str:
+    """DuckDB's reader error in plain words: which data row and what is wrong, without its hints."""
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f"row {int(line.group(1)) - 1} (line {line.group(1)} of the file)" if line else "the file"
+    if "unterminated quote" in text:
+        return (f"cannot be read: {where} has a quoted value that never ends (the file may be cut off "
+                "inside a quoted value)")
+    cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if cols:
+        return (f"cannot be read: {where} has {cols.group(2)} fields but the header has {cols.group(1)} "
+                "(a cut-off line, or a delimiter inside an unquoted value)")
+    if "Maximum line size" in text:
+        return (f"cannot be read: {where} is longer than {MAX_LINE_BYTES // 1_000_000} MB, "
+                "which no source of this product has; check the export")
+    if "Invalid unicode" in text or "invalid unicode" in text:
+        return f"cannot be read: {where} is not valid UTF-8 text"
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), text)
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    kind = "as CSV" if scan == "csv" else "as Parquet" if scan == "parquet" else ""
+    return f"cannot be read {kind} ({where}: {first})".replace("  ", " ")
+
+
+def _check_header(names: list[str]) -> None:
+    """Two columns with the same name, or names differing only in upper/lower case, are ambiguous."""
+    seen: dict[str, tuple[int, str]] = {}
+    for i, name in enumerate(names, start=1):
+        key = str(name).strip().lower()
+        if not key:
+            continue
+        if key in seen:
+            j, first = seen[key]
+            if first.strip() == str(name).strip():
+                raise UnreadableSource(f"has the column {first.strip()} more than once in the header (columns {j} and {i}); "
+                                       "remove or rename one of them")
+            raise UnreadableSource(f"has the columns {first.strip()} (column {j}) and {str(name).strip()} "
+                                   f"(column {i}), whose names differ only in upper/lower case; "
+                                   "remove or rename one of them")
+        seen[key] = (i, str(name))
 
 
 class _NotUtf8(Exception):
@@ -210,6 +273,11 @@ def hash_and_detect_encoding(path: Path) -> tuple[str, str]:
 
 def _not_utf8(path: Path, has_bom: bool, reason: str) -> str:
     """The encoding of a file known not to be UTF-8: Windows-1252, or the file is unreadable."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise UnreadableSource("is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 "
+                               "and load it again")
     if has_bom:
         raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({reason})")
     undefined = _first_undefined_cp1252(path)
@@ -218,12 +286,46 @@ def _not_utf8(path: Path, has_bom: bool, reason: str) -> str:
         raise UnreadableSource(
             f"is neither UTF-8 nor Windows-1252 (byte 0x{byte:02x} at position {position}); "
             "save it as UTF-8 and load it again")
+    _check_single_encoding(path)
     return "cp1252 (Windows-1252)"
+
+
+def _check_single_encoding(path: Path) -> None:
+    """A file that is not UTF-8 as a whole but has lines that are UTF-8 text mixes two encodings
+    (e.g. rows appended from another program): read as Windows-1252 those lines would be stored as
+    mojibake ("Ã¤" for "ä"), so the file is rejected."""
+    utf8_line = cp1252_line = None
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8_line = utf8_line or number
+            except UnicodeDecodeError:
+                cp1252_line = cp1252_line or number
+            if utf8_line and cp1252_line:
+                raise UnreadableSource(
+                    f"mixes two encodings: line {utf8_line} is UTF-8 text but line {cp1252_line} is "
+                    "Windows-1252; save the whole file in one encoding (CSV UTF-8) and load it again")
+
+
+def _ends_without_line_break(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) not in (b"\n", b"\r")
 
 
 def first_line(path: Path, encoding: str) -> str:
     with open(path, encoding=ENCODINGS[encoding], newline="") as f:
-        return f.readline().rstrip("\r\n")
+        line = f.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        raise UnreadableSource(f"has a first line longer than {MAX_HEADER_BYTES // 1024} KB, which is not a header "
+                               "row (is the whole file one line, or not CSV at all?)")
+    return line.rstrip("\r\n")
 
 
 def transcode_to_utf8(source: Path, codec: str, target: Path) -> None:
@@ -256,12 +358,12 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_header(line: str, delimiter: str) -> list[str]:
+    """Header names in file order; an unnamed column (e.g. trailing ';;' from Excel) is kept as ""
+    and ignored when the columns are matched to the contract."""
     header = [name.strip() for name in next(csv.reader([line], delimiter=delimiter), [])]
     if not any(header):
         raise UnreadableSource("has no header row")
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise UnreadableSource(f"has the column {', '.join(duplicates)} more than once in the header")
+    _check_header(header)
     return header
 
 
@@ -289,16 +391,15 @@ def read_csv(path: Path) -> SourceData:
     header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,
     # never make the sniffer pick another line as the header.
-    columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in header) + "}"
-    options = f"delim={_lit(delimiter)}, header=false, skip=1, auto_detect=false, columns={columns}"
-    relation = "SELECT * FROM read_csv({path}, " + options + ", quote='\"', escape='\"')"
     shown = {"\t": "tab"}.get(delimiter, f"'{delimiter}'")
     note = f"CSV, encoding {encoding}, delimiter {shown}"
     if delimiter == ";":
         note += " with decimal comma"
-    return SourceData(path.name, content_hash, note, decimal_comma=delimiter == ";", relation=relation,
+    return SourceData(path.name, content_hash, note, decimal_comma=delimiter == ";", scan="csv",
+                      header=tuple(header), delimiter=delimiter,
                       path=path, transcode_from="cp1252" if encoding.startswith("cp1252") else None,
-                      utf8_unverified=not isinstance(content_hash, str))
+                      utf8_unverified=not isinstance(content_hash, str),
+                      truncated_last_line=_ends_without_line_break(path))
 
 
 def _cell_text(value) -> str:
@@ -315,27 +416,61 @@ def _cell_text(value) -> str:
 
 
 def read_xlsx(path: Path) -> SourceData:
-    import openpyxl
-
-    data = path.read_bytes()  # workbooks are small; openpyxl needs the whole zip anyway
+    """The first sheet, opened through pandas with python-calamine (Rust; `pd.ExcelFile(engine=
+    "calamine")`), its cells taken as Python values from calamine and turned into text as in a CSV
+    export (whole floats without '.0', dates as ISO text). pandas' own frame building (type
+    inference per cell) would double the time, and openpyxl took ~12x the CSV time at ~900 MB."""
+    data = path.read_bytes()
+    gc_enabled = gc.isenabled()
+    gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as err:  # openpyxl raises many types for a broken workbook
-        raise UnreadableSource(f"is not a readable Excel workbook ({err})")
-    rows = list(book.worksheets[0].iter_rows(values_only=True))
-    book.close()
+        frame = _sheet_frame(path)
+    finally:
+        if gc_enabled:
+            gc.enable()
+    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=frame)
+
+
+def _sheet_frame(path: Path) -> pd.DataFrame:
+    try:
+        with pd.ExcelFile(path, engine="calamine") as workbook:
+            rows = workbook.book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as err:  # calamine raises several types for a broken workbook
+        first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+        raise UnreadableSource(f"is not a readable Excel workbook ({first})")
+    while rows and not any(_cell_text(v).strip() for v in rows[-1]):
+        rows.pop()  # trailing empty rows of the used range
     if not rows:
         raise UnreadableSource("has an empty first sheet (no header row)")
-    header = [_cell_text(v) for v in rows[0]]
-    body = [[_cell_text(v) for v in row] for row in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.loc[:, [h != "" for h in header]]
-    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=_text_frame(frame))
+    header = [_cell_text(v).strip() for v in rows[0]]
+    width, n = len(header), len(rows) - 1
+    # calamine's rows are rectangular (the used range): transpose, then pad/cut to the header's width
+    columns = [list(c) for c in zip(*rows[1:])] if n else []
+    columns = (columns + [[""] * n for _ in range(width)])[:width]
+    del rows
+    columns = [[None if v == "" else v if type(v) is str else _number_text_cell(v) for v in col] for col in columns]
+    named = [(name, col) for name, col in zip(header, columns) if name != ""]
+    _check_header([name for name, _ in named])
+    first = columns[0] if columns else [None] * n
+    keep = [i for i in range(n) if (first[i] is not None and first[i].strip())
+            or any(c[i] is not None and c[i].strip() for c in columns[1:])]  # entirely empty rows are dropped
+    if len(keep) == n:
+        data = {ROW_COLUMN: range(1, n + 1), **{f"_{j}": col for j, (_, col) in enumerate(named)}}
+    else:
+        data = {ROW_COLUMN: [i + 1 for i in keep], **{f"_{j}": [col[i] for i in keep] for j, (_, col) in enumerate(named)}}
+    frame = pd.DataFrame(data, dtype=object).astype({ROW_COLUMN: "int64"})
+    frame.columns = [ROW_COLUMN, *(name for name, _ in named)]
+    return frame
+
+
+def _number_text_cell(value) -> str | None:
+    if type(value) is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    return _cell_text(value) or None
 
 
 def read_parquet(path: Path) -> SourceData:
-    return SourceData(path.name, content_hash_of(path), "Parquet", relation="SELECT * FROM read_parquet({path})",
-                      path=path, cast_to_text=True)
+    return SourceData(path.name, content_hash_of(path), "Parquet", scan="parquet", path=path, cast_to_text=True)
 
 
 READERS = {".csv": read_csv, ".txt": read_csv, ".xlsx": read_xlsx, ".parquet": read_parquet}

@@ -12,8 +12,16 @@ from etl.contracts import DUCKDB_TYPES, Column, Contract
 
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "ja", "j", "sant")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "nej", "falskt")
+# Numbers are parsed only in the file's own format. Decimal point (',' / tab files, Excel, Parquet,
+# SQL): no thousands separator at all. Decimal comma (';' files): thousands only as groups of three
+# digits after a space or no-break space, so "1.234" or a cut-off "3 66" is a bad value, never a
+# smaller number.
 INTEGER_RE = r"[+-]?\d+(\.0*)?"
 DECIMAL_RE = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+GROUPED = "(\\d{1,3}([ \u00a0]\\d{3})+|\\d+)"
+INTEGER_COMMA_RE = f"[+-]?{GROUPED}(,0*)?"
+DECIMAL_COMMA_RE = f"[+-]?({GROUPED}(,\\d*)?|,\\d+)([eE][+-]?\\d+)?"
+NOT_FINITE_WORDS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
 
 TYPE_WORDS = {
     "varchar": "text",
@@ -59,6 +67,12 @@ def _number_text(x: str, decimal_comma: bool) -> str:
     return f"replace(replace(replace({x}, ' ', ''), '\u00a0', ''), ',', '.')"
 
 
+def number_pattern(kind: str, decimal_comma: bool) -> str:
+    if kind == "integer":
+        return INTEGER_COMMA_RE if decimal_comma else INTEGER_RE
+    return DECIMAL_COMMA_RE if decimal_comma else DECIMAL_RE
+
+
 def timestamp_formats(contract: Contract, col: Column) -> list[str]:
     fmt = col.format or contract.timestamp_format
     if not fmt:
@@ -72,11 +86,15 @@ def cast_expr(x: str, col: Column, contract: Contract, decimal_comma: bool) -> s
     if kind == "varchar":
         return x
     if kind == "integer":
+        # exact: no detour through DOUBLE; beyond BIGINT the value is NULL (a type violation)
         n = _number_text(x, decimal_comma)
-        return f"CASE WHEN regexp_full_match({n}, '{INTEGER_RE}') THEN CAST(CAST({n} AS DOUBLE) AS BIGINT) END"
+        return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern(kind, decimal_comma))}) "
+                f"THEN TRY_CAST(regexp_replace({n}, '\\.0*$', '') AS BIGINT) END")
     if kind == "decimal":
+        # 1e400 parses to infinity: only finite numbers are values
         n = _number_text(x, decimal_comma)
-        return f"CASE WHEN regexp_full_match({n}, '{DECIMAL_RE}') THEN CAST({n} AS DOUBLE) END"
+        return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern(kind, decimal_comma))}) "
+                f"THEN (CASE WHEN isfinite(TRY_CAST({n} AS DOUBLE)) THEN TRY_CAST({n} AS DOUBLE) END) END")
     if kind == "boolean":
         trues = ", ".join(lit(w) for w in TRUE_WORDS)
         falses = ", ".join(lit(w) for w in FALSE_WORDS)
@@ -94,6 +112,27 @@ def cast_expr(x: str, col: Column, contract: Contract, decimal_comma: bool) -> s
         parts.append(f"TRY_CAST({x} AS TIMESTAMP)")
         return f"COALESCE({', '.join(parts)})"
     raise ValueError(f"unknown contract type {kind}")
+
+
+def type_reason(raw: str, col: Column, contract: Contract, decimal_comma: bool) -> str:
+    """SQL for the plain reason a non-empty value did not parse (after the quoted value)."""
+    plain = lit(" is not " + type_words(col, contract))
+    if col.type not in ("integer", "decimal"):
+        return plain
+    other, fmt = ("'.'", "decimal comma: write 1234,5 or 1 234,5") if decimal_comma else (
+        "','", "decimal point, no thousands separator: write 1234.5")
+    words = ", ".join(lit(w) for w in NOT_FINITE_WORDS)
+    pattern = lit(number_pattern(col.type, decimal_comma))
+    parts = [f"WHEN lower({raw}) IN ({words}) THEN {lit(' is not a finite number')}"]
+    if col.type == "integer":
+        parts.append(f"WHEN regexp_full_match({raw}, {pattern}) THEN "
+                     f"{lit(' is a whole number too large to store (more than 19 digits)')}")
+    else:
+        parts.append(f"WHEN regexp_full_match({raw}, {pattern}) THEN {lit(' is not a finite number (too large)')}")
+    other_sep = "[. \u00a0]" if decimal_comma else "[, \u00a0]"
+    parts.append(f"WHEN regexp_matches({raw}, '^[+-]?[0-9 \u00a0.,]+$') AND regexp_matches({raw}, '{other_sep}') THEN "
+                 f"{lit(' is not ' + type_words(col, contract) + ' in this file' + chr(39) + 's number format (' + fmt + ')')}")
+    return f"CASE {' '.join(parts)} ELSE {plain} END"
 
 
 def type_words(col: Column, contract: Contract) -> str:
@@ -145,19 +184,31 @@ def create_typed(con, contract: Contract, present: set[str], decimal_comma: bool
 
 
 def _check(file_name: str, col: str, rule: str, condition: str, detail: str) -> str:
-    prefix = lit(f"{file_name} row ") + " || _source_row || " + lit(f", column {col}: ")
+    """One row rule as a SELECT over typed. The file name is the bound parameter $file, never SQL text."""
+    prefix = "$file || ' row ' || _source_row || " + lit(f", column {col}: ")
     return (f"SELECT _source_row, {lit(col)} AS column_name, {lit(rule)} AS rule, "
             f"{prefix} || {detail} AS reason FROM typed WHERE {condition}")
 
 
 def column_checks(col: Column, contract: Contract, file_name: str,
-                  native: frozenset[str] = frozenset()) -> list[str]:
+                  native: frozenset[str] = frozenset(), decimal_comma: bool = False,
+                  window: tuple | None = None) -> list[str]:
     c, raw = q(col.name), raw_expr(col.name, native)
     quoted_raw = f"'\"' || {raw} || '\"'"
     checks = []
     if col.type != "varchar" and col.name not in native:
         checks.append(_check(file_name, col.name, "type", f"{raw} IS NOT NULL AND {c} IS NULL",
-                             f"{quoted_raw} || {lit(' is not ' + type_words(col, contract))}"))
+                             f"{quoted_raw} || {type_reason(raw, col, contract, decimal_comma)}"))
+    if col.type == "decimal" and col.name in native:  # Parquet DOUBLE/FLOAT may hold NaN or ±inf
+        checks.append(_check(file_name, col.name, "finite", f"NOT isfinite({c})",
+                             f"{quoted_raw} || {lit(' is not a finite number')}"))
+    plausible = plausible_dates(col, window)
+    if plausible:
+        first, last = plausible
+        checks.append(_check(
+            file_name, col.name, "plausible",
+            f"CAST({c} AS DATE) < DATE {lit(first)} OR CAST({c} AS DATE) > DATE {lit(last)}",
+            f"{raw} || {lit(f' is outside the plausible dates {first} to {last}; check the value (the window is set by SCORECARD_EARLIEST_DATE / SCORECARD_FUTURE_MONTHS)')}"))
     if col.required:
         checks.append(_check(file_name, col.name, "required", f"{raw} IS NULL",
                              lit("the value is missing but the column is required")))
@@ -189,11 +240,36 @@ def column_checks(col: Column, contract: Contract, file_name: str,
     return checks
 
 
-def create_violations(con, contract: Contract, file_name: str, native: frozenset[str] = frozenset()) -> None:
-    checks = [sql for col in contract.columns for sql in column_checks(col, contract, file_name, native)]
+def plausible_dates(col: Column, window: tuple | None) -> tuple[str, str] | None:
+    """(first, last) ISO dates a date/month/timestamp column may hold, or None (no check)."""
+    if window is None or col.type not in ("date", "month", "timestamp"):
+        return None
+    from datetime import date
+
+    earliest, today, default_future = window
+    months = default_future if col.future_months is None else col.future_months
+    y, m = divmod(today.year * 12 + today.month - 1 + months + 1, 12)
+    last = date(y, m + 1, 1).toordinal() - 1  # last day of the month `months` after this one
+    return earliest.isoformat(), date.fromordinal(last).isoformat()
+
+
+def create_violations(con, contract: Contract, file_name: str, native: frozenset[str] = frozenset(),
+                      decimal_comma: bool = False, window: tuple | None = None,
+                      truncated_row: int | None = None) -> None:
+    """`window` = (earliest date, today, default future months) for the plausibility rule;
+    `truncated_row`: the last row of a file that ends without a line break (it may be cut off)."""
+    checks = [sql for col in contract.columns
+              for sql in column_checks(col, contract, file_name, native, decimal_comma, window)]
+    if truncated_row is not None:
+        checks.append(
+            "SELECT _source_row, NULL AS column_name, 'truncated' AS rule, $file || ' row ' || _source_row || "
+            + lit(": the file ends inside this last line (no line break after it), so the line may be cut off; "
+                  "check the export and load the whole file again")
+            + f" AS reason FROM typed WHERE _source_row = {int(truncated_row)}")
     body = " UNION ALL ".join(checks) if checks else (
         "SELECT NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE FALSE")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE violations AS {body}")
+    params = {"file": file_name} if "$file" in body else None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE violations AS {body}", params)
     _add_duplicate_keys(con, contract, file_name)
 
 
@@ -207,14 +283,14 @@ def _add_duplicate_keys(con, contract: Contract, file_name: str) -> None:
              repeated AS (SELECT {keys} FROM clean_rows GROUP BY ALL HAVING count(*) > 1)
         INSERT INTO violations
         SELECT _source_row, {lit(','.join(contract.key))}, 'duplicate_key',
-               {lit(file_name + ' row ')} || _source_row || {lit(', column ' + ','.join(contract.key) + ': key ')}
+               $file || ' row ' || _source_row || {lit(', column ' + ','.join(contract.key) + ': key ')}
                || {key_text} || ' already appears in row ' || first_row
         FROM (SELECT _source_row, {keys},
                      row_number() OVER (PARTITION BY {keys} ORDER BY _source_row) AS n,
                      min(_source_row) OVER (PARTITION BY {keys}) AS first_row
               FROM clean_rows SEMI JOIN repeated USING ({keys}))
         WHERE n > 1
-    """)
+    """, {"file": file_name})
 
 
 def scope_expr(contract: Contract, name: str, alias: str = "") -> str:

@@ -25,6 +25,13 @@ CREATE TABLE IF NOT EXISTS etl_quarantine (
     reason VARCHAR NOT NULL,
     raw_values JSON
 );
+-- The Great Expectations verdict of each batch that reached the gate (the suite's results as JSON).
+CREATE TABLE IF NOT EXISTS etl_gate_results (
+    batch_id BIGINT PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    result JSON NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dim_portfolios (
     portfolio_id INTEGER PRIMARY KEY,
     code VARCHAR NOT NULL,

@@ -159,8 +159,19 @@ def create_period_values(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def targets_source(tables: set[str]) -> str:
+    """Per committee, year and measure the most recent target: from the loaded file (`targets`, contract
+    target_overrides) or from the follow-up store (`store_targets`, copied in by every publish); on equal
+    changed_at the store's change wins."""
+    parts = []
     if "targets" in tables:
-        return "SELECT committee_code, year, measure_id, target, red_threshold FROM targets"
+        parts.append("SELECT committee_code, year, measure_id, target, red_threshold, changed_at, 0 AS src FROM targets")
+    if "store_targets" in tables:
+        parts.append("SELECT committee_code, year, measure_id, target, red_threshold, changed_at, 1 AS src "
+                     "FROM store_targets")
+    if parts:
+        return (f"SELECT committee_code, year, measure_id, target, red_threshold FROM ({' UNION ALL '.join(parts)}) "
+                "QUALIFY row_number() OVER (PARTITION BY committee_code, year, measure_id "
+                "ORDER BY changed_at DESC NULLS LAST, src DESC) = 1")
     return ("SELECT NULL::VARCHAR AS committee_code, NULL::INTEGER AS year, NULL::VARCHAR AS measure_id, "
             "NULL::DOUBLE AS target, NULL::DOUBLE AS red_threshold WHERE false")
 

@@ -2,7 +2,8 @@
 
 Every function takes `wh` first: a metrics.warehouse.Warehouse (the app) or a duckdb connection
 (tests, marts). Results are pandas DataFrames / plain values with raw numbers; formatting and
-translation happen in ui/. Business rules live in metrics/portfolio.py and metrics/council.py.
+translation happen in ui/. Business rules live in metrics/portfolio.py and followup/council.py (the council's decisions,
+kept in the follow-up store).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics import council
+from followup import council
 from metrics import portfolio as pf
 from metrics.portfolio import run
 
@@ -316,24 +317,73 @@ def _with_committee(wh, df: pd.DataFrame) -> pd.DataFrame:
     return df.merge(names, on="owner_committee", how="left")
 
 
-# ---- council decisions (council store, not cached on the warehouse version) ---------------------
+# ---- council decisions (follow-up store, not cached on the warehouse version) ------------------
 def _warehouse_file(wh) -> Path | None:
     p = getattr(wh, "path", None)
     return Path(p) if p else None
 
 
+def _store(wh):
+    from followup.store import get_store
+    from settings import followup_store_url
+
+    return get_store(followup_store_url(_warehouse_file(wh)))
+
+
 def decision_log(wh, project_id: str | None = None) -> pd.DataFrame:
-    """The council's decisions, newest first: [decision_id, decision_date, project_id, project_name,
-    decision, rationale, recorded_by, recorded_at]. Read from the council store on every call."""
-    log = council.decisions(project_id, warehouse=_warehouse_file(wh))
+    """The council's decisions (current version of each), newest first: [decision_id, decision_date,
+    project_id, project_name, decision, rationale, recorded_by, author, recorded_at, version, change,
+    reason]. Read from the follow-up store on every call."""
+    log = council.decisions(project_id, store=_store(wh))
     names = run(wh, "SELECT project_id, name AS project_name FROM dim_projects")
     log = log.merge(names, on="project_id", how="left")
     cols = ["decision_id", "decision_date", "project_id", "project_name", "decision", "rationale",
-            "recorded_by", "recorded_at"]
+            "recorded_by", "author", "recorded_at", "version", "change", "reason"]
     return log[cols]
 
 
-def record_decision(wh, project_id: str, decision: str, rationale: str, recorded_by: str,
-                    decision_date: date | None = None, now: datetime | None = None) -> dict:
-    """Validate and store a decision (metrics.council.record_decision); raises council.DecisionError."""
-    return council.record_decision(project_id, decision, rationale, recorded_by, decision_date, wh=wh, now=now)
+def decision_history(wh, decision_id: int) -> pd.DataFrame:
+    """Every version of one decision, oldest first (followup.council.COLUMNS)."""
+    return council.decision_history(decision_id, store=_store(wh))
+
+
+def project_status(wh, project_id: str) -> str | None:
+    """The project's status in the warehouse after the council's decisions (followup.council.effective_status);
+    None when the project is not in the warehouse."""
+    found = run(wh, "SELECT status FROM dim_projects WHERE project_id = ?", [project_id])
+    if found.empty:
+        return None
+    return council.project_status(str(found.status.iloc[0]), project_id, store=_store(wh))
+
+
+def _warehouse_status(wh, project_id) -> str | None:
+    found = run(wh, "SELECT status FROM dim_projects WHERE project_id = ?", [(project_id or "").strip()])
+    return None if found.empty else str(found.status.iloc[0])
+
+
+def record_decision(wh, identity, project_id: str, decision: str, rationale: str,
+                    decision_date: date | None = None, now: datetime | None = None,
+                    request_id: str | None = None) -> dict:
+    """Validate and store a decision as `identity` (followup.council.record_decision); raises
+    council.DecisionError or followup.identity.PermissionDenied."""
+    return council.record_decision(identity, project_id, decision, rationale, decision_date,
+                                   project_status=_warehouse_status(wh, project_id), store=_store(wh), now=now,
+                                   request_id=request_id)
+
+
+def edit_decision(wh, identity, decision_id: int, *, reason: str, decision: str | None = None,
+                  rationale: str | None = None, decision_date: date | None = None, now: datetime | None = None,
+                  request_id: str | None = None) -> dict:
+    """A new version of a decision (followup.council.edit_decision)."""
+    hist = council.decision_history(decision_id, store=_store(wh))
+    status = _warehouse_status(wh, hist.project_id.iloc[-1]) if not hist.empty else None
+    return council.edit_decision(identity, decision_id, reason=reason, project_status=status, decision=decision,
+                                 rationale=rationale, decision_date=decision_date, store=_store(wh), now=now,
+                                 request_id=request_id)
+
+
+def withdraw_decision(wh, identity, decision_id: int, *, reason: str, now: datetime | None = None,
+                      request_id: str | None = None) -> dict:
+    """Withdraw a decision (followup.council.withdraw_decision)."""
+    return council.withdraw_decision(identity, decision_id, reason=reason, store=_store(wh), now=now,
+                                     request_id=request_id)

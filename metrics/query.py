@@ -291,8 +291,13 @@ def bind_params(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, period: str) -> pd.DataFrame:
-    """The records behind one value: for a carried-forward value, the records of its own period."""
+def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, period: str,
+              scope: frozenset[str] | None = None) -> pd.DataFrame:
+    """The records behind one value: for a carried-forward value, the records of its own period.
+
+    `scope`: the committees whose records the user may see (followup.identity.drilldown_scope; None =
+    all). For a committee outside it the result is empty; for the city or a peer group only the records
+    of member committees inside it. The same frame is what the page exports, so exports are limited too."""
     _check_grain(grain)
     found = wh.df("""SELECT value_period FROM measure_values
                      WHERE measure_id = ? AND committee_code = ? AND grain = ? AND period = ?""",
@@ -302,7 +307,10 @@ def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, p
         value_period = period
     m = declared_measure(measure_id)
     start, end = value_window(m.accumulate, value_period)
-    params = {"committees": _member_codes(wh, committee_code), "from_month": start, "to_month": end}
+    members = _member_codes(wh, committee_code)
+    if scope is not None:
+        members = [c for c in members if c in scope] or [""]  # '' is never a committee code: no rows
+    params = {"committees": members, "from_month": start, "to_month": end}
     return wh.df(m.drilldown_sql, bind_params(m.drilldown_sql, params))
 
 

@@ -6,7 +6,9 @@ import streamlit as st
 from metrics import query
 from ui import figures, views
 from ui import status as S
+from followup.identity import drilldown_scope
 from ui import state
+from ui.auth import current_identity
 from ui.page import setup_page
 from ui.tables import download_buttons, show_table
 
@@ -215,7 +217,7 @@ if tab_drill.open:
     dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period,
                            index=prange.index(p_initial) if p_initial in prange else 0)
     state.write(drill_committee=dcode, drill_period=dperiod)
-    dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod)
+    dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod, drilldown_scope(current_identity()))
     st.markdown(f"**{names.get(dcode, dcode)} · {fmt.period(dperiod)} · {t('explorer.drilldown_count_one' if len(dd) == 1 else 'explorer.drilldown_count', n=fmt.number(len(dd)))}**")
     if dd.empty:
         st.info(t("label.no_rows"))

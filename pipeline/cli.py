@@ -78,8 +78,9 @@ def plan_sql(url: str, source: str | None, query: str | None, table: str | None)
 
 
 def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
-                with_marts: bool = True) -> list[BatchResult]:
-    """Load all batches of one command in one staging copy and publish once."""
+                with_marts: bool = True, origin: str | None = None) -> list[BatchResult]:
+    """Load all batches of one command in one staging copy and publish once. `origin` ('demo' or
+    'loaded') is written to warehouse_meta: the demo login is offered only on a demo warehouse."""
     if planned:
         warm_up_in_background()
 
@@ -88,7 +89,7 @@ def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
         for batch in tqdm(planned, desc="Loading", unit="file", disable=None, file=sys.stderr):
             results.append(load_batch(con, batch.contract, batch.read, batch.name))
         return results
-    return publish(work, warehouse, with_marts)
+    return publish(work, warehouse, with_marts, meta={"origin": origin} if origin else None)
 
 
 def exit_code(results: list[BatchResult]) -> int:
@@ -119,7 +120,7 @@ def cmd_load(args) -> int:
         if args.query or args.table:
             raise UsageError("--query and --table only apply to a SQL connection URL")
         planned = plan_files([Path(p) for p in args.paths], args.source)
-    results = run_batches(planned)
+    results = run_batches(planned, origin="loaded")
     report(results)
     return exit_code(results)
 
@@ -133,7 +134,7 @@ def cmd_demo(args) -> int:
     print(f"Generating demo data (scale {args.scale}, seed {args.seed}) into {sample_dir} …")
     paths = demo.generate(sample_dir, seed=args.seed, end_month=args.end, scale=args.scale)
     generated = time.perf_counter()
-    results = run_batches(plan_files([Path(p) for p in paths]))
+    results = run_batches(plan_files([Path(p) for p in paths]), origin="demo")
     report(results)
     print(f"Demo warehouse published to {warehouse_path()}: generated in {generated - started:.1f} s, "
           f"loaded and published in {time.perf_counter() - generated:.1f} s")
@@ -214,4 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
     except (duckdb.Error, OSError) as err:
         print(f"error: {err.__class__.__name__}: {err}; the published warehouse was not changed", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as err:  # never a traceback for the user; each batch already reports its own failure
+        first = (str(err).splitlines() or [""])[0]
+        print(f"error: {err.__class__.__name__}: {first}; the published warehouse was not changed", file=sys.stderr)
         return EXIT_REJECTED

@@ -6,6 +6,10 @@ inside the staging copy, and only then is it published.
 lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
 write warehouse_meta → close → os.replace(staging, published). Any failure deletes the staging
 file and leaves the published file byte-identical.
+
+Before the build, the follow-up store's current target changes (made by administrators in the app)
+are copied into the warehouse table `store_targets`; the measure build takes the most recent of a
+loaded target file and a store change (docs/followup.md "Target changes").
 """
 from __future__ import annotations
 
@@ -59,8 +63,9 @@ def loaded_month_range(con) -> tuple[str, str] | None:
 
 
 def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None,
-            with_marts: bool = True) -> T:
+            with_marts: bool = True, meta: dict[str, str] | None = None) -> T:
     """Run `work(con)` on a staging copy of the warehouse and publish it atomically; returns its result.
+    `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
 
     `with_marts=False` is for benchmarks that time the measure build on its own; loads always build."""
     warehouse = Path(warehouse or warehouse_path())
@@ -75,7 +80,7 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
             try:
-                result = _run_in_staging(con, work, with_marts)
+                result = _run_in_staging(con, work, with_marts, warehouse, meta)
             finally:
                 con.close()
             os.replace(staging, warehouse)
@@ -85,9 +90,31 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
     return result
 
 
-def _run_in_staging(con, work: Callable, with_marts: bool):
+STORE_TARGETS_DDL = """CREATE OR REPLACE TABLE store_targets (committee_code VARCHAR, year INTEGER, measure_id VARCHAR,
+    target DOUBLE, red_threshold DOUBLE, changed_by VARCHAR, changed_at TIMESTAMP, reason VARCHAR)"""
+
+
+def copy_store_targets(con, warehouse: Path | None) -> int:
+    """Replace `store_targets` with the follow-up store's current target changes; returns their count."""
+    from followup.targets import targets_for_publish
+
+    changes = targets_for_publish(warehouse)
+    con.execute(STORE_TARGETS_DDL)
+    if not changes.empty:
+        con.register("_store_targets_df", changes)
+        try:
+            con.execute("INSERT INTO store_targets SELECT committee_code, year, measure_id, target, red_threshold, "
+                        "changed_by, changed_at, reason FROM _store_targets_df")
+        finally:
+            con.unregister("_store_targets_df")
+    return len(changes)
+
+
+def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
+                    meta: dict[str, str] | None = None):
     create_all(con)
     result = work(con)
+    copy_store_targets(con, warehouse)
     months = loaded_month_range(con)
     if months:
         refresh_calendar(con, *months)
@@ -97,5 +124,7 @@ def _run_in_staging(con, work: Callable, with_marts: bool):
     published_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
                 [str(version), published_at])
+    for key, value in (meta or {}).items():
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [key, str(value)])
     con.execute("CHECKPOINT")
     return result

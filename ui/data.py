@@ -1,8 +1,11 @@
-"""Cached calls into the query layer, keyed on the warehouse version.
+"""Cached calls into the query layer, keyed on the warehouse version that is actually read.
 
 `cached(wh, fn, *args, **kwargs)` runs `fn(wh, *args, **kwargs)` through st.cache_data with
-the warehouse path and `wh.version()` in the key, so a new publish (copy + rename → new inode
-and mtime) is picked up on the next rerun without a restart. Results are copies (pickled)."""
+the warehouse path and `wh.version()` in the key. A page run reads through one
+`metrics.warehouse.Snapshot` (ui/page.py pins it at the start of the run): its version() is the
+version its queries read, not whatever file is at the path by now, so a publish during the run
+can never store the old version's data under the new version's key. A new publish (copy + rename
+→ new inode and mtime) is picked up by the next run without a restart. Results are copies (pickled)."""
 from __future__ import annotations
 
 import importlib

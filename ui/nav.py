@@ -31,6 +31,10 @@ NAV = [
         ("pages/double_counting.py", "nav.double_counting", ":material/content_copy:", False),
         ("pages/council_decisions.py", "nav.council_decisions", ":material/gavel:", False),
     ]),
+    ("nav.section.admin", [
+        ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", False),
+        ("pages/audit_log.py", "nav.audit_log", ":material/history:", False),
+    ]),
 ]
 
 # set by app.py around nav.run(): tells setup_page that the entry point ran in this script run

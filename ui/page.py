@@ -188,9 +188,10 @@ def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: 
 
 
 def _warehouse():
+    """A snapshot of the newest published version: the whole page run reads this one version."""
     from metrics.warehouse import get_warehouse, warehouse_path
 
-    return get_warehouse(), warehouse_path
+    return get_warehouse().pin(), warehouse_path
 
 
 def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True) -> PageContext:
@@ -227,6 +228,11 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
         st.stop()
 
     ctx = PageContext(page_key=page_key, lang=lang, t=t, wh=wh, grain=DEFAULT_GRAIN, period="", fmt=fmt)
+
+    # who is using the app (login / demo login); stops the page when nobody is (ui/auth.py)
+    from ui.auth import login_guard
+
+    login_guard(ctx)
 
     from metrics import query
 

@@ -342,6 +342,7 @@ def test_new_publish_shows_without_restart(demo_warehouse, tmp_path, monkeypatch
     wh_path = tmp_path / "w.duckdb"
     shutil.copy(demo_warehouse, wh_path)
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh_path))
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")  # also for a SCORECARD_TEST_WAREHOUSE built before origin=demo
     st.cache_data.clear()
     at = run_page("data_quality")
     before = " ".join(c.value for c in at.sidebar.caption)

@@ -319,7 +319,7 @@ def test_demo_loads_with_only_the_deliberate_bad_rows_quarantined(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     wh = tmp_path / "wh.duckdb"
-    env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), SCORECARD_COUNCIL_DB=str(tmp_path / "council.duckdb"),
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(wh), SCORECARD_FOLLOWUP_URL=f"sqlite:///{tmp_path / 'followup.sqlite'}",
                GX_ANALYTICS_ENABLED="false")
     proc = subprocess.run([sys.executable, "-m", "etl", "demo", "--scale", "0.05", "--end", "2020-08",
                            "--sample-dir", str(tmp_path / "sample")],

@@ -23,17 +23,19 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, warehouse: Path, log: Path):
-        self.port = free_port()
+    def __init__(self, warehouse: Path, log: Path, extra_args: list[str] = (), env: dict | None = None,
+                 port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false",
-                   SCORECARD_I18N_STRICT="1")
-        env.pop("SCORECARD_COUNCIL_DB", None)
+                   SCORECARD_I18N_STRICT="1", **(env or {}))
+        env.pop("SCORECARD_FOLLOWUP_URL", None)
+        env.setdefault("SCORECARD_DEMO_LOGIN", "1")
         self.log = open(log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *extra_args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60

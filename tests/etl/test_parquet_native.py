@@ -71,7 +71,7 @@ def test_only_columns_already_of_the_contract_type_stay_native(tmp_path):
 
     data = read_file(survey_file(tmp_path))
     con = duckdb.connect()
-    data.stage(con, (), _native_for(load_contracts()["survey_responses"]))
+    at = data.stage(con, (), _native_for(load_contracts()["survey_responses"]))
     assert data.native_columns == ("response_date", "answer")
-    assert con.execute("SELECT typeof(response_date), typeof(answer), typeof(question_id) FROM source_raw LIMIT 1"
-                       ).fetchall() == [("DATE", "BIGINT", "VARCHAR")]
+    assert con.execute(f"SELECT typeof({at['response_date']}), typeof({at['answer']}), typeof({at['question_id']}) "
+                       "FROM source_raw LIMIT 1").fetchall() == [("DATE", "BIGINT", "VARCHAR")]

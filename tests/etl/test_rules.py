@@ -44,7 +44,8 @@ def test_it_cost_rules(con):
         (5, "committee_code", "references", f'{f} 5, column committee_code: "NOPE" is not a known committee_code '
                                             "in dim_committees (load that source first)"),
         (7, "line_id", "duplicate_key", f"{f} 7, column line_id: key line_id=R1 already appears in row 1"),
-        (8, "amount_sek", "type", f'{f} 8, column amount_sek: "1 000" is not a number'),
+        (8, "amount_sek", "type", f'{f} 8, column amount_sek: "1 000" is not a number in this file\'s number '
+                                        "format (decimal point, no thousands separator: write 1234.5)"),
     ]
     assert con.execute("SELECT line_id, amount_sek, _source_row FROM fact_it_costs ORDER BY 1").fetchall() == [
         ("R1", 100.0, 1), ("R6", 1500.0, 6)]
@@ -115,7 +116,10 @@ def test_gate_reads_the_typed_batch_in_chunks(con, monkeypatch):
     import etl.load
 
     monkeypatch.setattr(etl.load, "GATE_CHUNK_ROWS", 2)
-    con.execute("CREATE TEMP TABLE typed AS SELECT range AS a FROM range(5)")
+    con.execute("CREATE TEMP TABLE typed AS SELECT range AS a, range + 1 AS _source_row FROM range(5)")
+    con.execute("CREATE TEMP TABLE violations AS SELECT 4 AS _source_row")
     chunks = list(etl.load._typed_chunks(con, ["a"]))
     con.execute("DROP TABLE typed")
+    con.execute("DROP TABLE violations")
     assert [list(c["a"]) for c in chunks] == [[0, 1], [2, 3], [4]]
+    assert [list(c["_row_ok"]) for c in chunks] == [[True, True], [True, False], [True]]

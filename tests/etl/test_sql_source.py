@@ -1,12 +1,6 @@
-"""SQL source through SQLAlchemy against a throwaway PostgreSQL cluster started by the test."""
-import glob
-import os
-import shutil
+"""SQL source through SQLAlchemy against the throwaway PostgreSQL cluster the suite starts (tests/conftest.py)."""
 import socket
-import subprocess
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -21,50 +15,19 @@ COMMITTEES = [
 ]
 
 
-def postgres_bin() -> Path:
-    for candidate in ["/usr/local/bin", *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]:
-        if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
-            return Path(candidate)
-    pytest.fail("No PostgreSQL binaries (initdb, pg_ctl) in /usr/local/bin or /usr/lib/postgresql/*/bin; "
-                "install PostgreSQL to run the SQL source test")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def as_postgres(*cmd: str) -> None:
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    proc = subprocess.run([*prefix, *cmd], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
-
-
 @pytest.fixture(scope="module")
-def postgres_url():
-    bin_dir = postgres_bin()
-    root = Path(tempfile.mkdtemp(prefix="etl-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", free_port()
-    as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-    as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start")
-    try:
-        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        with psycopg2.connect(url) as con, con.cursor() as cur:
-            cur.execute("CREATE TABLE committees_register (committee_code text, name_sv text, name_en text, "
-                        "kind text, peer_group text)")
-            cur.executemany("INSERT INTO committees_register VALUES (%s, %s, %s, %s, %s)", COMMITTEES)
-            cur.execute("CREATE TABLE licence_stats (month date, committee_code text, product text, paid int, "
-                        "used_90d int)")
-            cur.execute("""INSERT INTO licence_stats VALUES ('2024-01-01', 'BROMMA', 'Office', 100, 90),
-                           ('2024-01-01', 'UTBN', 'Office', 200, 150)""")
-        yield url
-    finally:
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+def postgres_url(postgres_cluster):
+    """A database of its own on the session's throwaway cluster (tests/conftest.py)."""
+    url = postgres_cluster.new_database("etl_source")
+    with psycopg2.connect(url) as con, con.cursor() as cur:
+        cur.execute("CREATE TABLE committees_register (committee_code text, name_sv text, name_en text, "
+                    "kind text, peer_group text)")
+        cur.executemany("INSERT INTO committees_register VALUES (%s, %s, %s, %s, %s)", COMMITTEES)
+        cur.execute("CREATE TABLE licence_stats (month date, committee_code text, product text, paid int, "
+                    "used_90d int)")
+        cur.execute("""INSERT INTO licence_stats VALUES ('2024-01-01', 'BROMMA', 'Office', 100, 90),
+                       ('2024-01-01', 'UTBN', 'Office', 200, 150)""")
+    yield url
 
 
 def test_table_extract_loads_with_source_from_table_name(postgres_url, warehouse, monkeypatch):
@@ -101,6 +64,12 @@ def test_typed_sql_columns_and_quarantine(postgres_url, warehouse, monkeypatch):
     assert main(["load", postgres_url, "--source", "licences", "--query", ok_sql]) == 0
     assert query(warehouse, "SELECT month, committee_code, paid, used_90d FROM fact_licences ORDER BY 2") == [
         (date(2024, 1, 1), "BROMMA", 100, 90), (date(2024, 1, 1), "UTBN", 200, 150)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_unreachable_database_is_rejected(warehouse, monkeypatch):

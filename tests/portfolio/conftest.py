@@ -110,5 +110,5 @@ def con():
 def warehouse_file(tmp_path, monkeypatch):
     path = build_fixture_warehouse(tmp_path / "warehouse.duckdb")
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(path))
-    monkeypatch.delenv("SCORECARD_COUNCIL_DB", raising=False)
+    monkeypatch.delenv("SCORECARD_FOLLOWUP_URL", raising=False)
     return path

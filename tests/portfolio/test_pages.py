@@ -21,7 +21,11 @@ def _reset_singleton():
 
 
 @pytest.fixture
-def app_wh(warehouse_file):
+def app_wh(warehouse_file, monkeypatch):
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")  # the fixture warehouse is not the demo build
+    from followup.store import reset_stores
+
+    reset_stores()
     st.cache_data.clear()
     st.cache_resource.clear()
     _reset_singleton()
@@ -115,30 +119,74 @@ def test_double_counting_page(app_wh):
     assert len(at.dataframe[0].value) == 1
 
 
-def test_council_decisions_page_form(app_wh):
-    from metrics import council
+def _as_demo(at: AppTest, user: str) -> AppTest:
+    at.session_state["_demo_user"] = user
+    return at
 
-    at = run_page("council_decisions")
+
+def test_council_decisions_page_form(app_wh):
+    from followup import council
+    from followup.store import get_store
+    from settings import followup_store_url
+
+    store = get_store(followup_store_url(app_wh))
+    at = AppTest.from_file(str(ROOT / "pages" / "council_decisions.py"), default_timeout=60)
+    _as_demo(at, "secretary").run()
+    assert not at.exception, [e.message for e in at.exception]
     assert "Rådet har inte registrerat några beslut ännu." in [i.value for i in at.info]
-    # empty rationale and recorder → two clear messages, nothing stored
-    at.selectbox(key="cd_project").set_value("P0002")
+    # no "recorded by" field any more: it comes from the login
+    assert not [w for w in at.text_input if w.key == "cd_recorded_by"]
+    assert any("Registreras av Johan Berg (sekreterare@demo.stad.invalid)" in c.value for c in at.caption)
+    # empty rationale → a clear message, nothing stored
+    at.selectbox(key="cd_project").set_value("P0004")
     at.selectbox(key="cd_decision").set_value("pause")
-    at.button[0].click().run()
+    at.button(key="cd_submit").click().run()
     errs = [e.value for e in at.error]
-    assert "Skriv en motivering till beslutet." in errs
-    assert "Ange vem som registrerar beslutet (namn eller roll)." in errs
-    assert council.decisions(warehouse=app_wh).empty
-    # a valid decision
+    assert errs == ["Skriv en motivering till beslutet."]
+    assert council.decisions(store=store).empty
+    # a finished project cannot be paused
+    at.selectbox(key="cd_project").set_value("P0002")
     at.text_area(key="cd_rationale").input("Dubbelräkning mot P0001 ska utredas")
-    at.text_input(key="cd_recorded_by").input("Rådets sekreterare")
-    at.button[0].click().run()
+    at.button(key="cd_submit").click().run()
+    assert [e.value for e in at.error] == ["Ett avslutat eller stoppat projekt kan inte pausas."]
+    assert council.decisions(store=store).empty
+    # a valid decision; the same submission again (double click) stores nothing more
+    at.selectbox(key="cd_project").set_value("P0004")
+    at.button(key="cd_submit").click().run()
     assert not at.exception
-    assert any("Pausa för P0002" in s.value for s in at.success)
+    assert any("Pausa för P0004" in s.value for s in at.success)
+    at.button(key="cd_submit").click().run()
     log = at.dataframe[0].value
-    assert list(log["Beslut"]) == ["Pausa"] and list(log["Registrerat av"]) == ["Rådets sekreterare"]
-    stored = council.decisions(warehouse=app_wh)
-    assert list(stored.project_id) == ["P0002"] and list(stored.decision) == ["pause"]
-    assert (app_wh.parent / "warehouse.council.duckdb").exists()
+    assert list(log["Beslut"]) == ["Pausa"] and list(log["Registrerat av"]) == ["Johan Berg"]
+    stored = council.decisions(store=store)
+    assert list(stored.project_id) == ["P0004"] and list(stored.decision) == ["pause"]
+    assert list(stored.author) == ["sekreterare@demo.stad.invalid"]
+    assert (app_wh.parent / "warehouse.followup.sqlite").exists()
+    # edit without a reason → refused; with a reason → version 2, history shows both
+    at.text_area(key="cd_edit_rationale_1").input("Utreds till februari")
+    at.button(key="cd_save_edit_1").click().run()
+    assert "Ange skälet till ändringen." in [e.value for e in at.error]
+    at.text_input(key="cd_edit_reason_1").input("Förtydligande")
+    at.button(key="cd_save_edit_1").click().run()
+    assert "Beslutet är ändrat (version 2)." in [s.value for s in at.success]
+    hist = at.dataframe[1].value
+    assert list(hist["Version"]) == [1, 2] and list(hist["Ändring"]) == ["Ny", "Ändrad"]
+    assert list(hist["Motivering"]) == ["Dubbelräkning mot P0001 ska utredas", "Utreds till februari"]
+    assert list(council.decision_history(1, store=store).version) == [1, 2]
+    # withdraw: gone from the log, kept in the history
+    at.text_input(key="cd_edit_reason_1").input("Fel projekt")
+    at.button(key="cd_withdraw_1").click().run()
+    assert "Beslutet är återkallat; det finns kvar i historiken." in [s.value for s in at.success]
+    assert council.decisions(store=store).empty
+    assert list(council.decision_history(1, store=store).change) == ["create", "edit", "withdraw"]
+
+
+def test_council_decisions_page_is_read_only_for_a_reader(app_wh):
+    at = AppTest.from_file(str(ROOT / "pages" / "council_decisions.py"), default_timeout=60)
+    _as_demo(at, "reader").run()
+    assert not at.exception
+    assert "Endast utvecklingsrådets sekreterare kan registrera beslut. Du ser loggen." in [i.value for i in at.info]
+    assert not [w for w in at.selectbox if w.key == "cd_project"]
 
 
 def test_project_page_deep_link(app_wh):
