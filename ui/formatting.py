@@ -39,8 +39,17 @@ MONTHS_EN = _months("en")   # Jan Feb Mar …
 
 
 def is_missing(x: Any) -> bool:
+    """None, NaN, pandas NA / NaT."""
     if x is None:
         return True
+    try:
+        import pandas as pd
+
+        r = pd.isna(x)
+        if isinstance(r, bool) and r:
+            return True
+    except (TypeError, ValueError):
+        pass
     try:
         return bool(math.isnan(float(x)))
     except (TypeError, ValueError):

@@ -221,3 +221,10 @@ def test_text_sparkline():
     assert sparkline([10, None, 10, 20]) == "▁·▁█"
     assert sparkline([5, 5, 5]) == "▄▄▄"
     assert sparkline([None, 3]) == "–" and sparkline([]) == "–"
+
+
+def test_missing_values_of_every_kind_show_as_a_dash():
+    from ui.formatting import format_percent, format_value
+
+    for x in (None, float("nan"), pd.NA, pd.NaT):
+        assert format_number(x) == "–" and format_percent(x) == "–" and format_value(x, "%") == "–"
