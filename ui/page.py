@@ -211,7 +211,9 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     )
     t = translator(lang)
     fmt = Formatter(lang)
-    st.html(LAYOUT_CSS)
+    from ui.tables import TABLE_CSS
+
+    st.html(LAYOUT_CSS + TABLE_CSS)  # once per page, not once per table
     if show_title:
         st.title(t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else title)
 

@@ -51,6 +51,7 @@ def _status_css(status: str) -> str:
     return f"background:{S.TINTS[s]};border-left-color:{S.COLOURS[s]};color:#1a1a1a"
 
 
+# (TABLE_CSS is put on every page once by ui.page.setup_page)
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
                raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = (),
@@ -83,7 +84,7 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             cells.append(f'<td class="{" ".join(cls)}" data-label="{html.escape(str(c), quote=True)}"{style}>{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""
-    return (TABLE_CSS + f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}" data-key="{html.escape(key, quote=True)}">{cap}'
+    return (f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}" data-key="{html.escape(key, quote=True)}">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
