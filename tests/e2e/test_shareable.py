@@ -55,6 +55,7 @@ def test_shared_link_reproduces_state(server, browser, facts, artifacts):
     ctx, page = open_page(browser, url_of(server, "committee_scorecard", f"committee={code}"))
     assert_clean(page, "Nämndens styrkort")
     # grain → År: the period follows the grain (never "T2 2026" with yearly data)
+    settle(page)  # the first run has finished drawing: a click now opens the list for good
     box = page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Periodtyp")
     box.click()
     page.get_by_role("option", name="År", exact=True).click()
