@@ -41,6 +41,7 @@ table.sc-table td.st{border-left:5px solid transparent}
   table.sc-cards td.num,table.sc-cards td.st{white-space:normal}
   table.sc-cards td::before{content:attr(data-label);font-weight:600;text-align:left;color:#31333F;flex:0 0 45%}
   table.sc-cards td:first-child{font-weight:600}
+  table.sc-cards td:empty{display:none}
 }
 </style>
 """
