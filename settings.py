@@ -9,6 +9,8 @@
 | drill-down records limited to the user's committees | SCORECARD_DRILLDOWN_RESTRICTED (`1`/`0`) | `0` (open to every analyst) |
 | OIDC claim carrying the user's groups | SCORECARD_OIDC_GROUPS_CLAIM | `groups` |
 | DuckDB memory for loads | SCORECARD_ETL_MEMORY_LIMIT | 60 % of RAM |
+| local extension of contracts' allowed values | SCORECARD_ALLOWED_VALUES | `<warehouse dir>/allowed_values.yaml` (optional) |
+| ITSM instance of an incident export without a source_system column and without --system | SCORECARD_ITSM_SYSTEM | `servicenow` |
 | plausible dates: earliest | SCORECARD_EARLIEST_DATE | 2000-01-01 |
 | plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
 | "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
@@ -99,6 +101,24 @@ def i18n_strict() -> bool:
     """SCORECARD_I18N_STRICT=1: a translation lookup with a missing key or a bad placeholder raises
     (the app and browser tests run this way); otherwise the key is shown and the page goes on."""
     return os.environ.get("SCORECARD_I18N_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def allowed_values_override_path(warehouse: Path | str | None = None) -> Path:
+    """The installation's own additions to the contracts' allowed values (YAML: source → column →
+    list of extra values), so that a city can accept e.g. its own ServiceNow states without editing
+    the product: SCORECARD_ALLOWED_VALUES, else `allowed_values.yaml` next to the warehouse. The
+    file is optional."""
+    env = os.environ.get("SCORECARD_ALLOWED_VALUES")
+    if env:
+        return Path(env)
+    wh = Path(warehouse) if warehouse else warehouse_path()
+    return wh.with_name("allowed_values.yaml")
+
+
+def default_itsm_system() -> str:
+    """The ITSM instance an incident export belongs to when it has no source_system column and the
+    load gives no --system: SCORECARD_ITSM_SYSTEM, else 'servicenow'."""
+    return os.environ.get("SCORECARD_ITSM_SYSTEM") or "servicenow"
 
 
 def plausible_dates() -> tuple[date, date, int]:

@@ -43,6 +43,9 @@ def parse(argv=None):
                     help="kill a step whose RSS exceeds this (default: 85%% of available memory at start)")
     ap.add_argument("--timeout-min", type=float, default=None, help="kill a step that runs longer than this")
     ap.add_argument("--table-out", default=None, help="also write the plain-text table to this file")
+    ap.add_argument("--xlsx-rows", type=int, default=50_000,
+                    help="rows of the same data loaded as .xlsx and as CSV (figure xlsx/CSV, target <= 2); "
+                         "0 skips it; default %(default)s")
     return ap.parse_args(argv)
 
 

@@ -113,6 +113,11 @@ def table(result: dict) -> str:
                 detail = f" ({v['raw']:.1f} / {data:.1f})" if data else f" ({v['raw']:.1f})"
                 cells.append(f"{per10 + detail:>26}")
             lines.append(f"{k:<42}" + "".join(cells))
+    xv = result.get("xlsx_vs_csv")
+    if xv:
+        lines += ["", f"Excel vs CSV (same {xv['rows']:,} ledger rows through the ETL, python-calamine): "
+                      f"CSV {xv['csv_s']:.2f} s, xlsx {xv['xlsx_s']:.2f} s = {xv['ratio']:.2f}x "
+                      f"({'MET' if xv['ratio'] <= xv['target_ratio'] else 'MISS'} target <= {xv['target_ratio']:g}x)"]
     t = result.get("targets") or []
     if t:
         lines += ["", "Targets"]

@@ -409,6 +409,11 @@ def run(opts) -> dict:
     if getattr(opts, "merge", None):
         result["runs"] = merged_runs(result["runs"], opts.merge)
         save()
+    if getattr(opts, "xlsx_rows", 0):
+        xlsx = _step(result, "xlsx_vs_csv", "xlsx_vs_csv", rows=opts.xlsx_rows, repeat=3)
+        if xlsx:
+            result["xlsx_vs_csv"] = {k: xlsx[k] for k in ("rows", "csv_s", "xlsx_s", "ratio", "target_ratio")}
+        save()
     if not opts.work_dir and not opts.keep:
         shutil.rmtree(base, ignore_errors=True)
     return result

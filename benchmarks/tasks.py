@@ -234,3 +234,10 @@ def task_queries(warehouse: str, repeat: int = 30, cold_repeat: int = 5, grain: 
             "cold_p50_ms": statistics.median(cold) * 1000, "cold_max_ms": max(cold) * 1000,
         }
     return {"queries": out, "params": calls["params"], "overall_peak_rss_mb": overall_peak_mb()}
+
+
+def task_xlsx_vs_csv(rows: int = 50_000, repeat: int = 3) -> dict:
+    """The same ledger data as .xlsx (python-calamine) and as CSV through the whole ETL batch."""
+    from benchmarks.xlsx_vs_csv import measure
+
+    return measure(rows, repeat)

@@ -140,3 +140,49 @@ def dependency_order(contracts: list[Contract]) -> list[Contract]:
     for c in sorted(contracts, key=lambda c: c.source):
         visit(c)
     return ordered
+
+
+class OverrideError(ValueError):
+    """The local allowed-values override file is invalid; the message names the file and the key."""
+
+
+def with_local_allowed_values(contracts: dict[str, Contract], path: Path) -> dict[str, Contract]:
+    """The contracts with an installation's extra allowed values added (settings.allowed_values_override_path).
+
+    The file is YAML: `source: {column: [extra values, ...]}`. Values are added to the contract's
+    own list, never removed; a source, a column or a column without an allowed list that the
+    contracts do not know is an error naming the file and the key. No file: the contracts as they are."""
+    from dataclasses import replace
+
+    if not path.exists():
+        return contracts
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+    except yaml.YAMLError as exc:
+        raise OverrideError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(doc, dict):
+        raise OverrideError(f"{path}: expected `source: {{column: [values]}}`")
+    out = dict(contracts)
+    for source, columns in doc.items():
+        if source not in contracts:
+            raise OverrideError(f"{path}: {source}: no such source (known: {', '.join(sorted(contracts))})")
+        if not isinstance(columns, dict):
+            raise OverrideError(f"{path}: {source}: expected `column: [values]`")
+        contract = out[source]
+        changed = []
+        for col in contract.columns:
+            extra = columns.get(col.name)
+            if extra is None:
+                changed.append(col)
+                continue
+            if not col.allowed:
+                raise OverrideError(f"{path}: {source}.{col.name}: the column has no list of allowed values to extend")
+            if not isinstance(extra, list) or not extra:
+                raise OverrideError(f"{path}: {source}.{col.name}: expected a list of values")
+            added = tuple(str(v) for v in extra if str(v) not in col.allowed)
+            changed.append(replace(col, allowed=col.allowed + added))
+        unknown = sorted(set(columns) - set(contract.column_names))
+        if unknown:
+            raise OverrideError(f"{path}: {source}.{unknown[0]}: no such column in the {source} contract")
+        out[source] = replace(contract, columns=tuple(changed))
+    return out

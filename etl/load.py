@@ -16,8 +16,8 @@ import duckdb
 from etl.contracts import Contract
 from etl.gate import ROW_OK, BatchCounts, GateResult, allowed_bad, gate_columns, rows_pass, run_suite
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
-from etl.rules import create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
-from etl.servicenow import PREPROCESSORS
+from etl.rules import clean_expr, create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
+from etl.servicenow import BATCH_CHECKS, BATCH_NOTES, PREPROCESSORS
 from settings import plausible_dates
 
 EXAMPLES_IN_MESSAGE = 3
@@ -35,6 +35,7 @@ class BatchResult:
     rows_quarantined: int = 0
     rows_replaced: int = 0
     reasons: list[str] = field(default_factory=list)   # quarantine reasons of this batch
+    notes: list[str] = field(default_factory=list)     # further lines for the load output (e.g. unattributed incidents)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: read, stage, type, rules, gate, write
 
 
@@ -72,31 +73,34 @@ def _log(con, result: BatchResult, content_hash: str, started: datetime, periods
          result.message, started, datetime.now(), periods[0], periods[1]])
 
 
-def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: str) -> BatchResult:
+def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: str,
+               given: dict[str, str] | None = None) -> BatchResult:
     """Read, validate and load one batch; always logs it in etl_batches and returns what happened.
 
-    The batch runs in its own transaction: whatever fails (a batch rule, or anything unexpected)
-    rolls back its changes and is reported as a rejected batch naming the file and the reason, so
-    the other batches of the same command still load. Nothing raises out of here except
-    KeyboardInterrupt/SystemExit."""
+    `given`: column values supplied by the load command (e.g. source_system from --system) for
+    columns the source lacks or leaves empty; a value in the source wins.
+
+    Reading, typing and the rules work in TEMP tables only; the writes to the warehouse tables run
+    in one transaction (`_write`). Whatever fails (a batch rule, or anything unexpected) leaves the
+    warehouse tables as they were and is reported as a rejected batch naming the file and the
+    reason, so the other batches of the same command still load. Nothing raises out of here except
+    KeyboardInterrupt/SystemExit. (The TEMP tables stay outside the transaction: a 28 GB export
+    staged inside one would be held as transaction-local data.)"""
     started = datetime.now()
     batch_id = next_batch_id(con)
     data, periods, timings, gate = None, (None, None), {}, None
-    con.execute("BEGIN TRANSACTION")
     try:
         with _timed(timings, "read"):
             data = read()
         # Staging comes before the same-content check: a large file is hashed in a thread meanwhile.
         with _timed(timings, "stage"):
-            present, rows_read, native = _stage(con, contract, data)
+            present, rows_read, native = _stage(con, contract, data, given or {})
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
-            result, gate = _validate_and_insert(con, contract, data, batch_id, timings, present, rows_read, native)
-            periods = _periods(con, contract)
-        _drop_temp(con)
-        con.execute("COMMIT")
+            result, gate, periods = _validate_and_insert(con, contract, data, batch_id, timings, present,
+                                                         rows_read, native)
     except BaseException as err:
-        con.execute("ROLLBACK")
+        _drop_temp(con)
         if not isinstance(err, Exception):
             raise
         file_name = data.file_name if data is not None else name
@@ -110,6 +114,7 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
         result = BatchResult(batch_id, contract.source, file_name, "rejected", message,
                              rows_read=getattr(err, "rows_read", 0))
         periods = (None, None)
+    _drop_temp(con)
     result.timings = timings
     _log(con, result, _hash_or_empty(data), started, periods)
     if gate is not None:
@@ -130,7 +135,7 @@ def unexpected_failure(file_name: str, err: Exception) -> str:
         what = "a value could not be converted"
     elif isinstance(err, MemoryError) or isinstance(err, duckdb.OutOfMemoryException):
         what = "the load ran out of memory"
-    elif isinstance(err, OSError):
+    elif isinstance(err, (OSError, duckdb.IOException)):
         what = "a file could not be read or written"
     else:
         what = "the load failed unexpectedly"
@@ -162,11 +167,13 @@ def _unchanged(con, contract: Contract, data: SourceData, batch_id: int) -> Batc
     return BatchResult(batch_id, contract.source, data.file_name, "unchanged", message)
 
 
-def match_columns(contract: Contract, file_name: str, columns: list[str], rows_read: int) -> dict[str, str]:
-    """Source column → contract column (case-insensitive); columns the contract does not know are ignored."""
+def match_columns(contract: Contract, file_name: str, columns: list[str], rows_read: int,
+                  given: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Source column → contract column (case-insensitive); columns the contract does not know are ignored.
+    Columns in `given` are supplied by the load command and need not be in the source."""
     wanted = {c.lower(): c for c in contract.column_names}
     mapping = {col: wanted[col.strip().lower()] for col in columns if col.strip().lower() in wanted}
-    missing = [c for c in contract.required_columns if c not in mapping.values()]
+    missing = [c for c in contract.required_columns if c not in mapping.values() and c not in given]
     if missing:
         found = ", ".join(columns) or "none"
         noun = "columns" if len(missing) > 1 else "column"
@@ -185,16 +192,25 @@ def _native_for(contract: Contract):
     return keep_native
 
 
-def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int, frozenset[str]]:
+def _stage(con, contract: Contract, data: SourceData,
+           given: dict[str, str]) -> tuple[set[str], int, frozenset[str]]:
     """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
     already has the contract type: returned as `native`); personal drop_columns were never read."""
     positions = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
-    mapping = match_columns(contract, data.file_name, list(positions), rows_read)
-    # positions are c0, c1, … (made by the reader); header names never become SQL
-    select = ", ".join(f"{positions[src]} AS {q(dst)}" for src, dst in mapping.items())
-    present = set(mapping.values())
+    mapping = match_columns(contract, data.file_name, list(positions), rows_read, frozenset(given))
+    # positions are c0, c1, … (made by the reader); header names never become SQL. A value given by
+    # the load command (a literal, e.g. --system) fills the column where the source has none.
+    parts = [f"coalesce({clean_expr(positions[src], contract.missing_values)}, {lit(given[dst])}) AS {q(dst)}"
+             if dst in given else f"{positions[src]} AS {q(dst)}" for src, dst in mapping.items()]
+    parts += [f"{lit(value)} AS {q(name)}" for name, value in given.items() if name not in mapping.values()]
+    select = ", ".join(parts)
+    present = set(mapping.values()) | set(given)
     events = f"(SELECT {data.row_expr} AS {ROW_COLUMN}, {select} FROM {RAW_TABLE})"
+    check = BATCH_CHECKS.get(contract.preprocess)
+    problem = check(con, contract, present, events, data.file_name) if check else None
+    if problem:
+        raise Rejected(problem, rows_read)
     keep = PREPROCESSORS[contract.preprocess](contract, present, events) if contract.preprocess else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events} {keep}")
     con.execute(f"DROP TABLE {RAW_TABLE}")
@@ -203,7 +219,7 @@ def _stage(con, contract: Contract, data: SourceData) -> tuple[set[str], int, fr
 
 def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: int,
                          timings: dict[str, float], present: set[str], rows_read: int,
-                         native: frozenset[str]) -> tuple[BatchResult, GateResult]:
+                         native: frozenset[str]) -> tuple[BatchResult, GateResult, tuple]:
     with _timed(timings, "type"):
         create_typed(con, contract, present, data.decimal_comma, native)
     with _timed(timings, "rules"):
@@ -222,19 +238,42 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     except Rejected as err:
         err.gate = gate
         raise
-    with _timed(timings, "write"):
-        replaced = _delete_scope(con, contract)
-        _insert(con, contract, batch_id)
-        _quarantine(con, contract, data.file_name, batch_id, present)
+    # everything that reads the batch happens before the write: after its COMMIT nothing can fail
+    note_for = BATCH_NOTES.get(contract.preprocess)
+    note = note_for(con, contract, _table_exists(con, contract.table)) if note_for else None
     reasons = [r for (r,) in con.execute(
         "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
+    periods = _periods(con, contract)
+    with _timed(timings, "write"):
+        replaced = _write(con, contract, data.file_name, batch_id, present)
     loaded = candidates - bad
     message = (f"{data.file_name} ({data.read_note}): {rows(loaded)} loaded into {contract.table}, "
                f"{rows(bad)} quarantined, {rows(replaced, 'earlier row')} replaced")
     if contract.preprocess and rows_read != candidates:
         message += f"; {rows_read} event rows collapsed to {candidates} records in their latest state"
+    if note:
+        message += f"; {note}"
     return BatchResult(batch_id, contract.source, data.file_name, "loaded", message, rows_read,
-                       loaded, bad, replaced, reasons), gate
+                       loaded, bad, replaced, reasons), gate, periods
+
+
+def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> int:
+    """Replace the scope, insert the accepted rows, quarantine the others: all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        replaced = _delete_scope(con, contract)
+        _insert(con, contract, batch_id)
+        _quarantine(con, contract, file_name, batch_id, present)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return replaced
+
+
+def _table_exists(con, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                       [table]).fetchall()[0][0] > 0
 
 
 def _insert(con, contract: Contract, batch_id: int) -> None:

@@ -271,13 +271,15 @@ def hash_and_detect_encoding(path: Path) -> tuple[str, str]:
     return content_hash, _not_utf8(path, has_bom, err.reason)
 
 
+UTF16_MESSAGE = "is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it again"
+
+
 def _not_utf8(path: Path, has_bom: bool, reason: str) -> str:
     """The encoding of a file known not to be UTF-8: Windows-1252, or the file is unreadable."""
     with open(path, "rb") as f:
         head = f.read(4096)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise UnreadableSource("is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 "
-                               "and load it again")
+        raise UnreadableSource(UTF16_MESSAGE)
     if has_bom:
         raise UnreadableSource(f"starts with a UTF-8 BOM but is not valid UTF-8 ({reason})")
     undefined = _first_undefined_cp1252(path)
@@ -294,6 +296,8 @@ def _check_single_encoding(path: Path) -> None:
     """A file that is not UTF-8 as a whole but has lines that are UTF-8 text mixes two encodings
     (e.g. rows appended from another program): read as Windows-1252 those lines would be stored as
     mojibake ("Ã¤" for "ä"), so the file is rejected."""
+    if not any(UTF8_SEQUENCE.search(chunk) for chunk in _chunks_overlapping(path)):
+        return  # no UTF-8 multi-byte character anywhere: a plain Windows-1252 file (the usual case)
     utf8_line = cp1252_line = None
     with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
@@ -308,6 +312,18 @@ def _check_single_encoding(path: Path) -> None:
                 raise UnreadableSource(
                     f"mixes two encodings: line {utf8_line} is UTF-8 text but line {cp1252_line} is "
                     "Windows-1252; save the whole file in one encoding (CSV UTF-8) and load it again")
+
+
+# a UTF-8 encoded non-ASCII character; in Windows-1252 text these byte pairs would be "Ã¤"-like mojibake
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _chunks_overlapping(path: Path):
+    """File chunks that overlap by 3 bytes, so a character split at a chunk boundary is still seen."""
+    tail = b""
+    for chunk in _chunks(path):
+        yield tail + chunk
+        tail = chunk[-3:]
 
 
 def _ends_without_line_break(path: Path) -> bool:
@@ -387,6 +403,8 @@ def read_csv(path: Path) -> SourceData:
         line = first_line(path, encoding)
     else:
         (encoding, line), content_hash = utf8_head, content_hash_of(path)
+    if "\x00" in line:  # UTF-16 without a BOM: ASCII text with NUL bytes is "valid UTF-8"
+        raise UnreadableSource(UTF16_MESSAGE)
     delimiter = detect_delimiter(line)
     header = csv_header(line, delimiter)
     # The header is parsed here and DuckDB's sniffer is off: a ragged row must reject the file,

@@ -89,7 +89,7 @@ def cast_expr(x: str, col: Column, contract: Contract, decimal_comma: bool) -> s
         # exact: no detour through DOUBLE; beyond BIGINT the value is NULL (a type violation)
         n = _number_text(x, decimal_comma)
         return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern(kind, decimal_comma))}) "
-                f"THEN TRY_CAST(regexp_replace({n}, '\\.0*$', '') AS BIGINT) END")
+                f"THEN TRY_CAST({n} AS BIGINT) END")  # the pattern allows only '.0…' after the digits
     if kind == "decimal":
         # 1e400 parses to infinity: only finite numbers are values
         n = _number_text(x, decimal_comma)
@@ -207,7 +207,7 @@ def column_checks(col: Column, contract: Contract, file_name: str,
         first, last = plausible
         checks.append(_check(
             file_name, col.name, "plausible",
-            f"CAST({c} AS DATE) < DATE {lit(first)} OR CAST({c} AS DATE) > DATE {lit(last)}",
+            plausible_condition(c, col.type, first, last),
             f"{raw} || {lit(f' is outside the plausible dates {first} to {last}; check the value (the window is set by SCORECARD_EARLIEST_DATE / SCORECARD_FUTURE_MONTHS)')}"))
     if col.required:
         checks.append(_check(file_name, col.name, "required", f"{raw} IS NULL",
@@ -238,6 +238,16 @@ def column_checks(col: Column, contract: Contract, file_name: str,
             f"{c} IS NOT NULL AND {c} NOT IN (SELECT {q(ref_col)} FROM {table} WHERE {q(ref_col)} IS NOT NULL)",
             f"{quoted_raw} || {lit(f' is not a known {ref_col} in {table} (load that source first)')}"))
     return checks
+
+
+def plausible_condition(c: str, kind: str, first: str, last: str) -> str:
+    """Outside [first, last] (ISO dates), compared in the column's own type (no cast per value)."""
+    if kind == "timestamp":
+        from datetime import date, timedelta
+
+        after = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+        return f"{c} < TIMESTAMP {lit(first)} OR {c} >= TIMESTAMP {lit(after)}"
+    return f"{c} < DATE {lit(first)} OR {c} > DATE {lit(last)}"
 
 
 def plausible_dates(col: Column, window: tuple | None) -> tuple[str, str] | None:

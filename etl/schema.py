@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from etl.contracts import Contract, load_contracts
+from settings import default_itsm_system
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -18,28 +19,39 @@ def contract_ddl(contract: Contract) -> str:
 
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Idempotent: creates whatever is missing, never drops data."""
+    _upgrade_incident_tables(con)
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     for contract in load_contracts().values():
         con.execute(contract_ddl(contract))
-    con.execute(V_INCIDENTS)
 
 
-# Incidents with their committee (mapping: location wins over assignment_group) and SLA outcome.
-V_INCIDENTS = """
-CREATE OR REPLACE VIEW v_incidents AS
-SELECT i.*,
-       coalesce(by_location.committee_code, by_group.committee_code) AS committee_code,
-       sla.resolve_hours,
-       CASE WHEN i.resolved_at IS NOT NULL AND sla.resolve_hours IS NOT NULL
-            THEN (epoch(i.resolved_at) - epoch(i.opened_at)) / 3600.0 <= sla.resolve_hours END
-           AS resolved_in_time
-FROM fact_incidents i
-LEFT JOIN map_incident_committee by_location
-       ON by_location.match_field = 'location' AND by_location.match_value = i.location
-LEFT JOIN map_incident_committee by_group
-       ON by_group.match_field = 'assignment_group' AND by_group.match_value = i.assignment_group
-LEFT JOIN dim_incident_sla sla ON sla.priority = i.priority
-"""
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = 'main'", [table]).fetchall()]
+
+
+def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse published by an earlier version up to the incident tables of this one.
+
+    * fact_incidents gets source_system (incidents are keyed by system and number); earlier rows get
+      the installation's default system (settings.default_itsm_system()).
+    * dim_incident_sla was a fixed seed (priority, resolve_hours); it is now the loadable source
+      incident_sla. The seeded hours are kept as a version valid from 1900-01-01 in 24x7 hours with no
+      batch, so that Q2 does not change until the city loads its own SLA table.
+    * the view v_incidents is replaced by the declared model int_incidents (metrics/models/)."""
+    con.execute("DROP VIEW IF EXISTS v_incidents")
+    fact = _columns(con, "fact_incidents")
+    if fact and "source_system" not in fact:
+        con.execute("ALTER TABLE fact_incidents ADD COLUMN source_system VARCHAR")
+        con.execute("UPDATE fact_incidents SET source_system = ?", [default_itsm_system()])
+    sla = _columns(con, "dim_incident_sla")
+    if sla and "valid_from" not in sla:
+        con.execute("ALTER TABLE dim_incident_sla RENAME TO dim_incident_sla_seed")
+        con.execute(contract_ddl(load_contracts()["incident_sla"]))
+        con.execute("""INSERT INTO dim_incident_sla (priority, resolve_hours, calendar, valid_from)
+                       SELECT priority, resolve_hours, '24x7', DATE '1900-01-01' FROM dim_incident_sla_seed""")
+        con.execute("DROP TABLE dim_incident_sla_seed")
 
 
 def refresh_calendar(con: duckdb.DuckDBPyConnection, first: str = "2013-01-01", last: str | None = None) -> None:

@@ -152,6 +152,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(u, pool_pre_ping=True)
 
 
+def _is_unique_violation(err: IntegrityError) -> bool:
+    code = getattr(err.orig, "pgcode", None)
+    if code is not None:
+        return code == "23505"
+    return "UNIQUE constraint failed" in str(err.orig)
+
+
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
@@ -298,8 +305,10 @@ class Store:
                     s.add(obj)
                     s.flush()
                     return _row_dict(obj)
-            except IntegrityError as err:  # a concurrent writer took the same version / request id
-                last_err = err
+            except IntegrityError as err:
+                if not _is_unique_violation(err):  # e.g. a required field missing: not worth a retry
+                    raise ValueError(f"{model.__tablename__}: {err.orig}") from err
+                last_err = err  # a concurrent writer took the same version / request id: try again
                 time.sleep(random.uniform(0.005, 0.05) * (1 + attempt))
             except OperationalError as err:
                 if "locked" not in str(err.orig).lower():

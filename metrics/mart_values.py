@@ -62,8 +62,13 @@ def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure]) -> None:
     """)
 
 
+UNATTRIBUTED = "_UNATTRIBUTED"  # committee_code of records no attribution rule matches: they count in CITY only
+
+
 def create_members(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
-    """Which entity rows each committee's numbers add up into: itself, CITY and its peer group."""
+    """Which entity rows each committee's numbers add up into: itself, CITY and its peer group.
+    Records a measure reports under UNATTRIBUTED add up into CITY only (where the measure allows it,
+    e.g. Q2: an incident of the city that no mapping attributes is still one of the city's)."""
     if "dim_committees" in tables:
         source = "SELECT committee_code, peer_group FROM dim_committees"
     else:
@@ -74,6 +79,7 @@ def create_members(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
         SELECT committee_code, committee_code AS entity, peer_group FROM c
         UNION ALL SELECT committee_code, 'CITY', NULL FROM c
         UNION ALL SELECT committee_code, 'PEER:' || peer_group, NULL FROM c
+        UNION ALL SELECT '{UNATTRIBUTED}', 'CITY', NULL
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _mv_raw_ent AS

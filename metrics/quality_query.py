@@ -9,6 +9,8 @@ import pandas as pd
 BATCH_COLS = ["source", "batch_id", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
               "rows_replaced", "finished_at", "message"]
 QUARANTINE_COLS = ["batch_id", "source", "file_name", "source_row", "column_name", "rule", "reason", "raw_values"]
+UNATTRIBUTED_COLS = ["source_system", "period", "location", "assignment_group", "cmdb_ci", "incidents",
+                     "resolved", "first_batch_id", "last_batch_id"]
 FRESHNESS_COLS = ["source", "committee_code", "latest_period", "expected_period", "months_behind", "gap",
                   "first_period", "missing_months"]
 
@@ -24,12 +26,9 @@ _FRESHNESS_SQL = {
     "outages": ("fact_outages", "dim_systems",
         "SELECT s.owner_committee AS committee_code, date_trunc('month', f.started_at)::DATE AS month "
         "FROM wh.fact_outages f JOIN wh.dim_systems s USING (system_id)"),
-    "incidents": ("fact_incidents", "map_incident_committee",
-        "SELECT coalesce(s.owner_committee, ml.committee_code, mg.committee_code) AS committee_code, "
-        "date_trunc('month', f.opened_at)::DATE AS month FROM wh.fact_incidents f "
-        "LEFT JOIN wh.dim_systems s ON s.system_id = f.cmdb_ci "
-        "LEFT JOIN wh.map_incident_committee ml ON ml.match_field = 'location' AND ml.match_value = f.location "
-        "LEFT JOIN wh.map_incident_committee mg ON mg.match_field = 'assignment_group' AND mg.match_value = f.assignment_group"),
+    # incidents: the one attribution rule, in the declared model int_incidents (metrics/models/)
+    "incidents": ("int_incidents", None,
+        "SELECT committee_code, date_trunc('month', opened_at)::DATE AS month FROM wh.int_incidents"),
     "licences": ("fact_licences", None, "SELECT committee_code, month FROM wh.fact_licences"),
     "it_costs": ("fact_it_costs", None, "SELECT committee_code, month FROM wh.fact_it_costs"),
     "operating_costs": ("fact_operating_costs", None, "SELECT committee_code, month FROM wh.fact_operating_costs"),
@@ -107,3 +106,60 @@ def freshness(wh) -> pd.DataFrame:
     df = wh.df(sql)
     df["gap"] = (df["months_behind"] > 0) | (df["missing_months"] > 0)
     return df[FRESHNESS_COLS]
+
+
+def unattributed_incidents(wh, batch_ids: list[int] | None = None, by_month: bool = True) -> pd.DataFrame:
+    """Incidents that the attribution rule (metrics/models/int_incidents.sql: location, then
+    assignment group, then the owner of cmdb_ci) gives no committee, per source system, month opened
+    (`period`, 'YYYY-MM'; with by_month=False first_period..last_period instead) and the values they
+    carry: the values to add to the incident mapping. location, assignment_group and cmdb_ci are None
+    where the export had none ('?'). `incidents` counts them, `resolved` how many of those are
+    resolved (they count in the city's value of Q2 but in no committee's). Optionally only those
+    loaded by the given batches. Most incidents first."""
+    if "int_incidents" not in _tables(wh):
+        cols = UNATTRIBUTED_COLS if by_month else [c for c in UNATTRIBUTED_COLS if c != "period"] + [
+            "first_period", "last_period"]
+        return pd.DataFrame(columns=cols)
+    where, params = "WHERE committee_code IS NULL", []
+    if batch_ids is not None:
+        where += " AND list_contains(?, batch_id)"
+        params.append([int(b) for b in batch_ids])
+    period = ("strftime(opened_at, '%Y-%m') AS period," if by_month else
+              "strftime(min(opened_at), '%Y-%m') AS first_period, strftime(max(opened_at), '%Y-%m') AS last_period,")
+    group = "source_system, period, location, assignment_group, cmdb_ci" if by_month else \
+        "source_system, location, assignment_group, cmdb_ci"
+    return wh.df(f"""
+        SELECT source_system, {period} location, assignment_group, cmdb_ci,
+               count(*) AS incidents, count(resolved_at) AS resolved,
+               min(batch_id) AS first_batch_id, max(batch_id) AS last_batch_id
+        FROM wh.int_incidents {where}
+        GROUP BY {group}
+        ORDER BY incidents DESC, {group.replace('location', 'location NULLS FIRST').replace(
+            'assignment_group', 'assignment_group NULLS FIRST').replace('cmdb_ci', 'cmdb_ci NULLS FIRST')}""",
+        params)
+
+
+def unattributed_in_batch(con, batch_id: int) -> pd.DataFrame:
+    """The same for one batch, on an open warehouse connection (the load's staging copy), straight
+    from the model's SQL so that it works before the models are built:
+    df[source_system, location, assignment_group, cmdb_ci, incidents, resolved]."""
+    from metrics.models import load_models
+
+    model = next(m for m in load_models() if m.decl.name == "int_incidents")
+    return con.execute(f"""
+        SELECT source_system, location, assignment_group, cmdb_ci,
+               count(*) AS incidents, count(resolved_at) AS resolved
+        FROM ({model.sql}) AS m
+        WHERE committee_code IS NULL AND batch_id = ?
+        GROUP BY ALL
+        ORDER BY incidents DESC, source_system, location NULLS FIRST, assignment_group NULLS FIRST,
+                 cmdb_ci NULLS FIRST""", [int(batch_id)]).df()
+
+
+def describe_unattributed(row) -> str:
+    """'6 incidents: location '?', assignment group 'Servicedesk'' (plain words for the load output)."""
+    def shown(v):
+        return "'?'" if v is None or v != v else f"'{v}'"
+    n = int(row["incidents"])
+    return (f"{n} incident{'s' if n != 1 else ''} of {row['source_system']}: location {shown(row['location'])}, "
+            f"assignment group {shown(row['assignment_group'])}, cmdb_ci {shown(row['cmdb_ci'])}")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from metrics import periods as P
 from metrics.catalog import PERSPECTIVE_CODES, PERSPECTIVES, measure as declared_measure
+from metrics.mart_values import UNATTRIBUTED
 from metrics.warehouse import Warehouse
 
 CATALOG_COLUMNS = [
@@ -268,8 +269,8 @@ def measure_ranking(wh: Warehouse, measure_id: str, grain: str, period: str,
 
 
 def _member_codes(wh: Warehouse, committee_code: str) -> list[str]:
-    if committee_code == "CITY":
-        return wh.df("SELECT committee_code FROM dim_committees")["committee_code"].tolist()
+    if committee_code == "CITY":  # the city also holds what no committee could be attributed
+        return wh.df("SELECT committee_code FROM dim_committees")["committee_code"].tolist() + [UNATTRIBUTED]
     if committee_code.startswith("PEER:"):
         return wh.df("SELECT committee_code FROM dim_committees WHERE peer_group = ?",
                      [committee_code.removeprefix("PEER:")])["committee_code"].tolist()

@@ -62,9 +62,11 @@ class _Version:
             raise
         self.users = 0
         self.closed = False
+        self._lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self.con.cursor()
+        with self._lock:  # one thread at a time asks the shared connection for a cursor
+            cur = self.con.cursor()
         cur.execute(f"USE {ALIAS}")
         return cur
 

@@ -1,5 +1,6 @@
 """Datakvalitet / Data quality: latest batch per source, freshness per source and committee
-(gaps highlighted), the quarantine with reasons, and the ETL run history."""
+(gaps highlighted), incidents no committee could be attributed (with the values to add to the
+mapping), the quarantine with reasons, and the ETL run history."""
 import streamlit as st
 
 from metrics import quality_query as qq
@@ -42,12 +43,15 @@ latest = ctx.q(qq.latest_batches)
 fresh = ctx.q(qq.freshness)
 quar = ctx.q(qq.quarantine)
 hist = ctx.q(qq.batch_history, 200)
+unattr = ctx.q(qq.unattributed_incidents)
+n_unattr = int(unattr["incidents"].sum()) if len(unattr) else 0
 
-m = st.columns(4)
+m = st.columns(5)
 m[0].metric(t("quality.metric_sources"), fmt.number(len(latest)))
 m[1].metric(t("quality.metric_rejected"), fmt.number(int((latest["status"] == "rejected").sum()) if len(latest) else 0))
 m[2].metric(t("quality.metric_quarantined"), fmt.number(len(quar)))
 m[3].metric(t("quality.metric_gaps"), fmt.number(int(fresh["gap"].sum()) if len(fresh) else 0))
+m[4].metric(t("quality.metric_unattributed"), fmt.number(n_unattr))
 
 st.subheader(t("quality.latest_batches"))
 if latest.empty:
@@ -87,6 +91,23 @@ else:
     st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
     st.dataframe(fd, hide_index=True, key="quality_freshness")
     download_buttons(fd, "aktualitet", t, lang, key="freshness", meta=ctx.export_meta(t("quality.freshness")))
+
+st.subheader(t("quality.unattributed"))
+st.caption(t("quality.unattributed_help"))
+if unattr.empty:
+    st.info(t("quality.unattributed_none"))
+else:
+    st.caption(t("quality.unattributed_count", n=fmt.number(n_unattr)))
+    missing = t("quality.missing_value")
+    ud = unattr.assign(
+        period=[fmt.period(p) for p in unattr["period"]],
+        **{c: [missing if v is None or v != v else v for v in unattr[c]]
+           for c in ("location", "assignment_group", "cmdb_ci")},
+        incidents=[fmt.number(v) for v in unattr["incidents"]],
+        resolved=[fmt.number(v) for v in unattr["resolved"]],
+    )
+    st.dataframe(views.translate_columns(ud, lang), hide_index=True, key="quality_unattributed")
+    download_buttons(unattr, "incidenter_utan_namnd", t, lang, key="unattributed")
 
 st.subheader(t("quality.quarantine"))
 st.caption(t("quality.quarantine_count", n=fmt.number(len(quar))))

@@ -1,5 +1,9 @@
 """`python -m pipeline` (alias `python -m etl`): demo | load | status | quarantine.
 
+`load` takes files, or SOURCE=PATH to name a file's source (e.g. `incidents=incident_event_log.csv
+incident_mapping=map.csv`), or one SQL connection URL. `--system NAME` names the ITSM instance of
+incident exports without a source_system column; `--date-order mdy` reads month-first timestamps.
+
 Exit codes: 0 all loaded (or unchanged), 1 loaded with rows quarantined, 2 a batch rejected or bad usage.
 `demo` exits 0 when nothing was rejected (its deliberately bad rows are expected in quarantine).
 """
@@ -15,11 +19,12 @@ from typing import Callable
 import duckdb
 from tqdm import tqdm
 
-from etl.contracts import Contract, load_contracts
+from etl.contracts import Contract, OverrideError, load_contracts, with_local_allowed_values
 from etl.gate import warm_up_in_background
 from etl.load import BatchResult, load_batch
 from pipeline.publish import publish
-from settings import warehouse_path
+from etl.servicenow import DATE_ORDERS, with_date_order
+from settings import allowed_values_override_path, default_itsm_system, warehouse_path
 from etl.readers import SourceData, read_file, read_sql
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_REJECTED = 0, 1, 2
@@ -35,37 +40,72 @@ class PlannedBatch:
     contract: Contract
     name: str
     read: Callable[[], SourceData]
+    given: dict[str, str] | None = None   # column values from the command line (--system)
+
+
+def contracts() -> dict[str, Contract]:
+    """The product's contracts with this installation's extra allowed values (settings.allowed_values_override_path)."""
+    try:
+        return with_local_allowed_values(load_contracts(), allowed_values_override_path())
+    except OverrideError as err:
+        raise UsageError(str(err))
 
 
 def detect_source(name: str) -> Contract:
     """The contract whose source name is the longest prefix of the file stem."""
     stem = Path(name).stem.lower()
-    matches = [c for s, c in load_contracts().items() if stem.startswith(s)]
+    matches = [c for s, c in contracts().items() if stem.startswith(s)]
     if not matches:
-        known = ", ".join(sorted(load_contracts()))
+        known = ", ".join(sorted(contracts()))
         raise UsageError(f"{name}: cannot tell which source this is; the file name must start with one of "
-                         f"{known}, or give --source")
+                         f"{known}, or name it as SOURCE=PATH (e.g. incidents={name}) or give --source")
     return max(matches, key=lambda c: len(c.source))
 
 
 def contract_named(source: str) -> Contract:
     try:
-        return load_contracts()[source]
+        return contracts()[source]
     except KeyError:
-        raise UsageError(f"unknown source '{source}'; known sources: {', '.join(sorted(load_contracts()))}")
+        raise UsageError(f"unknown source '{source}'; known sources: {', '.join(sorted(contracts()))}")
 
 
-def plan_files(paths: list[Path], source: str | None = None) -> list[PlannedBatch]:
-    """Batches in dependency order (dimensions first); the given order is kept within a source."""
+def split_source(arg: str) -> tuple[str | None, str]:
+    """'incidents=exports/x.csv' → ('incidents', 'exports/x.csv'); a plain path → (None, path).
+    Only a known source name before the first '=' counts, so paths containing '=' still work."""
+    name, sep, rest = arg.partition("=")
+    if sep and name in load_contracts():
+        return name, rest
+    return None, arg
+
+
+def command_options(contract: Contract, system: str | None, date_order: str | None) -> tuple[Contract, dict | None]:
+    """The contract and given column values for one batch under --system and --date-order."""
+    given = None
+    if "source_system" in contract.column_names:
+        given = {"source_system": system or default_itsm_system()}
+    if date_order and contract.timestamp_format:
+        contract = with_date_order(contract, date_order)
+    return contract, given
+
+
+def plan_files(paths: list[Path | str], source: str | None = None, system: str | None = None,
+               date_order: str | None = None) -> list[PlannedBatch]:
+    """Batches in dependency order (dimensions first); the given order is kept within a source.
+    A path may name its own source as SOURCE=PATH; else `source` (--source) or the file name decides."""
     order = {s: i for i, s in enumerate(load_contracts())}
     planned = []
-    for path in paths:
-        contract = contract_named(source) if source else detect_source(path.name)
-        planned.append(PlannedBatch(contract, path.name, lambda p=path: read_file(p)))
+    for item in paths:
+        named, path = split_source(str(item)) if isinstance(item, str) else (None, item)
+        path = Path(path)
+        chosen = named or source
+        contract = contract_named(chosen) if chosen else detect_source(path.name)
+        contract, given = command_options(contract, system, date_order)
+        planned.append(PlannedBatch(contract, path.name, lambda p=path: read_file(p), given))
     return sorted(planned, key=lambda b: order[b.contract.source])
 
 
-def plan_sql(url: str, source: str | None, query: str | None, table: str | None) -> PlannedBatch:
+def plan_sql(url: str, source: str | None, query: str | None, table: str | None,
+             system: str | None = None, date_order: str | None = None) -> PlannedBatch:
     if bool(query) == bool(table):
         raise UsageError(f"{url}: a SQL source needs exactly one of --query or --table")
     if source:
@@ -74,7 +114,8 @@ def plan_sql(url: str, source: str | None, query: str | None, table: str | None)
         contract = detect_source(table)
     else:
         raise UsageError(f"{url}: give --source for a --query extract")
-    return PlannedBatch(contract, url, lambda: read_sql(url, query=query, table=table))
+    contract, given = command_options(contract, system, date_order)
+    return PlannedBatch(contract, url, lambda: read_sql(url, query=query, table=table), given)
 
 
 def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
@@ -87,9 +128,36 @@ def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
     def work(con):
         results = []
         for batch in tqdm(planned, desc="Loading", unit="file", disable=None, file=sys.stderr):
-            results.append(load_batch(con, batch.contract, batch.read, batch.name))
+            results.append(load_batch(con, batch.contract, batch.read, batch.name, batch.given))
+        if with_marts:  # (the benchmark times the loads without the measure build)
+            add_unattributed_notes(con, results)
         return results
     return publish(work, warehouse, with_marts, meta={"origin": origin} if origin else None)
+
+
+def add_unattributed_notes(con, results: list[BatchResult]) -> None:
+    """Every incident accounted for: per loaded incident batch, how many incidents the attribution
+    rule (metrics/models/int_incidents.sql) gives no committee and by which values: in the batch's
+    message in etl_batches (so `status` and the data-quality page's history show it) and as lines of
+    the load output. Runs in the staging copy, after every batch of the command (a mapping loaded in
+    the same command counts)."""
+    from metrics.quality_query import describe_unattributed, unattributed_in_batch
+
+    for r in results:
+        if r.source != "incidents" or r.status != "loaded":
+            continue
+        rows = unattributed_in_batch(con, r.batch_id)
+        total = int(rows["incidents"].sum()) if len(rows) else 0
+        headline = f"{total} incident{'s' if total != 1 else ''} could not be attributed to a committee"
+        lines = [describe_unattributed(row) for _, row in rows.iterrows()]
+        r.notes = [headline + (" (they count in the city total only; add the values to incident_mapping):"
+                               if total else "")] + lines[:REASONS_SHOWN]
+        if len(lines) > REASONS_SHOWN:
+            r.notes.append(f"… {len(lines) - REASONS_SHOWN} more combinations: see the data-quality page")
+        if total:
+            shown = "; ".join(lines[:3]) + ("; …" if len(lines) > 3 else "")
+            r.message += f"; {headline}: {shown}"
+            con.execute("UPDATE etl_batches SET message = ? WHERE batch_id = ?", [r.message, r.batch_id])
 
 
 def exit_code(results: list[BatchResult]) -> int:
@@ -103,6 +171,8 @@ def exit_code(results: list[BatchResult]) -> int:
 def report(results: list[BatchResult]) -> None:
     for r in results:
         print(f"[{r.status}] batch {r.batch_id} {r.source}: {r.message}")
+        for note in r.notes:
+            print(f"    {note}")
         for reason in r.reasons[:REASONS_SHOWN]:
             print(f"    quarantined: {reason}")
         if len(r.reasons) > REASONS_SHOWN:
@@ -115,11 +185,11 @@ def cmd_load(args) -> int:
     if urls and len(args.paths) > 1:
         raise UsageError("load either one SQL connection URL or files, not both")
     if urls:
-        planned = [plan_sql(urls[0], args.source, args.query, args.table)]
+        planned = [plan_sql(urls[0], args.source, args.query, args.table, args.system, args.date_order)]
     else:
         if args.query or args.table:
             raise UsageError("--query and --table only apply to a SQL connection URL")
-        planned = plan_files([Path(p) for p in args.paths], args.source)
+        planned = plan_files(list(args.paths), args.source, args.system, args.date_order)
     results = run_batches(planned, origin="loaded")
     report(results)
     return exit_code(results)
@@ -190,8 +260,16 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--end", default=None, metavar="YYYY-MM", help="last month of demo data")
     demo.add_argument("--sample-dir", default="data/sample")
     load = sub.add_parser("load", help="load files (.csv .xlsx .parquet) or one SQL connection URL")
-    load.add_argument("paths", nargs="+", metavar="PATH")
-    load.add_argument("--source", help="contract source name (default: from the file name prefix)")
+    load.add_argument("paths", nargs="+", metavar="[SOURCE=]PATH",
+                      help="a file, SOURCE=PATH to name its source (e.g. incidents=incident_event_log.csv), "
+                           "or one SQL connection URL")
+    load.add_argument("--source", help="contract source name for every file not named SOURCE=PATH "
+                                       "(default: from the file name prefix)")
+    load.add_argument("--system", metavar="NAME",
+                      help="ITSM instance of incident exports that have no source_system column "
+                           f"(default: {default_itsm_system()}); numbers are unique only within one instance")
+    load.add_argument("--date-order", choices=sorted(DATE_ORDERS), dest="date_order",
+                      help="date order of the timestamps: dmy (day-first, the contract's) or mdy (month-first)")
     extract = load.add_mutually_exclusive_group()
     extract.add_argument("--query", help="SQL query for a connection URL")
     extract.add_argument("--table", help="table to read from a connection URL")

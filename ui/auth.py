@@ -44,6 +44,17 @@ def auth_configured() -> bool:
         return False
 
 
+def login_provider() -> str | None:
+    """None for one unnamed provider ([auth] with client_id), else the first named one ([auth.<name>])."""
+    try:
+        section = st.secrets["auth"]
+        if "client_id" in section:
+            return None
+        return next((k for k, v in section.items() if hasattr(v, "keys") and "client_id" in v), None)
+    except Exception:
+        return None
+
+
 def demo_allowed(wh: Any) -> bool:
     """Demo login: impossible once [auth] is configured; else the explicit setting, else only on the
     demo warehouse."""
@@ -126,7 +137,7 @@ def login_guard(ctx) -> Identity:
         if identity is None:
             st.info(t("auth.please_login"))
             if st.button(t("auth.login"), key="auth_login", type="primary"):
-                st.login()
+                st.login(login_provider())
             st.stop()
         if not identity.email:
             st.error(t("auth.no_email"))

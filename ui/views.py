@@ -286,20 +286,18 @@ def scorecard_export(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataF
 
 
 def records_export(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Records behind a value for a spreadsheet: translated headings, yes/no in words, numbers kept."""
-    t = translator(lang)
-    out = dd.copy()
-    for c in out.columns:
-        if pd.api.types.is_bool_dtype(out[c]) or set(out[c].dropna().unique()) <= {True, False} and out[c].notna().any() and out[c].dtype == object:
-            out[c] = [MISSING if is_missing(v) else t("word.yes") if v else t("word.no") for v in out[c]]
-    return translate_columns(out, lang)
+    """Records behind a value for a spreadsheet: translated headings and coded values, yes/no in
+    words (translate_records), numbers kept as numbers."""
+    return translate_records(dd, lang)
 
 
 def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Records behind a value for the screen: translated headings, Swedish numbers and dates,
     yes/no in words, "–" for a missing value (never None/nan)."""
     from ui.formatting import format_date
+    from ui.i18n import translation_table
 
+    table = translation_table()
     t = translator(lang)
     out = pd.DataFrame(index=dd.index)
     for c in dd.columns:
@@ -313,8 +311,9 @@ def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[c] = [format_number(v, 0 if whole else 2, lang) for v in s]
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[c] = [format_date(v, lang, with_time=True) for v in s]
-        else:
-            out[c] = [MISSING if is_missing(v) else str(v) for v in s]
+        else:  # coded values with a translation `value.<column>.<value>` in words (see translate_records)
+            out[c] = [MISSING if is_missing(v) else t(f"value.{c}.{v}") if f"value.{c}.{v}" in table else str(v)
+                      for v in s]
     return translate_columns(out, lang)
 
 
@@ -374,3 +373,22 @@ def translate_columns(df: pd.DataFrame, lang: str, prefix: str = "col.") -> pd.D
     table = translation_table()
     t = translator(lang)
     return df.rename(columns={c: t(prefix + c) for c in df.columns if prefix + c in table})
+
+
+def translate_records(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records for display (drill-downs): values with a translation `value.<column>.<value>` translated,
+    true/false as yes/no words, missing as '–', then the column names (`col.<name>`)."""
+    from ui.i18n import translation_table
+
+    table = translation_table()
+    t = translator(lang)
+    out = df.copy()
+    for c in out.columns:
+        values = [None if v is pd.NA else v for v in out[c].tolist()]
+        if str(out[c].dtype) in ("bool", "boolean") or any(isinstance(v, bool) or type(v).__name__ == "bool_"
+                                                         for v in values):
+            out[c] = ["–" if is_missing(v) else t("word.yes") if bool(v) else t("word.no") for v in values]
+        elif any(f"value.{c}.{v}" in table for v in set(values) if isinstance(v, str)):
+            out[c] = ["–" if is_missing(v) else t(f"value.{c}.{v}") if f"value.{c}.{v}" in table else v
+                      for v in values]
+    return translate_columns(out, lang)

@@ -6,6 +6,7 @@ Formats (on purpose, to exercise the readers):
 * committees.csv                     UTF-8 with BOM (as Excel saves it)
 * systems.xlsx                       Excel workbook (application portfolio)
 * incidents_servicenow_export.csv    ServiceNow event log, day-first timestamps, "?" for missing
+* incident_sla.csv                   agreed resolution times per priority (versioned SLA table)
 * it_costs_ledger.csv, operating_costs.csv   `;`-separated, Windows-1252, decimal comma (finance system)
 * system_usage.parquet, licences.parquet, survey_responses.parquet
 * everything else plain UTF-8 CSV.
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .. import contracts as contracts_mod
 from . import dims, facts, portfolio
-from .incidents import IncidentModel, write_incidents
+from .incidents import IncidentModel, sla_table, write_incidents
 from .writers import write_arrow_csv, write_csv, write_csv_swedish, write_parquet, write_xlsx
 
 # stream ids for numpy default_rng([seed, stream]); fixed so adding a stream never shifts another
@@ -73,6 +74,8 @@ def generate(out_dir: Path, seed: int = 2013, end_month: str | None = None, scal
     put("eservices", write_csv(es, out_dir / "eservices.csv"), len(es))
     mapping = dims.incident_mapping()
     put("incident_mapping", write_csv(mapping, out_dir / "incident_mapping.csv"), len(mapping))
+    sla = sla_table()
+    put("incident_sla", write_csv(sla, out_dir / "incident_sla.csv"), len(sla))
     overrides = dims.target_overrides(int(cal.years[-1]))
     put("target_overrides", write_csv(overrides, out_dir / "target_overrides.csv"), len(overrides))
 

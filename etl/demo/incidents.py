@@ -17,14 +17,16 @@ from . import dims
 from . import reference as ref
 from .writers import ArrowCsvAppender, bool_str, fmt_dayfirst, ids, int_str, take, with_missing
 
-COLUMNS = ["number", "incident_state", "active", "reassignment_count", "reopen_count", "sys_mod_count",
-           "made_sla", "caller_id", "opened_by", "opened_at", "sys_created_by", "sys_updated_by",
+COLUMNS = ["source_system", "number", "incident_state", "active", "reassignment_count", "reopen_count", "sys_mod_count",
+           "made_sla", "has_breached", "caller_id", "opened_by", "opened_at", "sys_created_by", "sys_updated_by",
            "sys_updated_at", "contact_type", "location", "category", "cmdb_ci", "impact", "urgency",
            "priority", "assignment_group", "assigned_to", "resolved_by", "resolved_at", "closed_code",
            "closed_at"]
 
 PRIORITIES = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
 SLA_HOURS = np.array([4.0, 8.0, 24.0, 72.0])
+SOURCE_SYSTEM = "stockholm-servicenow"   # the city's ITSM instance (incidents are keyed by system and number)
+SLA_VALID_FROM = "2013-01-01"
 PRIORITY_P = [0.015, 0.07, 0.58, 0.335]
 SPIKE_PRIORITY_P = [0.05, 0.27, 0.58, 0.10]
 # (impact, urgency) combinations per priority
@@ -143,13 +145,16 @@ class IncidentModel:
         hours = np.where(fcr, rng.uniform(0.1, 0.8, n), np.maximum(hours, 0.05))
         res_min = np.maximum(np.round(hours * 60).astype(np.int64), 3)
         resolved = opened + res_min
-        made_sla_final = res_min <= sla_h * 60
         closed = resolved + 3 * 1440 + rng.integers(0, 2 * 1440, n)
         awaiting = ~fcr & (rng.random(n) < np.where(res_min > 8 * 60, 0.35, 0.08))
         pattern = np.where(fcr, 0, np.where(awaiting, 2, 1))
         act = opened + np.minimum(rng.integers(2, 90, n), np.maximum(res_min // 3, 1))
         aw_start = act + ((resolved - act) * rng.uniform(0.1, 0.4, n)).astype(np.int64)
         aw_end = aw_start + ((resolved - aw_start) * rng.uniform(0.3, 0.8, n)).astype(np.int64)
+        # ServiceNow's verdict: the SLA clock pauses while the incident awaits the user, a vendor or a
+        # problem, so made_sla can say "in time" where the calendar hours exceed the agreed time
+        paused = np.where(pattern == 2, aw_end - aw_start, 0)
+        made_sla_final = res_min - paused <= sla_h * 60
         times = np.stack([opened, act, aw_start, aw_end, resolved, closed], axis=1)
 
         # expand to events
@@ -203,7 +208,8 @@ class IncidentModel:
         is_res = j >= 4
         is_closed = j == 5
         deadline = opened[inc] + (sla_h[inc] * 60).astype(np.int64)
-        made_sla = np.where(is_res, made_sla_final[inc], ev_time <= deadline)
+        paused_so_far = np.where(pattern[inc] == 2, np.clip(ev_time - aw_start[inc], 0, paused[inc]), 0)
+        made_sla = np.where(is_res, made_sla_final[inc], ev_time - paused_so_far <= deadline)
         numbers = ids("INC", first_number, n, 7).take(pa.array(inc))
         none = np.zeros(n_rows, dtype=bool)
 
@@ -212,6 +218,7 @@ class IncidentModel:
             return with_missing(labels.take(pa.array(person[inc, col] - 1000)), missing)
 
         table = pa.table({
+            "source_system": pa.array([SOURCE_SYSTEM] * n_rows, pa.string()),
             "number": numbers,
             "incident_state": take(states, state_idx),
             "active": bool_str(~is_closed),
@@ -219,6 +226,7 @@ class IncidentModel:
             "reopen_count": int_str(np.where(is_res, reopen[inc], 0)),
             "sys_mod_count": int_str(mod),
             "made_sla": bool_str(made_sla),
+            "has_breached": pa.array(["?"] * n_rows, pa.string()),   # a task-SLA column; ServiceNow gives made_sla
             "caller_id": person_col("Caller", 0, none),
             "opened_by": person_col("Opened by", 1, none),
             "opened_at": fmt_dayfirst(opened[inc]),
@@ -256,6 +264,13 @@ class IncidentModel:
         })
         survey = survey[survey["date"] <= np.datetime64(cal.export_end // 1440, "D")]
         return table, n, survey
+
+
+def sla_table() -> pd.DataFrame:
+    """The agreed resolution times (source incident_sla): calendar hours per priority since 2013."""
+    return pd.DataFrame({"priority": PRIORITIES, "resolve_hours": SLA_HOURS, "calendar": "24x7",
+                         "business_day_start": "", "business_day_end": "", "valid_from": SLA_VALID_FROM,
+                         "valid_to": ""})
 
 
 def write_incidents(path: Path, model: IncidentModel) -> tuple[Path, int, int, pd.DataFrame]:

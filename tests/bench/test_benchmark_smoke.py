@@ -33,7 +33,7 @@ def result(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--scale", SCALE, "--end-month", END_MONTH, "--out", str(out),
          "--repeat", "3", "--cold-repeat", "1", "--work-dir", str(tmp / "work"),
-         "--table-out", str(tmp / "table.txt")],
+         "--table-out", str(tmp / "table.txt"), "--xlsx-rows", "2000"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -109,3 +109,10 @@ def test_ratios_come_from_the_same_run(result):
 def test_table_printed(result):
     text = result["_table"]
     assert "ETL/floor" in text and "Measure build" in text and "warm p95" in text and "Peak RSS" in text
+
+
+def test_xlsx_vs_csv_figure_present(result):
+    xv = result["xlsx_vs_csv"]
+    assert xv["rows"] == 2000 and _positive(xv["csv_s"]) and _positive(xv["xlsx_s"])
+    assert xv["ratio"] == round(xv["xlsx_s"] / xv["csv_s"], 2) or abs(xv["ratio"] - xv["xlsx_s"] / xv["csv_s"]) < 0.02
+    assert "Excel vs CSV (same 2,000 ledger rows" in result["_table"]

@@ -58,16 +58,18 @@ def oidc_app(oidc_provider, demo_warehouse, tmp_path_factory, artifacts):
                               env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr
     port = free_port()
+    client_secret = pysecrets.token_hex(16)
     secrets_file = d / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
         f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
         f'cookie_secret = "{pysecrets.token_hex(32)}"\n'
         'client_id = "stadens-it-styrkort"\n'
-        f'client_secret = "{pysecrets.token_hex(16)}"\n'
+        f'client_secret = "{client_secret}"\n'
         f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n', encoding="utf-8")
     server = Server(wh, artifacts / "oidc_app.log", extra_args=["--secrets.files", str(secrets_file)],
                     env={"SCORECARD_DEMO_LOGIN": "1"}, port=port)  # the demo login must still be impossible
+    server.client_secret = client_secret
     yield server
     server.stop()
 
@@ -109,6 +111,18 @@ def test_login_through_oidc_lands_with_role_and_scope_and_logs_out(oidc_provider
     assert auth_cookie and auth_cookie["httpOnly"]               # the session is Streamlit's HTTP-only cookie
     page.screenshot(path=str(artifacts / "oidc_logged_in.png"), full_page=True)
 
+    # the role is in force, not only displayed: a chair cannot record council decisions or grant roles
+    page.goto(oidc_app.url + "/council_decisions")
+    wait_for_app(page)
+    page.get_by_text("Endast utvecklingsrådets sekreterare kan registrera beslut.").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Spara beslut").count() == 0
+    page.goto(oidc_app.url + "/admin")
+    wait_for_app(page)
+    page.get_by_text("Du har inte behörighet att tilldela roller.").wait_for(timeout=30_000)
+    page.goto(oidc_app.url + "/")
+    wait_for_app(page)
+    sidebar.get_by_text("Anna Berg").wait_for(timeout=30_000)   # still logged in across pages
+
     # log out: the app ends its own session and the provider's (RP-initiated logout), then shows the login
     sidebar.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(f"{oidc_provider}/oauth2/end_session**", timeout=30_000)
@@ -119,3 +133,7 @@ def test_login_through_oidc_lands_with_role_and_scope_and_logs_out(oidc_provider
     wait_for_app(page)
     assert "Anna Berg" not in page.locator("[data-testid='stSidebar']").inner_text()
     assert "_streamlit_user" not in {c["name"] for c in page.context.cookies()}
+    # nothing sensitive in the app's log: no client secret, no token, no authorisation code
+    log = (artifacts / "oidc_app.log").read_text()
+    secret = oidc_app.client_secret
+    assert secret not in log and "eyJ" not in log and "code=" not in log

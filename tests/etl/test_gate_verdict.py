@@ -84,3 +84,70 @@ def test_rejected_batch_keeps_the_ge_result_naming_the_failed_expectation(con, t
         "20.0 % of rows fail, allowed at most 5.0 %",
         "Great Expectations check expect_column_values_to_be_in_set on column peer_group failed, "
         "20.0 % of rows fail, allowed at most 5.0 %"]
+
+
+LICENCE_KINDS = ("good", "negative", "used_above_paid", "not_a_number", "empty_used", "unknown_committee",
+                 "implausible_month", "duplicate")
+
+
+def licence_text(kinds: list[str]) -> str:
+    lines = []
+    for i, kind in enumerate(kinds):
+        month, committee, product, paid, used = "2024-01", "BROMMA", f"P{i}", "10", "8"
+        if kind == "negative":
+            paid = "-1"
+        elif kind == "used_above_paid":
+            used = "12"
+        elif kind == "not_a_number":
+            paid = "tio"
+        elif kind == "empty_used":
+            used = ""
+        elif kind == "unknown_committee":
+            committee = "NOPE"
+        elif kind == "implausible_month":
+            month = "2031-05"
+        elif kind == "duplicate":
+            product = "P0"
+        lines.append(f"{month},{committee},{product},{paid},{used}\n")
+    return "month,committee_code,product,paid,used_90d\n" + "".join(lines)
+
+
+@pytest.fixture(scope="module")
+def licence_con():
+    con = duckdb.connect()
+    create_all(con)
+    load_batch(con, load_contracts()["committees"], lambda: read_file(fixture("committees.csv")), "committees.csv")
+    yield con
+    con.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(st.sampled_from(LICENCE_KINDS), min_size=1, max_size=50),
+       share=st.sampled_from([0.0, 0.05, 0.1, 0.3]))
+def test_ge_verdict_equals_row_rules_with_types_pairs_references_and_dates(licence_con, tmp_path_factory,
+                                                                           kinds, share):
+    """Rules GE cannot see on the typed frame (unparsable values, references, duplicates, dates) and
+    GE's column-pair expectation (judged only where both values exist) give one verdict."""
+    import os
+
+    os.environ["SCORECARD_TODAY"] = "2026-11-30"
+    try:
+        path = tmp_path_factory.mktemp("lic") / "licences_random.csv"
+        path.write_text(licence_text(kinds), encoding="utf-8")
+        licence_con.execute("DELETE FROM fact_licences")
+        contract = replace(load_contracts()["licences"], max_bad_share=share)
+        result = load_batch(licence_con, contract, lambda: read_file(path), path.name)
+    finally:
+        del os.environ["SCORECARD_TODAY"]
+    # a "duplicate" row repeats P0's key; it is bad only if row 0 itself is good (else it is the first clean one)
+    bad = sum(k not in ("good", "duplicate") for k in kinds)
+    clean_p0 = [i for i, k in enumerate(kinds) if k in ("good", "duplicate") and (i == 0 or k == "duplicate")]
+    bad += max(len(clean_p0) - 1, 0)
+    expected = rows_pass(len(kinds), bad, share)
+    assert "failed unexpectedly" not in result.message
+    assert result.status == ("loaded" if expected else "rejected"), result.message
+    if expected:
+        assert result.rows_quarantined == bad
+    success = licence_con.execute("SELECT success FROM etl_gate_results WHERE batch_id = ?",
+                                  [result.batch_id]).fetchall()[0][0]
+    assert success == expected

@@ -44,7 +44,7 @@ def test_quarantine_reasons_name_file_row_column_and_reason(loaded):
                             "ORDER BY batch_id")
     assert rows == [
         (3, 10, "priority", "allowed", 'incidents_servicenow.csv row 10, column priority: "9 - Extreme" is not '
-                                       "one of 1 - Critical, 2 - High, 3 - Moderate, 4 - Low"),
+                                       "one of 1 - Critical, 2 - High, 3 - Moderate, 4 - Low, 5 - Planning"),
         (4, 7, "agreed_hours_per_week", "max",
          "systems.xlsx row 7, column agreed_hours_per_week: 200 is above the maximum 168"),
         (5, 13, "supplier_type", "allowed",

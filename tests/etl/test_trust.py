@@ -248,6 +248,9 @@ def test_mixed_utf8_and_windows_1252_is_rejected(con, tmp_path):
     ("committees_u16.csv", "committee_code;name_sv\nA;b\n".encode("utf-16"),
      "committees_u16.csv is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it "
      "again; nothing loaded"),
+    ("committees_u16le.csv", "committee_code;name_sv\nA;b\n".encode("utf-16-le"),
+     "committees_u16le.csv is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it "
+     "again; nothing loaded"),
     ("committees_case.csv", b"committee_code;Name_sv;name_SV;name_en;kind;peer_group\n",
      "committees_case.csv has the columns Name_sv (column 2) and name_SV (column 3), whose names differ only "
      "in upper/lower case; remove or rename one of them; nothing loaded"),
@@ -327,3 +330,65 @@ def test_cli_never_shows_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
     assert "committees_oneline.csv has a first line longer than 64 KB" in done.stdout
+
+
+def test_monthly_committee_figures_redelivered_without_a_committee_are_withdrawn(warehouse, tmp_path):
+    load(warehouse, "committees.csv")
+    head = "month,committee_code,it_users,headcount\n"
+    (first,) = load(warehouse, write(tmp_path, "it_users_1.csv", head + "2024-01,BROMMA,10,12\n2024-01,UTBN,20,25\n"
+                                     "2024-02,UTBN,21,25\n"))
+    assert first.rows_loaded == 3
+    (second,) = load(warehouse, write(tmp_path, "it_users_2.csv", head + "2024-01,BROMMA,11,12\n"))
+    assert (second.rows_loaded, second.rows_replaced) == (1, 2)
+    assert query(warehouse, "SELECT strftime(month, '%Y-%m'), committee_code, it_users FROM fact_it_users ORDER BY 1, 2") == [
+        ("2024-01", "BROMMA", 11), ("2024-02", "UTBN", 21)]
+
+
+def test_excel_headers_with_sql_text_are_only_names(con, tmp_path):
+    frame = pd.DataFrame({"committee_code": ["XLA", "XLB"], "name_sv": ["Ä", "B"], "name_en": ["A", "B"],
+                          "kind": ["company"] * 2, "peer_group": ["companies"] * 2,
+                          "{path}'); DROP TABLE dim_committees; --": ["$$", ";"]})
+    path = tmp_path / "committees_x'$$.xlsx"
+    frame.to_excel(path, index=False, engine="openpyxl")
+    result = load_batch(con, load_contracts()["committees"], lambda: read_file(path), path.name)
+    assert (result.status, result.rows_loaded) == ("loaded", 2)
+    assert con.execute("SELECT committee_code, name_sv FROM dim_committees WHERE committee_code LIKE 'XL%' "
+                       "ORDER BY 1").fetchall() == [("XLA", "Ä"), ("XLB", "B")]
+
+
+def test_the_reported_attack_on_targets_deletes_nothing(warehouse, tmp_path):
+    """The issue's case: a header with {path} plus a file name that closes the path literal."""
+    load(warehouse, "committees.csv")
+    head = "committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
+    first = write(tmp_path, "target_overrides_ok.csv", head + "BROMMA,2025,E1,80,65,it,2026-01-14 10:00,Mål\n")
+    assert [r.status for r in load(warehouse, first)] == ["loaded"]
+    evil = "target_overrides_x', header=true); DELETE FROM targets; SELECT * FROM read_csv('y.csv"
+    crafted = write(tmp_path, evil + ".csv", head.rstrip("\n") + ",{path}\n"
+                    "UTBN,2025,E1,70,55,it,2026-01-15 10:00,Mål,x\n")
+    (result,) = load(warehouse, crafted)
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert query(warehouse, "SELECT committee_code, target FROM targets ORDER BY 1") == [("BROMMA", 80.0), ("UTBN", 70.0)]
+
+
+def test_a_failure_during_the_write_rolls_the_batch_back(con, tmp_path, monkeypatch):
+    """Delete of the scope and insert already ran when the quarantine insert fails: all undone."""
+    import etl.load
+
+    first = write(tmp_path, "it_costs_first.csv", HEADER + cost_lines(3))
+    assert load_batch(con, lenient("it_costs"), lambda: read_file(first), first.name).rows_loaded == 3
+    before = con.execute("SELECT * FROM fact_it_costs ORDER BY ALL").fetchall()
+
+    def broken(*args, **kwargs):
+        raise duckdb.IOException("disk full while writing the quarantine")
+
+    monkeypatch.setattr(etl.load, "_quarantine", broken)
+    second = write(tmp_path, "it_costs_second.csv", HEADER + cost_lines(2, start=5) + "X1;2024-01;BROMMA;54;1;external;run\n")
+    result = load_batch(con, lenient("it_costs"), lambda: read_file(second), second.name)
+    assert (result.status, result.rows_loaded) == ("rejected", 0)
+    assert (result.status, result.rows_loaded) == ("rejected", 0)
+    assert result.message == ("it_costs_second.csv: a file could not be read or written (IOException: disk full "
+                              "while writing the quarantine); nothing loaded from this file")
+    assert con.execute("SELECT * FROM fact_it_costs ORDER BY ALL").fetchall() == before
+    assert con.execute("SELECT count(*) FROM etl_quarantine").fetchall() == [(0,)]
+    assert con.execute("SELECT status FROM etl_batches WHERE batch_id = ?", [result.batch_id]).fetchall() == [
+        ("rejected",)]

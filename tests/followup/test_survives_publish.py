@@ -4,7 +4,7 @@ are ordered by when they were made."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -52,14 +52,16 @@ def test_decision_target_and_grant_survive_a_full_publish(demo_copy, tmp_path):
     council.record_decision(SECRETARY, project[0], "continue", "Följer planen", project_status=project[1])
     targets.change_target(ADMIN, "UTBN", 2026, "E1", 85, 70, "KF:s budget 2027 höjer målet",
                           directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"})
+    month_ago = datetime.now() - timedelta(days=30)
     targets.change_target(ADMIN, "SKARHOLMEN", 2025, "E1", 75, 60, "Nämndens eget mål",
-                          directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"})
+                          directions={"E1": "higher"}, committees={"UTBN", "SKARHOLMEN"}, now=month_ago)
     roles.grant(ADMIN, "anna.berg@stad.se", "chair", ["SKARHOLMEN"])
 
     # a full ETL load + publish: a new target file for another key, changed before the store change
     src = tmp_path / "target_overrides_2026-11.csv"
+    earlier = (datetime.now() - timedelta(days=60)).strftime("%Y-%m-%d %H:%M")
     src.write_text("committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
-                   "FARSTA,2025,E1,72,58,it-strateg,2026-11-01 10:00,Eget mål\n", encoding="utf-8")
+                   f"FARSTA,2025,E1,72,58,it-strateg,{earlier},Eget mål\n", encoding="utf-8")
     assert main(["load", str(src)]) == 0
 
     # the store's rows are all there, unchanged
@@ -73,9 +75,9 @@ def test_decision_target_and_grant_survive_a_full_publish(demo_copy, tmp_path):
     assert measure_target(wh, "SKARHOLMEN", "E1", 2025) == [(75.0, 60.0, True)]
     assert measure_target(wh, "FARSTA", "E1", 2025) == [(72.0, 58.0, True)]
 
-    # a file row newer than the store change wins; withdrawing the store change falls back to the file/declared
+    # a file row newer than the store change (a month old) wins; withdrawing the store change falls back to the file/declared
     src2 = tmp_path / "target_overrides_2026-12.csv"
-    later = datetime.now().replace(year=datetime.now().year + 1).strftime("%Y-%m-%d %H:%M")
+    later = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")   # after the store change
     src2.write_text("committee_code,year,measure_id,target,red_threshold,changed_by,changed_at,reason\n"
                     f"SKARHOLMEN,2025,E1,78,61,it-strateg,{later},Senare beslut\n", encoding="utf-8")
     assert main(["load", str(src2)]) == 0
@@ -111,3 +113,31 @@ def test_target_change_rules_and_permission(tmp_path):
     cur = targets.current_targets(store)
     assert list(cur.target) == [82.0] and list(cur.reason) == ["Andra"] and list(cur.changed_by) == ["admin@stad.se"]
     assert list(targets.target_history(store).target) == [80.0, 82.0]
+
+
+def test_demo_login_follows_the_warehouse_origin(tmp_path, monkeypatch):
+    """`etl demo` publishes origin=demo (demo login offered); any `etl load` after it makes it 'loaded'."""
+    from metrics.warehouse import Warehouse
+    from pipeline.cli import main, plan_files, run_batches
+    from ui.auth import demo_allowed
+
+    wh = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(wh))
+    monkeypatch.delenv("SCORECARD_DEMO_LOGIN", raising=False)
+    src = tmp_path / "committees.csv"
+    src.write_text("committee_code,name_sv,name_en,kind,peer_group\n"
+                   "KS,Kommunstyrelsen,City Executive Board,specialist_committee,specialist_committees\n",
+                   encoding="utf-8")
+    run_batches(plan_files([src]), wh, origin="demo")            # what cmd_demo does
+    w = Warehouse(wh)
+    assert w.meta()["origin"] == "demo" and demo_allowed(w) is True
+    monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "0")
+    assert demo_allowed(w) is False
+    monkeypatch.delenv("SCORECARD_DEMO_LOGIN")
+    src2 = tmp_path / "committees_2.csv"
+    src2.write_text(src.read_text(encoding="utf-8").replace("Kommunstyrelsen,", "Kommunstyrelsen (KS),"),
+                    encoding="utf-8")
+    assert main(["load", str(src2), "--source", "committees"]) == 0
+    w.refresh()
+    assert w.meta()["origin"] == "loaded" and demo_allowed(w) is False
+    w.close()

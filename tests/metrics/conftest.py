@@ -48,7 +48,7 @@ def tx(month, eservice, channel, completed, straight=None):
 
 def incident(number, opened, hours, location=None, group=None, priority="3 - Moderate", reassign=0):
     opened_at = ts(opened)
-    return dict(number=f"INC{number}", incident_state="Resolved", sys_mod_count=3, opened_at=opened_at,
+    return dict(source_system="servicenow", number=f"INC{number}", incident_state="Resolved", sys_mod_count=3, opened_at=opened_at,
                 resolved_at=opened_at + dt.timedelta(hours=hours), priority=priority, location=location,
                 assignment_group=group, reassignment_count=reassign)
 
@@ -165,6 +165,9 @@ def load_fixture(con: duckdb.DuckDBPyConnection) -> None:
     incidents += [incident(1300, "2025-03-31 20:00", 10, location="Loc A")]  # resolved in April
     incidents += [incident(1400 + i, "2025-03-05 08:00", 2, group="Grp B", priority="1 - Critical") for i in range(10)]
     insert(con, "fact_incidents", incidents)
+    insert(con, "dim_incident_sla", [dict(priority=p, resolve_hours=h, calendar="24x7", valid_from=d("2013-01"))
+                                     for p, h in (("1 - Critical", 4), ("2 - High", 8), ("3 - Moderate", 24),
+                                                  ("4 - Low", 72))])
     insert(con, "targets", [dict(committee_code="AAA", year=2025, measure_id="M3", target=85, red_threshold=80,
                                  changed_by="analyst", changed_at=ts("2025-01-15 09:00"), reason="new licence deal")])
 

@@ -5,6 +5,8 @@ import datetime as dt
 import shutil
 
 import duckdb
+
+from metrics.models import build_models
 import pytest
 import yaml
 
@@ -21,6 +23,7 @@ MEASURES = load_measures()
 def empty_con():
     con = duckdb.connect()
     create_all(con)
+    build_models(con)  # measures read the declared models (metrics/models/)
     yield con
     con.close()
 
