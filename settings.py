@@ -16,6 +16,7 @@
 | plausible dates: earliest | SCORECARD_EARLIEST_DATE | 2000-01-01 |
 | plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
 | "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
+| strict translations (a missing key or bad placeholder raises) | SCORECARD_I18N_STRICT | off (on in the tests) |
 
 Every module asks this one for a path; none reads these variables itself.
 """
@@ -109,6 +110,12 @@ def etl_memory_limit() -> str | None:
     except (OSError, StopIteration, ValueError):
         return None  # DuckDB's default
     return f"{int(total_kb * 0.6 / 1024)}MB"
+
+
+def i18n_strict() -> bool:
+    """SCORECARD_I18N_STRICT=1: a translation lookup with a missing key or a bad placeholder raises
+    (the app and browser tests run this way); otherwise the key is shown and the page goes on."""
+    return os.environ.get("SCORECARD_I18N_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def allowed_values_override_path(warehouse: Path | str | None = None) -> Path:

@@ -88,13 +88,59 @@ def city_overview(wh: Warehouse, grain: str, period: str, peer_group: str | None
     """, {"grain": grain, "period": period, "peer_group": peer_group})
 
 
+def city_row(wh: Warehouse, grain: str, period: str) -> pd.DataFrame:
+    """The city as a whole ('CITY' in the marts), one row with the columns of city_overview."""
+    _check_grain(grain)
+    pivots = ",\n".join(
+        f"max(ps.score) FILTER (WHERE ps.perspective = '{p}') AS score_{p}, "
+        f"COALESCE(max(ps.status) FILTER (WHERE ps.perspective = '{p}'), 'grey') AS status_{p}, "
+        f"COALESCE(bool_or(ps.red_flag) FILTER (WHERE ps.perspective = '{p}'), false) AS red_flag_{p}"
+        for p in PERSPECTIVE_CODES
+    )
+    return wh.df(f"""
+        SELECT 'CITY' AS committee_code, {pivots},
+               max(o.score) AS overall_score, COALESCE(max(o.status), 'grey') AS overall_status,
+               COALESCE(max(o.n_red_measures), 0) AS n_red_measures,
+               COALESCE(max(o.n_grey_measures), (SELECT count(*) FROM measure_catalog)) AS n_grey_measures
+        FROM (SELECT 1) one
+        LEFT JOIN perspective_scores ps ON ps.committee_code = 'CITY' AND ps.grain = $grain AND ps.period = $period
+        LEFT JOIN overall_scores o ON o.committee_code = 'CITY' AND o.grain = $grain AND o.period = $period
+    """, {"grain": grain, "period": period})
+
+
+def city_trend(wh: Warehouse, grain: str, period: str, n_periods: int = 8) -> pd.DataFrame:
+    """The city's perspective scores and overall index over the n periods up to `period` (oldest
+    first): [period, perspective ('overall' for the index), score, status]."""
+    _check_grain(grain)
+    return wh.df("""
+        WITH last_periods AS (
+            SELECT period, start_month FROM scorecard_periods
+            WHERE grain = $grain AND start_month <= (SELECT start_month FROM scorecard_periods
+                                                     WHERE grain = $grain AND period = $period)
+            ORDER BY start_month DESC LIMIT $n
+        ), scores AS (
+            SELECT period, perspective, score, status FROM perspective_scores
+            WHERE committee_code = 'CITY' AND grain = $grain
+            UNION ALL
+            SELECT period, 'overall', score, status FROM overall_scores WHERE committee_code = 'CITY' AND grain = $grain
+        )
+        SELECT p.period, s.perspective, s.score, COALESCE(s.status, 'grey') AS status
+        FROM last_periods p JOIN scores s USING (period)
+        ORDER BY p.start_month, s.perspective
+    """, {"grain": grain, "period": period, "n": int(n_periods)})
+
+
 def movers(wh: Warehouse, grain: str, period: str, n: int = 10) -> pd.DataFrame:
-    """Committee measures whose score changed most (absolute) since the previous period."""
+    """Committee measures whose score changed most (absolute) since the previous period, with the
+    values of both periods, the measure's unit and the previous period's name."""
     _check_grain(grain)
     return wh.df("""
         SELECT v.committee_code, c.name_sv, c.name_en, v.measure_id, v.perspective,
-               prev.score AS previous_score, v.score, v.score - prev.score AS change
+               prev.score AS previous_score, v.score, v.score - prev.score AS change,
+               prev.value AS previous_value, v.value, v.status, prev.status AS previous_status,
+               d.unit, $previous AS previous_period
         FROM measure_values v
+        JOIN measure_catalog d ON d.measure_id = v.measure_id
         JOIN measure_values prev ON prev.committee_code = v.committee_code AND prev.measure_id = v.measure_id
              AND prev.grain = v.grain AND prev.period = $previous
         JOIN dim_committees c ON c.committee_code = v.committee_code
@@ -207,7 +253,8 @@ def measure_ranking(wh: Warehouse, measure_id: str, grain: str, period: str,
     _check_grain(grain)
     return wh.df("""
         SELECT v.committee_code, c.name_sv, c.name_en, c.peer_group, v.value, v.status, v.score,
-               v.target, v.red_threshold, v.n_obs, v.value_period, v.carried_forward, v.insufficient_data
+               v.target, v.red_threshold, v.n_obs, v.value_period, v.carried_forward, v.insufficient_data,
+               v.target_overridden, v.band_low, v.band_high
         FROM measure_values v
         JOIN dim_committees c USING (committee_code)
         JOIN measure_catalog d USING (measure_id)

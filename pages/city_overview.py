@@ -1,5 +1,8 @@
-"""Stadsöversikt / City overview: committees × five perspectives, overall index, red measures,
-biggest movers, and a way into a committee's scorecard."""
+"""Stadsöversikt / City overview: how many committees are green/yellow/red/grey overall and per
+perspective; a grid of committees × five perspectives + overall index (the city as a whole first),
+every cell a link to the committee's scorecard at that perspective; the city's trend; the biggest
+changes (values of both periods)."""
+import pandas as pd
 import streamlit as st
 
 from metrics import query
@@ -7,7 +10,7 @@ from ui import figures, views
 from ui.cycle_panel import render_alerts
 from ui import status as S
 from ui.page import setup_page, status_legend
-from ui.tables import download_buttons
+from ui.tables import download_buttons, show_table
 
 ctx = setup_page("city_overview")
 render_alerts(ctx)  # measures of the user's committees that turned red since the previous publish
@@ -17,10 +20,8 @@ period_label = ctx.fmt.period(ctx.period)
 committees = ctx.q(query.committees)
 groups = sorted(committees["peer_group"].dropna().unique().tolist())
 c1, c2 = st.columns([2, 3])
-peer_initial = ctx.initial("overview_peer", None)
-peer = c1.selectbox(t("label.peer_group"), [None] + groups, key=ctx.key("overview_peer"),
-                    index=([None] + groups).index(peer_initial) if peer_initial in groups else 0,
-                    format_func=lambda g: t("label.all_peer_groups") if g is None else t(f"peer_group.{g}"))
+peer = ctx.choice("peer", t("label.peer_group"), [None] + groups, None, container=c1, key="overview_peer",
+                  format_func=lambda g: t("label.all_peer_groups") if g is None else t(f"peer_group.{g}"))
 
 df = ctx.q(query.city_overview, ctx.grain, ctx.period, peer_group=peer)
 c2.markdown(f"**{t('overview.n_committees', n=len(df))}** · {t('label.period_of', period=period_label)}")
@@ -29,28 +30,41 @@ if df.empty:
     st.info(t("label.no_rows"))
     st.stop()
 
-# headline numbers
+# headline numbers: overall, then per perspective (a committee red on one perspective counts there)
 m = st.columns(4)
-for i, s in enumerate(("green", "yellow", "red", "grey")):
+for i, s in enumerate(S.STATUSES):
     m[i].metric(f"{S.icon(s)} {t('label.overall_score')}: {S.word(s, lang)}", ctx.fmt.number(int((df["overall_status"] == s).sum())))
+st.subheader(t("overview.status_counts"))
+counts = views.status_counts(df, lang)
+show_table(counts, "overview_counts", numeric=[c for c in counts.columns if c != t("label.perspective")], cards=False)
+st.caption(t("overview.status_counts_help"))
 
-st.plotly_chart(ctx.fig(figures.overview_heatmap, df, lang, period_label), key="overview_heatmap", config={"displayModeBar": False}, theme=None)
-st.caption(t("overview.caption"))
+# the grid: the city as a whole, then one row per committee; colour + icon + word in every cell, and
+# every cell leads to the committee's scorecard at that perspective (a plain link: shareable)
+city = ctx.q(query.city_row, ctx.grain, ctx.period).assign(name_sv=t("overview.city_row"), name_en=t("overview.city_row"),
+                                                          peer_group=groups[0] if groups else "")
+st.subheader(t("overview.heatmap_title", period=period_label))
+st.caption(t("overview.grid_caption"))
 status_legend(ctx)
+city_disp, city_stat = views.overview_table(city, lang)
+city_disp[t("label.peer_group")] = "–"
+city_stat[t("label.peer_group")] = ""
+show_table(city_disp, "overview_city", statuses=city_stat, numeric=[t("label.n_red"), t("label.n_grey")])
+disp, stat = views.overview_table(df, lang)
+links = views.overview_links(df, lang, ctx.link)
+show_table(disp, "overview_table", links=links, statuses=stat, numeric=[t("label.n_red"), t("label.n_grey")])
 
-# table: one row per committee
-st.subheader(t("overview.table"))
-disp, _ = views.overview_table(df, lang)  # colours are in the heatmap above; cells carry icon + word
-n_red_max = max(1, int(df["n_red_measures"].fillna(0).max()))
-st.dataframe(disp, hide_index=True, key="overview_table", height=35 * (len(disp) + 1) + 3,
-             column_config={  # red measures per committee as an in-table bar (a separate chart cost ~0.3 s)
-                 t("label.n_red"): st.column_config.ProgressColumn(t("label.n_red"), format="%d", min_value=0,
-                                                                   max_value=n_red_max, color="#D55E00"),
-             })
-export = df.copy()
-download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview")
+export = views.overview_export(df, lang)
+download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview",
+                 meta=ctx.export_meta(t("nav.city_overview"), [(t("label.peer_group"), t(f"peer_group.{peer}"))] if peer else None))
 
-# open a committee's scorecard
+# the city over time
+ct = ctx.q(query.city_trend, ctx.grain, ctx.period, 24 if ctx.grain == "month" else 8)
+if ct is not None and not ct.empty:
+    st.plotly_chart(ctx.fig(figures.city_trend, ct, lang), key="overview_city_trend", config={"displayModeBar": False},
+                    theme=None)
+
+# open a committee's scorecard (also the way in on a phone)
 st.subheader(t("overview.open"))
 names = dict(zip(df["committee_code"], df[ctx.name_col].fillna(df["name_sv"])))
 o1, o2 = st.columns([3, 1])
@@ -58,7 +72,7 @@ code = o1.selectbox(t("label.committee"), list(names), format_func=lambda c: nam
                     label_visibility="collapsed")
 if o2.button(t("label.open_scorecard"), key="overview_open", type="primary"):
     st.session_state["_committee"] = code
-    st.switch_page("pages/committee_scorecard.py", query_params={"committee": code})
+    st.switch_page("pages/committee_scorecard.py", query_params={**ctx.shared(), "committee": code})
 
 with st.container():
     st.subheader(t("overview.movers"))
@@ -70,5 +84,10 @@ with st.container():
             mv = mv[mv["committee_code"].isin(df["committee_code"])]
         catalog = ctx.q(query.measure_catalog)
         mt = views.movers_table(mv, lang, catalog)
-        st.dataframe(mt, hide_index=True, key="overview_movers")
-        download_buttons(mt, f"forandringar_{ctx.period}", t, lang, key="movers")
+        mlinks = {t("label.committee"): [ctx.link("committee_scorecard", committee=c) for c in mv["committee_code"]],
+                  t("label.measure"): [ctx.link("measure_explorer", measure=m, committee=c)
+                                       for m, c in zip(mv["measure_id"], mv["committee_code"])]}
+        show_table(mt, "overview_movers", links=mlinks, numeric=[c for c in mt.columns[2:]])
+        st.caption(t("overview.movers_help"))
+        download_buttons(mt, f"forandringar_{ctx.period}", t, lang, key="movers",
+                         meta=ctx.export_meta(t("overview.movers")))

@@ -1,15 +1,18 @@
-"""Nämndens styrkort / Committee scorecard: five perspective cards, the 15 measures with
-value, target, status, score, trend, peer median and city value, flags in words, and a radar
-of the perspective scores against the peer-group median. ?committee=CODE opens a committee."""
+"""Nämndens styrkort / Committee scorecard: five perspective cards, the 15 measures with value,
+unit, target, status, score, change since the previous period, trend, peer median and city value,
+flags in words, and a radar of the perspective scores against the peer-group median.
+?committee=CODE&perspective=P opens a committee at a perspective; every measure leads to the
+measure explorer, every value to its records."""
 import streamlit as st
 
+from metrics import periods as P
 from metrics import query
 from ui import data, figures, views
 from ui.cycle_panel import render_panel as follow_up_cycle
 from ui import status as S
+from ui.formatting import format_indicator
 from ui.page import setup_page, status_legend
-from ui.formatting import unit_label
-from ui.tables import download_buttons
+from ui.tables import download_buttons, show_table
 
 ctx = setup_page("committee_scorecard")
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
@@ -17,37 +20,15 @@ t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
 committees = ctx.q(query.committees)
 codes = committees["committee_code"].tolist()
 names = dict(zip(committees["committee_code"], committees[ctx.name_col].fillna(committees["name_sv"])))
-
-# committee: ?committee= wins on arrival, then the session's choice, then the first one
-qp = st.query_params.get("committee")
-if qp in names and st.session_state.get("_committee_qp") != qp:
-    st.session_state["_committee"] = qp
-    st.session_state["_committee_qp"] = qp
-    for _l in ("sv", "en"):
-        st.session_state.pop(f"scorecard_committee_{_l}", None)
-current = st.session_state.get("_committee")
-if current not in names:
-    current = codes[0] if codes else None
-if current is None:
+if not codes:
     st.info(t("label.no_rows"))
     st.stop()
 
-
-ck = ctx.key("scorecard_committee")
-if ck in st.session_state and st.session_state[ck] not in names:
-    del st.session_state[ck]
-
-
-def _on_pick() -> None:
-    st.session_state["_committee"] = st.session_state[ck]
-
-
-code = st.selectbox(t("scorecard.pick"), codes, index=codes.index(current),
-                    format_func=lambda c: names[c], key=ck, on_change=_on_pick)
-st.session_state["_committee"] = code
-if st.query_params.get("committee") != code:
-    st.query_params["committee"] = code
-    st.session_state["_committee_qp"] = code
+code = ctx.choice("committee", t("scorecard.pick"), codes, st.session_state.get("_committee"),
+                  key="scorecard_committee", format_func=lambda c: names[c])
+focus = ctx.choice("perspective", t("label.perspective"), [None] + list(views.PERSPECTIVES), None, kind="radio",
+                   key="scorecard_perspective", horizontal=True,
+                   format_func=lambda p: t("label.all_perspectives") if p is None else t(f"perspective_short.{p}"))
 
 crow = committees.set_index("committee_code").loc[code]
 st.caption(f"{t('label.peer_group')}: {t('peer_group.' + str(crow['peer_group']))} · {t('label.period_of', period=fmt.period(ctx.period))}")
@@ -59,13 +40,14 @@ else:
     st.markdown("#### " + t("scorecard.overall", score=fmt.score(overall["score"]),
                             status=S.label(overall.get("status"), lang)))
 
-# five perspective cards
+# five perspective cards (the chosen perspective framed)
 ps = ctx.q(query.perspective_scores, code, ctx.grain, ctx.period).set_index("perspective")
 cards = st.columns(5)
 for col, p in zip(cards, views.PERSPECTIVES):
-    with col.container(border=True):
+    with col.container(border=True, key=f"card_{p}" + ("_focus" if p == focus else "")):
         r = ps.loc[p] if p in ps.index else {}
-        st.markdown(f"**{t('perspective.' + p)}**")
+        st.markdown(f"**[{t('perspective.' + p)}]({ctx.link('committee_scorecard', committee=code, perspective=p)})**"
+                    + (" ◀" if p == focus else ""))
         st.markdown(f"<span style='font-size:2rem;font-weight:600'>{fmt.score(r.get('score'))}</span>",
                     unsafe_allow_html=True)
         flag = bool(r.get("red_flag")) if r.get("red_flag") == r.get("red_flag") and r.get("red_flag") is not None else False
@@ -74,27 +56,41 @@ for col, p in zip(cards, views.PERSPECTIVES):
         n = r.get("n_measures")
         st.caption(t("scorecard.n_measures", n=fmt.number(n)) + " · " + t("label.peer_median") + ": "
                    + fmt.score(r.get("peer_median_score")))
+if focus:
+    st.html(f"<style>.st-key-card_{focus}_focus{{outline:3px solid {S.COLOURS['green']};outline-offset:2px}}</style>")
 status_legend(ctx)
 
-# the 15 measures
-st.subheader(t("scorecard.measures"))
+# the 15 measures (or the chosen perspective's three)
+st.subheader(t("scorecard.measures") + (f" – {t('perspective.' + focus)}" if focus else ""))
+st.caption(t("scorecard.click_help"))
 sc = ctx.q(query.scorecard, code, ctx.grain, ctx.period)
+previous_period = P.previous(ctx.period)
+prev = ctx.q(query.scorecard, code, ctx.grain, previous_period) if previous_period in ctx.periods else None
 catalog = ctx.q(query.measure_catalog)
 n_trend = 24 if ctx.grain == "month" else 8
 trends = ctx.q(data.trends, code, sc["measure_id"].tolist(), ctx.grain, n_trend)
-disp, stat = views.scorecard_table(sc, lang, ctx.period, catalog, trends)
-st.dataframe(
-    views.style_statuses(disp, stat), hide_index=True, key="scorecard_table", row_height=38,
-    height=38 * (len(disp) + 1) + 3,  # all 15 measures without scrolling
-    column_config={
-        t("label.trend"): st.column_config.LineChartColumn(t("label.trend"), width="small",
-                                                           help=t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower())),
-        t("label.flags"): st.column_config.TextColumn(t("label.flags"), width="large"),
-        t("label.measure"): st.column_config.TextColumn(t("label.measure"), width="medium"),
-    },
-)
+shown = sc[sc["perspective"] == focus].reset_index(drop=True) if focus else sc
+disp, stat = views.scorecard_table(shown, lang, ctx.period, catalog, trends, prev,
+                                   previous_period if prev is not None else None)
+trend_col = t("label.trend")
+disp[trend_col] = [views.sparkline(v) for v in disp[trend_col]]
+# the perspective is in the cards above and in the measure's letter (E, I, M, C, Q); its width goes to the notes
+disp = disp.drop(columns=[t("label.perspective")])
+stat = stat.drop(columns=[t("label.perspective")])
+links = {
+    t("label.measure"): [ctx.link("measure_explorer", measure=m, committee=code) for m in shown["measure_id"]],
+    t("label.measure_id"): [ctx.link("measure_explorer", measure=m, committee=code) for m in shown["measure_id"]],
+    t("label.value"): [ctx.link("measure_explorer", measure=m, committee=code, tab="drilldown", drill_committee=code,
+                                drill_period=ctx.period) for m in shown["measure_id"]],
+}
+show_table(disp, "scorecard_table", links=links, statuses=stat, nowrap=[t("label.measure_id"), trend_col],
+
+           numeric=[t("label.value"), t("label.target"), t("label.score"), t("label.peer_median"), t("label.city_value"),
+                    [c for c in disp.columns if c.startswith(t("label.change"))][0]])
 st.caption(t("scorecard.trend_caption", n=n_trend, grain=t("grain." + ctx.grain).lower()))
-download_buttons(sc, f"styrkort_{code}_{ctx.period}", t, lang, key="scorecard")
+download_buttons(views.scorecard_export(sc, lang, ctx.period, catalog, prev), f"styrkort_{code}_{ctx.period}", t, lang,
+                 key="scorecard", meta=ctx.export_meta(t("nav.committee_scorecard"), [(t("label.committee"), names[code])]),
+                 formats={t("label.score"): "score"})
 
 left, right = st.columns([1, 1])
 with left:
@@ -108,10 +104,14 @@ with right:
     else:
         idisp = ind.assign(**{
             t("label.indicator"): ind[ctx.name_col].fillna(ind["name_sv"]),
-            t("label.value"): [fmt.value(v, u) if "%" in str(u) or "SEK" in str(u) else
-                               f"{fmt.number(v, 1)} {unit_label(u, lang)}".strip() for v, u in zip(ind["value"], ind["unit"])],
+            t("label.value"): [format_indicator(v, u, lang) for v, u in zip(ind["value"], ind["unit"])],
         })[[t("label.indicator"), t("label.value")]]
-        st.dataframe(idisp, hide_index=True, key="scorecard_indicators", height=35 * (len(idisp) + 1) + 3)
-        download_buttons(ind, f"indikatorer_{code}_{ctx.period}", t, lang, key="indicators")
+        show_table(idisp, "scorecard_indicators", numeric=[t("label.value")])
+        iexp = ind.assign(**{t("label.indicator"): ind[ctx.name_col].fillna(ind["name_sv"]),
+                             t("label.value"): ind["value"].round(1),
+                             t("label.unit"): [views.measure_unit_text(u, lang) for u in ind["unit"]]})[
+            [t("label.indicator"), t("label.value"), t("label.unit")]]
+        download_buttons(iexp, f"indikatorer_{code}_{ctx.period}", t, lang, key="indicators",
+                         meta=ctx.export_meta(t("scorecard.indicators"), [(t("label.committee"), names[code])]))
 
 follow_up_cycle(ctx, code)  # analyses, actions, approval, period close, report downloads (ui/cycle_panel.py)

@@ -6,14 +6,24 @@ import streamlit as st
 from metrics import quality_query as qq
 from metrics import query
 from ui import views
+from ui.i18n import translation_table
 from ui.page import setup_page
-from ui.tables import download_buttons
+from ui.tables import download_buttons, show_table
 
 ctx = setup_page("data_quality", needs_period=False)
+QUARANTINE_SHOWN = 300  # on screen; the download holds every row
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
+
+def _source(s):
+    return t(f"source.{s}") if f"source.{s}" in translation_table() else str(s)
+
 
 def _batch_display(df):
     out = df.copy()
+    if "message" in out:  # the loader's message, in the UI language where its facts are in columns
+        out["message"] = [views.batch_message(r, lang, counts_shown=True) for r in out.to_dict("records")]
+    if "source" in out:
+        out["source"] = [_source(s) for s in out["source"]]
     if "status" in out:
         out["status"] = [("⚠ " if s == "rejected" else "") + (t(f"batch_status.{s}") if f"{s}" in ("loaded", "rejected", "unchanged") else str(s))
                          for s in out["status"]]
@@ -23,9 +33,9 @@ def _batch_display(df):
     for c in ("started_at", "finished_at"):
         if c in out:
             out[c] = [fmt.date(v, with_time=True) for v in out[c]]
-    for c in ("periods_min", "periods_max", "message"):
+    for c in ("periods_min", "periods_max"):
         if c in out:
-            out[c] = ["–" if v is None or v != v else str(v) for v in out[c]]
+            out[c] = ["–" if v is None or v != v else (fmt.period(v) if c.startswith("periods") else str(v)) for v in out[c]]
     return views.translate_columns(out, lang)
 
 
@@ -48,8 +58,9 @@ if latest.empty:
     st.info(t("label.no_rows"))
 else:
     ld = _batch_display(latest)
-    st.dataframe(ld, hide_index=True, key="quality_latest")
-    download_buttons(latest, "senaste_laddningar", t, lang, key="latest")
+    show_table(ld, "quality_latest", anywhere=[t("col.file_name"), t("col.message")], numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded",
+                                                                      "rows_quarantined", "rows_replaced", "finished_at")])
+    download_buttons(ld, "senaste_laddningar", t, lang, key="latest", meta=ctx.export_meta(t("quality.latest_batches")))
 
 st.subheader(t("quality.freshness"))
 st.caption(t("quality.freshness_help"))
@@ -61,7 +72,7 @@ else:
     only_gaps = f1.toggle(t("quality.only_gaps"), value=False, key=ctx.key("quality_only_gaps"))
     sources = sorted(fresh["source"].unique())
     src = f2.selectbox(t("quality.filter_source"), [None] + sources, key=ctx.key("quality_source"),
-                       format_func=lambda s: t("quality.all_sources") if s is None else s)
+                       format_func=lambda s: t("quality.all_sources") if s is None else _source(s))
     fv = fresh
     if only_gaps:
         fv = fv[fv["gap"]]
@@ -69,6 +80,7 @@ else:
         fv = fv[fv["source"] == src]
     fv = fv.reset_index(drop=True)
     fd = fv.assign(
+        source=[_source(x) for x in fv["source"]],
         committee_code=[f"{c} – {names.get(c, '')}" for c in fv["committee_code"]],
         latest_period=[fmt.period(p) for p in fv["latest_period"]],
         expected_period=[fmt.period(p) for p in fv["expected_period"]],
@@ -78,7 +90,7 @@ else:
     fd = views.translate_columns(fd, lang)
     st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
     st.dataframe(fd, hide_index=True, key="quality_freshness")
-    download_buttons(fv, "aktualitet", t, lang, key="freshness")
+    download_buttons(fd, "aktualitet", t, lang, key="freshness", meta=ctx.export_meta(t("quality.freshness")))
 
 st.subheader(t("quality.unattributed"))
 st.caption(t("quality.unattributed_help"))
@@ -106,15 +118,28 @@ else:
     b = st.selectbox(t("quality.batch"), [None] + batches, key=ctx.key("quality_batch"),
                      format_func=lambda x: t("quality.all_batches") if x is None else str(x))
     qv = quar if b is None else quar[quar["batch_id"] == b]
-    st.dataframe(views.translate_columns(qv, lang), hide_index=True, key="quality_quarantine",
-                 column_config={t("col.reason"): st.column_config.TextColumn(t("col.reason"), width="large")})
-    download_buttons(qv, "karantan", t, lang, key="quarantine")
+    qd = qv.assign(source=[_source(x) for x in qv["source"]],
+                   reason=[views.quarantine_reason(r, lang) for r in qv.to_dict("records")],
+                   rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else t("rule.other") for r in qv["rule"]],
+                   column_name=[t(f"col.{c}") if f"col.{c}" in translation_table() else str(c) for c in qv["column_name"]],
+                   source_row=[fmt.number(v) for v in qv["source_row"]])
+    shown = qd.head(QUARANTINE_SHOWN)
+    show_table(views.translate_columns(shown.drop(columns=["raw_values"], errors="ignore"), lang), "quality_quarantine",
+               anywhere=[t("col.file_name"), t("col.reason")],
+               numeric=[t("col.batch_id"), t("col.source_row")])
+    if len(qd) > QUARANTINE_SHOWN:
+        st.caption(t("quality.quarantine_more", shown=fmt.number(QUARANTINE_SHOWN), n=fmt.number(len(qd))))
+    download_buttons(views.translate_columns(qd, lang), "karantan", t, lang, key="quarantine",
+                     meta=ctx.export_meta(t("quality.quarantine")))
 
 st.subheader(t("quality.history"))
 if hist.empty:
     st.info(t("label.no_rows"))
 else:
     cols = [c for c in ("batch_id", "source", "file_name", "status", "rows_read", "rows_loaded", "rows_quarantined",
-                        "rows_replaced", "periods_min", "periods_max", "started_at", "finished_at", "message") if c in hist]
-    st.dataframe(_batch_display(hist[cols]), hide_index=True, key="quality_history")
-    download_buttons(hist, "korhistorik", t, lang, key="history")
+                        "rows_replaced", "periods_min", "periods_max", "finished_at", "message") if c in hist]
+    show_table(_batch_display(hist[cols]), "quality_history", anywhere=[t("col.file_name"), t("col.message")],
+               numeric=[t(f"col.{c}") for c in ("batch_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_replaced",
+                                                 "finished_at")])
+    download_buttons(_batch_display(hist[cols]), "korhistorik", t, lang, key="history",
+                     meta=ctx.export_meta(t("quality.history")))

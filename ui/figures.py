@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui import status as st_status
-from ui.formatting import NBSP, format_period, format_score, format_value, is_missing, unit_kind, unit_label
+from ui.formatting import (NBSP, format_period, format_score, format_value, format_value_vs, is_missing, unit_kind,
+                           unit_label)
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
@@ -86,9 +87,12 @@ def overview_heatmap(df: pd.DataFrame, lang: str = "sv", period_label: str = "")
     scale = []
     for i, s in enumerate(st_status.STATUSES):
         scale += [[i / 4, st_status.TINTS[s]], [(i + 1) / 4, st_status.TINTS[s]]]
+    # customdata per cell: [hover text, committee code, perspective] – a click opens that scorecard
+    codes = list(df["committee_code"]) if "committee_code" in df else [""] * len(y_labels)
+    custom = [[[h, code, c] for h, c in zip(hr, cols)] for hr, code in zip(hover, codes)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=x_labels, y=y_labels, text=text, texttemplate="%{text}", customdata=hover,
-        hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
+        z=z, x=x_labels, y=y_labels, text=text, texttemplate="%{text}", customdata=custom,
+        hovertemplate="%{y}<br>%{x}: %{customdata[0]}<extra></extra>",
         colorscale=scale, zmin=0, zmax=4, showscale=False, xgap=2, ygap=2,
         textfont={"size": 12, "color": "#1a1a1a"},
     ))
@@ -96,6 +100,32 @@ def overview_heatmap(df: pd.DataFrame, lang: str = "sv", period_label: str = "")
     fig.update_xaxes(side="top", title_text=t("label.perspective") + " – " + t("label.score_axis"))
     title = t("overview.heatmap_title", period=period_label)
     return _base_layout(fig, title, lang, height=max(320, 90 + 30 * len(y_labels)))
+
+
+def city_trend(trend: pd.DataFrame, lang: str = "sv") -> go.Figure:
+    """The city's overall index (thick) and five perspective scores over the last periods, with
+    the green (90) and yellow (50) score limits."""
+    t = _t(lang)
+    periods = list(dict.fromkeys(trend["period"]))
+    x = [format_period(p, lang) for p in periods]
+    fig = go.Figure()
+    for i, p in enumerate(("overall",) + PERSPECTIVES):
+        g = trend[trend["perspective"] == p].set_index("period").reindex(periods)
+        name = t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")
+        fig.add_trace(go.Scatter(
+            x=x, y=g["score"], mode="lines+markers", name=name,
+            line={"width": 4 if p == "overall" else 1.5, "color": "#1a1a1a" if p == "overall" else LINE_COLOURS[i % len(LINE_COLOURS)],
+                  "dash": "solid" if p == "overall" else "dot"},
+            customdata=[f"{format_score(v, lang)} {st_status.icon(s)} {st_status.word(s, lang)}"
+                        for v, s in zip(g["score"], g["status"].fillna("grey"))],
+            hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>"))
+    for limit, s in ((90, "green"), (50, "yellow")):
+        fig.add_hline(y=limit, line={"color": st_status.COLOURS[s], "dash": "dash", "width": 1})
+    fig.update_xaxes(title_text=t("fig.period"), categoryorder="array", categoryarray=x)
+    lows = [float(v) for v in trend["score"] if not is_missing(v)]
+    low = max(0.0, min(lows) - 5) if lows else 0.0  # the axis follows the scores, so changes show
+    fig.update_yaxes(title_text=t("label.score_axis"), range=[low, 101])
+    return _base_layout(fig, t("overview.city_trend_title"), lang, height=380)
 
 
 def red_measures_bar(df: pd.DataFrame, lang: str = "sv") -> go.Figure:
@@ -165,8 +195,11 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
     unit = measure.get("unit")
     missing = d["value"].isna()
     # a committee without a value still gets its row: icon and word at zero, never a silent gap
-    texts = [f"{st_status.icon(s)} {st_status.word(s, lang)}" if m else format_value(v, unit, lang) + f" {st_status.icon(s)}"
-             for v, s, m in zip(d["value"], d["status"], missing)]
+    # values under the display rule: never shown equal to the target or threshold they differ from
+    tg = d["target"] if "target" in d else pd.Series([measure.get("target")] * len(d))
+    rd = d["red_threshold"] if "red_threshold" in d else pd.Series([measure.get("red_threshold")] * len(d))
+    texts = [f"{st_status.icon(s)} {st_status.word(s, lang)}" if m else format_value_vs(v, unit, [a, b], lang) + f" {st_status.icon(s)}"
+             for v, s, m, a, b in zip(d["value"], d["status"], missing, tg, rd)]
     fig = go.Figure(go.Bar(
         x=d["value"].where(~missing, 0), y=names, orientation="h", name=t("label.value"),
         marker={"color": [st_status.colour(s) for s in d["status"]]},
@@ -194,7 +227,20 @@ def ranking_bar(ranking: pd.DataFrame, measure: dict, lang: str = "sv", period_l
             if not is_missing(red):
                 fig.add_trace(go.Scatter(x=[red, red], y=y_span, mode="lines", name=t("fig.red_threshold"),
                                          line={"color": st_status.COLOURS["red"], "dash": "dot", "width": 2}))
+    # a committee's own target (an override) is marked on its bar
+    if "target_overridden" in d and d["target_overridden"].fillna(False).astype(bool).any():
+        o = d[d["target_overridden"].fillna(False).astype(bool)]
+        fig.add_trace(go.Scatter(x=o["target"], y=[names[i] for i in o.index], mode="markers", name=t("explorer.override_note"),
+                                 marker={"symbol": "diamond", "size": 11, "color": "#1a1a1a", "line": {"color": "white", "width": 1}},
+                                 customdata=[format_value(v, unit, lang) for v in o["target"]],
+                                 hovertemplate="%{y}: " + t("explorer.override_note") + " %{customdata}<extra></extra>"))
     label = measure.get(ncol) or measure.get("name_sv") or measure.get("measure_id", "")
+    # the axis spans the values, target and threshold (not 0–100): near-equal bars stay apart
+    span = [float(v) for v in list(d["value"].dropna()) + [target, red] if not is_missing(v)]
+    if span and unit_kind(unit) == "percent" and min(span) > 20:
+        lo, hi = min(span), max(span)
+        pad = max(0.5, (hi - lo) * 0.08)
+        fig.update_xaxes(range=[max(0.0, lo - pad), min(100.0, hi + pad) + pad * 2])
     fig.update_xaxes(title_text=axis_unit_title(label, unit, lang), rangemode="tozero" if unit_kind(unit) != "percent" else None)
     fig.update_yaxes(title_text=t("label.committee"), autorange="reversed")
     title = t("explorer.ranking_title", measure=label, period=period_label)

@@ -1,7 +1,9 @@
 """Translation table assembled from ui/translations/*.yaml (key → {sv, en}).
 
 core.yaml belongs to the app pages, council.yaml to the council pages. Keys must be unique
-across files. Missing keys render as the key itself (and a test checks completeness)."""
+across files. In strict mode (settings.i18n_strict(), on in the app and browser tests) a missing key,
+a missing language or a placeholder the text does not take raises `TranslationError`; otherwise a
+missing key renders as the key itself and a bad placeholder leaves the text unformatted."""
 from __future__ import annotations
 
 import time
@@ -10,6 +12,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+
+import settings
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
@@ -49,16 +53,29 @@ def incomplete_keys(table: dict[str, dict[str, str]] | None = None) -> list[str]
     return sorted(k for k, v in table.items() if any(not isinstance(v.get(l), str) or not v.get(l).strip() for l in LANGS))
 
 
-def translate(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
+class TranslationError(KeyError):
+    """A lookup the translation tables cannot answer (strict mode)."""
+
+
+def translate(key: str, lang: str = DEFAULT_LANG, strict: bool | None = None, **fmt: Any) -> str:
+    strict = settings.i18n_strict() if strict is None else strict
     entry = translation_table().get(key)
     if not entry:
+        if strict:
+            raise TranslationError(f"translation key {key!r} is not in ui/translations/*.yaml")
         return key
-    text = entry.get(lang) or entry.get(DEFAULT_LANG) or key
-    if fmt:
+    text = entry.get(lang)
+    if not text:
+        if strict:
+            raise TranslationError(f"translation key {key!r} has no {lang!r} text")
+        text = entry.get(DEFAULT_LANG) or key
+    if fmt or strict:
         try:
             text = text.format(**fmt)
-        except (KeyError, IndexError, ValueError):
-            pass
+        except (KeyError, IndexError, ValueError) as exc:
+            if strict:
+                raise TranslationError(f"translation {key!r} ({lang}): placeholder problem {exc!r} "
+                                       f"with arguments {sorted(fmt)}") from exc
     return text
 
 

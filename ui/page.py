@@ -11,7 +11,8 @@ here and not in app.py.
 
 Page headings: `nav.<page_key>` in the translation table (core.yaml holds nav titles for all
 pages, including the council pages); setup_page renders it as the page title.
-Session state shared between pages: "_lang", "_grain", "_period", "_committee"."""
+Session state shared between pages: "_lang", "_grain", "_period", "_committee"; all of it is also
+kept in the URL (ui/state.py): a page opened from a shared link shows what the sender saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,9 +21,17 @@ from typing import Any, Callable
 import streamlit as st
 
 from periods import GRAINS
+from ui import state
 from ui.formatting import Formatter
 from ui.i18n import DEFAULT_LANG, LANGS, name_col, translate, translation_table, translator
 
+
+# One narrow-screen rule for every page: containers keyed "wide_only_*" (heatmaps, wide charts)
+# give way on a phone to what is keyed "narrow_only_*" (cards and lists), and the other way round.
+LAYOUT_CSS = """<style>
+@media (max-width: 640px){ [class*="st-key-wide_only"]{display:none !important} }
+@media (min-width: 641px){ [class*="st-key-narrow_only"]{display:none !important} }
+</style>"""
 DEFAULT_GRAIN = "tertial"
 
 
@@ -62,6 +71,63 @@ class PageContext:
                 return st.session_state[ok]
         return default
 
+    def link(self, page: str, **params: Any) -> str:
+        """href of another page (or this one) carrying language, grain and period (ui/state.py)."""
+        return state.link(page, self, **params)
+
+    def choice(self, param: str, label: str, options: list, default: Any = None, *, container: Any = None,
+               kind: str = "selectbox", format_func: Callable = str, session_key: str | None = None,
+               url: bool = True, key: str | None = None, **kw: Any) -> Any:
+        """A widget whose value lives in the URL (?param=) and in the session: a link's value wins
+        on arrival, the user's choice is written back on every change (ui/state.py)."""
+        container = container or st
+        skey = session_key or f"_{param}"
+        if not options:
+            return None
+        if default not in options:
+            default = options[0]
+        value = state.resolve(param, options, skey, default) if url else (
+            st.session_state.get(skey) if st.session_state.get(skey) in options else default)
+        wkey = self.key(key) if key else f"w_{self.page_key}_{param}_{self.lang}"
+        if wkey in st.session_state and st.session_state[wkey] != value:
+            del st.session_state[wkey]
+
+        def _sync() -> None:
+            st.session_state[skey] = st.session_state[wkey]
+
+        widget = getattr(container, kind)
+        if kind == "selectbox":
+            kw.setdefault("placeholder", self.t("label.choose"))
+        value = widget(label, options, index=options.index(value), key=wkey, on_change=_sync,
+                       format_func=format_func, **kw)
+        st.session_state[skey] = value
+        if url:
+            state.write(**{param: value})
+        return value
+
+    def shared(self) -> dict[str, str]:
+        """lang/grain/period for st.switch_page(query_params=...)."""
+        return state.shared_params(self)
+
+    def export_meta(self, title: str, filters: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        """The header block of an export: what it is, period and grain, data version, filters."""
+        import datetime as _dt
+
+        t = self.t
+        try:
+            meta = self.q(_meta)
+        except Exception:
+            meta = {}
+        rows = [(t("export.title"), title)]
+        if self.period:
+            rows += [(t("label.period"), self.fmt.period(self.period)), (t("label.grain"), t(f"grain.{self.grain}"))]
+        rows += [(t("export.data_version"), str(meta.get("version", ""))[:19] or "–"),
+                 (t("export.published"), self.fmt.date(meta.get("published_at"), with_time=True))]
+        rows += [(t("export.filters"), "; ".join(f"{a}: {b}" for a, b in filters) if filters else t("export.none"))]
+        rows += [(t("export.exported"), self.fmt.date(_dt.datetime.now(), with_time=True)),
+                 (t("export.source"), t("app.title"))]
+        return rows
+
     def fig(self, builder: Callable, *args: Any, **kwargs: Any) -> Any:
         """A figure from ui.figures, built once per distinct input (see ui.data.cached_figure)."""
         from ui.data import cached_figure
@@ -92,13 +158,8 @@ def register_guard(fn: Callable[[PageContext], None]) -> None:
 
 
 def current_lang() -> str:
-    """Language for this session: session state, else ?lang=, else Swedish."""
-    lang = st.session_state.get("_lang")
-    if lang not in LANGS:
-        qp = st.query_params.get("lang")
-        lang = qp if qp in LANGS else DEFAULT_LANG
-        st.session_state["_lang"] = lang
-    return lang
+    """Language: ?lang= from a link, else this session's choice, else Swedish."""
+    return state.resolve("lang", LANGS, "_lang", DEFAULT_LANG)
 
 
 def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: str, page_key: str,
@@ -111,14 +172,16 @@ def _persisted_radio_or_select(kind: str, label: str, options: list, state_key: 
     current = st.session_state.get(state_key, default)
     if current not in options:
         current = default if default in options else (options[0] if options else None)
-    if wkey in st.session_state and st.session_state[wkey] not in options:
-        del st.session_state[wkey]
+    if wkey in st.session_state and (st.session_state[wkey] not in options or st.session_state[wkey] != current):
+        del st.session_state[wkey]  # the value changed elsewhere (a link, another page): show the new one
 
     def _sync() -> None:
         st.session_state[state_key] = st.session_state[wkey]
 
     index = options.index(current) if current in options else 0
     widget = container.radio if kind == "radio" else container.selectbox
+    if kind != "radio":
+        kw.setdefault("placeholder", translate("label.choose", current_lang()))
     value = widget(label, options, index=index, key=wkey, on_change=_sync, format_func=format_func, **kw)
     st.session_state[state_key] = value
     return value
@@ -148,6 +211,9 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     )
     t = translator(lang)
     fmt = Formatter(lang)
+    from ui.tables import TABLE_CSS
+
+    st.html(LAYOUT_CSS + TABLE_CSS)  # once per page, not once per table
     if show_title:
         st.title(t(f"nav.{page_key}") if f"nav.{page_key}" in translation_table() else title)
 
@@ -172,8 +238,9 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
 
     from metrics import query
 
-    # period selector
+    # period selector: grain, then a period of that grain (URL → session → latest complete period)
     if needs_period:
+        state.resolve("grain", GRAINS, "_grain", st.session_state.get("_grain") or DEFAULT_GRAIN)
         grain = _persisted_radio_or_select(
             "select", t("label.grain"), list(GRAINS), "_grain", page_key, DEFAULT_GRAIN,
             format_func=lambda g: t(f"grain.{g}"),
@@ -189,14 +256,17 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
             st.stop()
         if default_period not in periods:
             default_period = periods[0]
-        if st.session_state.get("_period_grain") != grain:
-            st.session_state["_period"] = default_period
-            st.session_state["_period_grain"] = grain
+        if st.session_state.get("_period") not in periods:  # grain changed: the period of that grain
+            st.session_state["_period"] = _same_time(st.session_state.get("_period"), grain, periods, default_period)
+        state.resolve("period", periods, "_period", default_period)
         period = _persisted_radio_or_select(
-            "select", t("label.period"), periods, "_period", page_key, default_period,
+            "select", t("label.period"), periods, "_period", page_key + "_" + grain, default_period,
             format_func=fmt.period,
         )
         ctx.grain, ctx.period, ctx.periods = grain, period, periods
+        state.write(lang=lang, grain=grain, period=period)
+    else:
+        state.write(lang=lang)
 
     # warehouse version / published time
     try:
@@ -209,6 +279,18 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     for guard in list(GUARDS):
         guard(ctx)
     return ctx
+
+
+def _same_time(previous_period: Any, grain: str, periods: list[str], default: str) -> str:
+    """After a change of grain: the period of the new grain holding the previous period's last
+    month (T2 2026 → 2026 or 2026-08), when the warehouse has it; else the default."""
+    from metrics import periods as P
+
+    try:
+        p = P.period_of(P.last_month(str(previous_period)), grain)
+    except Exception:
+        return default
+    return p if p in periods else default
 
 
 def _ensure_navigation(lang: str) -> None:

@@ -16,12 +16,15 @@ COLOURS = {
     "red": "#D55E00",     # vermillion
     "grey": "#999999",
 }
-# light tints for table cell backgrounds (text stays dark and readable)
+# tints for table cell backgrounds (text stays dark and readable). Red and yellow differ in
+# lightness as well as hue (red is clearly darker), so they stay apart for colour-blind viewers and
+# in greyscale: relative luminance green 0.63, yellow 0.80, red 0.49, grey 0.76 — and every cell
+# also carries its icon and word.
 TINTS = {
-    "green": "#CCE3F0",
-    "yellow": "#FAECCC",
-    "red": "#F7DFCC",
-    "grey": "#EBEBEB",
+    "green": "#B3D4EC",
+    "yellow": "#FDE6A6",
+    "red": "#F2A98A",
+    "grey": "#E2E2E2",
 }
 ICONS = {"green": "✔", "yellow": "▲", "red": "✖", "grey": "○"}
 RED_FLAG = "⚑"

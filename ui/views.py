@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from ui import status as S
-from ui.formatting import format_number, format_period, format_score, format_value, is_missing
+from ui.formatting import (MISSING, NBSP, format_number, format_period, format_score, format_value,  # noqa: F401
+                           format_value_vs, is_missing, measure_unit_text, unit_kind, value_decimals)
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
 
@@ -47,6 +48,23 @@ def overview_table(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFr
     return disp, stat
 
 
+def overview_export(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The overview for a spreadsheet: one name column, scores as whole numbers, statuses as words."""
+    t = translator(lang)
+    ncol = name_col(lang)
+    out = pd.DataFrame({t("label.committee"): df[ncol].fillna(df["name_sv"]).astype(str).values,
+                        t("label.peer_group"): [t(f"peer_group.{g}") for g in df["peer_group"]]})
+    for p in PERSPECTIVES + ("overall",):
+        name = t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")
+        sc = df["overall_score"] if p == "overall" else df[f"score_{p}"]
+        st_ = df["overall_status"] if p == "overall" else df[f"status_{p}"]
+        out[f"{name} – {t('label.score').lower()}"] = pd.to_numeric(sc, errors="coerce").round(0).astype("Int64").values
+        out[f"{name} – {t('label.status').lower()}"] = [S.word(x, lang) for x in st_]
+    out[t("label.n_red")] = df["n_red_measures"].fillna(0).astype(int).values
+    out[t("label.n_grey")] = df["n_grey_measures"].fillna(0).astype(int).values
+    return out
+
+
 def style_statuses(disp: pd.DataFrame, stat: pd.DataFrame):
     """pandas Styler colouring the cells named in `stat` (status words stay in the text)."""
     def _css(_: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +72,36 @@ def style_statuses(disp: pd.DataFrame, stat: pd.DataFrame):
     return disp.style.apply(_css, axis=None)
 
 
+def overview_links(df: pd.DataFrame, lang: str, link: Any) -> dict[str, list[str]]:
+    """hrefs for the overview table: the committee name → its scorecard, a perspective cell → the
+    scorecard at that perspective. `link(page, **params)` makes an href (ui.state.link)."""
+    t = translator(lang)
+    codes = list(df["committee_code"])
+    out = {t("label.committee"): [link("committee_scorecard", committee=c) for c in codes]}
+    for p in PERSPECTIVES:
+        out[t(f"perspective_short.{p}")] = [link("committee_scorecard", committee=c, perspective=p) for c in codes]
+    out[t("label.overall_score")] = [link("committee_scorecard", committee=c) for c in codes]
+    return out
+
+
+def status_counts(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """How many committees are green / yellow / red / grey on the overall index and on each
+    perspective (the headline: a committee red on one perspective is counted there)."""
+    t = translator(lang)
+    rows = []
+    for p in ("overall",) + PERSPECTIVES:
+        col = "overall_status" if p == "overall" else f"status_{p}"
+        stat = [S.norm(x) for x in df[col]]
+        row = {t("label.perspective"): t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")}
+        for s in S.STATUSES:
+            row[S.label(s, lang)] = format_number(stat.count(s), 0, lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def movers_table(df: pd.DataFrame, lang: str, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The biggest changes since the previous period in values (with the unit) and in score,
+    the previous period named in the column heading."""
     t = translator(lang)
     ncol = name_col(lang)
     if "measure_id" in df.columns:
@@ -66,13 +113,57 @@ def movers_table(df: pd.DataFrame, lang: str, catalog: pd.DataFrame | None = Non
     else:
         what_label = t("label.perspective")
         what = [t(f"perspective.{p}") for p in df["perspective"]]
-    return pd.DataFrame({
+    prev_label = format_period(df["previous_period"].iloc[0], lang) if "previous_period" in df and len(df) else ""
+    out = {
         t("label.committee"): df[ncol].fillna(df["name_sv"]).astype(str).values,
         what_label: what,
-        t("label.previous_score"): [format_score(x, lang) for x in df["previous_score"]],
-        t("label.score"): [format_score(x, lang) for x in df["score"]],
-        t("label.change"): [("+" if not is_missing(x) and x > 0 else "") + format_number(x, 0, lang) for x in df["change"]],
-    })
+    }
+    if "value" in df.columns:
+        units = df["unit"] if "unit" in df else [None] * len(df)
+        out[t("label.value_in", period=prev_label)] = [
+            f"{format_value(v, u, lang)} {S.icon(s)}" for v, u, s in zip(df["previous_value"], units, df["previous_status"])]
+        out[t("label.value_now")] = [f"{format_value(v, u, lang)} {S.icon(s)}" for v, u, s in zip(df["value"], units, df["status"])]
+        out[t("label.change")] = [_signed_value(v - p, u, lang) for v, p, u in zip(df["value"], df["previous_value"], units)]
+    out[t("label.previous_score")] = [format_score(x, lang) for x in df["previous_score"]]
+    out[t("label.score")] = [format_score(x, lang) for x in df["score"]]
+    out[t("label.score_change")] = [_signed(x, 0, lang) for x in df["change"]]
+    return pd.DataFrame(out)
+
+
+def _signed(x: Any, decimals: int, lang: str) -> str:
+    if is_missing(x):
+        return MISSING
+    s = format_number(x, decimals, lang)
+    return ("+" + s) if round(float(x), decimals) > 0 else s
+
+
+def _signed_value(x: Any, unit: Any, lang: str) -> str:
+    """A change in a measure's unit: "+2,3 procentenheter" for percent, "+1 200 kr", "+0,4"."""
+    if is_missing(x):
+        return MISSING
+    kind = unit_kind(unit)
+    d = value_decimals(unit)
+    s = _signed(x, d, lang)
+    if kind == "percent":
+        return s + (f"{NBSP}p.e." if lang == "sv" else f"{NBSP}pp")
+    if kind == "money":
+        return s + (f"{NBSP}kr" if lang == "sv" else f"{NBSP}SEK")
+    return s
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list) -> str:
+    """A text sparkline of a measure's recent values, oldest first ("▂▃▅▇"); a gap is "·", fewer
+    than two values give "–". Text, so it wraps, copies and reads on any screen."""
+    vals = [None if is_missing(v) else float(v) for v in (values or [])]
+    present = [v for v in vals if v is not None]
+    if len(present) < 2:
+        return MISSING
+    lo, hi = min(present), max(present)
+    span = hi - lo
+    return "".join("·" if v is None else SPARK[3 if span == 0 else min(7, int((v - lo) / span * 7 + 0.5))] for v in vals)
 
 
 def flags_text(row: Any, lang: str, period: str, min_n: Any = None) -> str:
@@ -100,28 +191,48 @@ def target_text(row: Any, lang: str, catalog_row: Any = None) -> str:
         lo, hi = catalog_row.get("band_low"), catalog_row.get("band_high")
         if not is_missing(lo) and not is_missing(hi):
             return f"{format_number(lo, 0, lang)}–{format_value(hi, unit, lang)}"
-    return format_value(row.get("target"), unit, lang) if not is_missing(row.get("target")) else "–"
+    return format_value(row.get("target"), unit, lang) if not is_missing(row.get("target")) else MISSING
+
+
+def shown_value(row: Any, lang: str) -> str:
+    """A measure value under the display rule: never shown equal to a target or threshold it is
+    not equal to (see ui.formatting.format_value_vs)."""
+    refs = [row.get("target"), row.get("red_threshold"), row.get("band_low"), row.get("band_high")]
+    return format_value_vs(row.get("value"), row.get("unit"), refs, lang)
+
+
+def measure_with_unit(name: Any, unit: Any, lang: str) -> str:
+    """A measure's name with its unit where the value does not show it: "E-tjänstemognad (index
+    0–100)", "It-kostnad per användare (kr/användare/år)"; percent values carry their "%"."""
+    if unit_kind(unit) == "percent" or is_missing(unit) or not str(unit).strip():
+        return str(name)
+    return f"{name} ({measure_unit_text(unit, lang)})"
 
 
 def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFrame | None = None,
-                    trends: dict[str, list] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    trends: dict[str, list] | None = None, previous: pd.DataFrame | None = None,
+                    previous_period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """15 measure rows → (display frame, status frame). The trend column holds a list of values
-    (for st.column_config.LineChartColumn)."""
+    (rendered as a sparkline); `previous` (the scorecard of the previous period) gives the change."""
     t = translator(lang)
     ncol = name_col(lang)
     cat = catalog.set_index("measure_id") if catalog is not None and len(catalog) else None
+    prev = previous.set_index("measure_id")["value"].to_dict() if previous is not None and len(previous) else {}
     rows, stats = [], []
     for _, r in sc.iterrows():
         crow = cat.loc[r["measure_id"]] if cat is not None and r["measure_id"] in cat.index else None
         unit = r.get("unit")
+        pv = prev.get(r["measure_id"])
         rows.append({
             t("label.measure_id"): r["measure_id"],
-            t("label.measure"): r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"),
+            t("label.measure"): measure_with_unit(r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"), unit, lang),
             t("label.perspective"): t(f"perspective_short.{r['perspective']}"),
-            t("label.value"): format_value(r.get("value"), unit, lang),
+            t("label.value"): shown_value(r, lang),
             t("label.target"): target_text(r, lang, crow),
             t("label.status"): S.label(r.get("status"), lang),
             t("label.score"): format_score(r.get("score"), lang),
+            t("label.change_since", period=format_period(previous_period, lang) if previous_period else MISSING):
+                _signed_value(r.get("value") - pv, unit, lang) if not is_missing(pv) and not is_missing(r.get("value")) else MISSING,
             t("label.trend"): [None if is_missing(v) else float(v) for v in (trends or {}).get(r["measure_id"], [])],
             t("label.peer_median"): format_value(r.get("peer_median"), unit, lang),
             t("label.city_value"): format_value(r.get("city_value"), unit, lang),
@@ -133,6 +244,127 @@ def scorecard_table(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFr
     if len(disp):
         stat[t("label.status")] = [s[t("label.status")] for s in stats]
     return disp, stat
+
+
+def scorecard_export(sc: pd.DataFrame, lang: str, period: str, catalog: pd.DataFrame | None = None,
+                     previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The scorecard for a spreadsheet: one name column, values as numbers at their displayed
+    precision (at least), units and statuses in words, scores as whole numbers."""
+    from ui.formatting import decimals_to_explain
+
+    t = translator(lang)
+    ncol = name_col(lang)
+    cat = catalog.set_index("measure_id") if catalog is not None and len(catalog) else None
+    prev = previous.set_index("measure_id")["value"].to_dict() if previous is not None and len(previous) else {}
+    rows = []
+    for _, r in sc.iterrows():
+        crow = cat.loc[r["measure_id"]] if cat is not None and r["measure_id"] in cat.index else None
+        unit = r.get("unit")
+        d = decimals_to_explain(r.get("value"), [r.get("target"), r.get("red_threshold")], value_decimals(unit))
+        v = None if is_missing(r.get("value")) else round(float(r["value"]), d)
+        pv = prev.get(r["measure_id"])
+        rows.append({
+            t("label.measure_id"): r["measure_id"],
+            t("label.measure"): r.get(ncol) if not is_missing(r.get(ncol)) else r.get("name_sv"),
+            t("label.perspective"): t(f"perspective_short.{r['perspective']}"),
+            t("label.value"): v,
+            t("label.unit"): measure_unit_text(unit, lang),
+            t("label.target"): None if is_missing(r.get("target")) else float(r["target"]),
+            t("label.red_threshold"): None if is_missing(r.get("red_threshold")) else float(r["red_threshold"]),
+            t("label.status"): S.word(r.get("status"), lang),
+            t("label.score"): None if is_missing(r.get("score")) else int(round(float(r["score"]))),
+            t("label.change"): None if is_missing(pv) or v is None else round(float(r["value"]) - float(pv), d),
+            t("label.peer_median"): None if is_missing(r.get("peer_median")) else round(float(r["peer_median"]), d),
+            t("label.city_value"): None if is_missing(r.get("city_value")) else round(float(r["city_value"]), d),
+            t("label.flags"): flags_text(r, lang, period, None if crow is None else crow.get("min_n")),
+        })
+    out = pd.DataFrame(rows)
+    for c in (t("label.value"), t("label.target"), t("label.red_threshold"), t("label.change"),
+              t("label.peer_median"), t("label.city_value")):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    out[t("label.score")] = pd.to_numeric(out[t("label.score")], errors="coerce").astype("Int64")
+    return out
+
+
+def records_export(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records behind a value for a spreadsheet: translated headings and coded values, yes/no in
+    words (translate_records), numbers kept as numbers."""
+    return translate_records(dd, lang)
+
+
+def records_table(dd: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Records behind a value for the screen: translated headings, Swedish numbers and dates,
+    yes/no in words, "–" for a missing value (never None/nan)."""
+    from ui.formatting import format_date
+    from ui.i18n import translation_table
+
+    table = translation_table()
+    t = translator(lang)
+    out = pd.DataFrame(index=dd.index)
+    for c in dd.columns:
+        s = dd[c]
+        if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.notna().any() and set(s.dropna().unique()) <= {True, False}):
+            out[c] = [MISSING if is_missing(v) else t("word.yes") if v else t("word.no") for v in s]
+        elif pd.api.types.is_integer_dtype(s) and not c.endswith("_id") and c not in ("year", "line_id", "number", "account"):
+            out[c] = [format_number(v, 0, lang) for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            whole = s.dropna().eq(s.dropna().round(0)).all()
+            out[c] = [format_number(v, 0 if whole else 2, lang) for v in s]
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = [format_date(v, lang, with_time=True) for v in s]
+        else:  # coded values with a translation `value.<column>.<value>` in words (see translate_records)
+            out[c] = [MISSING if is_missing(v) else t(f"value.{c}.{v}") if f"value.{c}.{v}" in table else str(v)
+                      for v in s]
+    return translate_columns(out, lang)
+
+
+def batch_message(row: Any, lang: str, counts_shown: bool = False) -> str:
+    """A load's message in the UI language. For a loaded or unchanged batch the message is rebuilt
+    from its counts (the loader writes English); a rejected batch keeps the loader's own diagnosis
+    (file, row, column and reason), which names the data as it is. `counts_shown`: the table shows
+    the counts in their own columns, so only what they do not say is returned ("–" if nothing)."""
+    import re
+
+    t = translator(lang)
+    msg = row.get("message")
+    status = str(row.get("status") or "")
+    file = str(row.get("file_name") or "")
+    if status == "unchanged":
+        return t("quality.message_unchanged", file=file)
+    if status != "loaded" or is_missing(row.get("rows_loaded")):
+        return MISSING if is_missing(msg) or msg == "" else str(msg)
+    out = "" if counts_shown else t("quality.message_loaded", file=file, loaded=format_number(row.get("rows_loaded"), 0, lang),
+            quarantined=format_number(row.get("rows_quarantined") or 0, 0, lang),
+            replaced=format_number(row.get("rows_replaced") or 0, 0, lang))
+    m = re.search(r"(\d+) event rows collapsed to (\d+) records", str(msg or ""))
+    if m:
+        out += (" " if out else "") + t("quality.message_collapsed", events=format_number(int(m.group(1)), 0, lang),
+                       records=format_number(int(m.group(2)), 0, lang))
+    return out or MISSING
+
+
+def quarantine_reason(row: Any, lang: str) -> str:
+    """A quarantined row's reason in the UI language, from its structured fields (file, row,
+    column, rule, raw value) — the loader's own text is English."""
+    import json
+
+    from ui.i18n import translation_table
+
+    t = translator(lang)
+    rule = str(row.get("rule") or "")
+    column = str(row.get("column_name") or "")
+    value = ""
+    try:
+        raw = json.loads(row.get("raw_values") or "{}")
+        value = raw.get(column)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    value = MISSING if value is None else str(value)
+    args = {"file": str(row.get("file_name") or ""), "row": format_number(row.get("source_row"), 0, lang),
+            "column": t(f"col.{column}") if f"col.{column}" in translation_table() else column, "value": value}
+    if f"reason.{rule}" in translation_table() and rule != "other":
+        return t(f"reason.{rule}", **args)
+    return t("reason.other", detail=str(row.get("reason") or ""), **args)
 
 
 def translate_columns(df: pd.DataFrame, lang: str, prefix: str = "col.") -> pd.DataFrame:

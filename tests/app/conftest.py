@@ -8,6 +8,7 @@ import streamlit as st
 def app_env(demo_warehouse, monkeypatch):
     """SCORECARD_WAREHOUSE → the session demo warehouse, fresh caches and warehouse singleton."""
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(demo_warehouse))
+    monkeypatch.setenv("SCORECARD_I18N_STRICT", "1")  # a missing translation or bad placeholder fails the page
     monkeypatch.setenv("SCORECARD_DEMO_LOGIN", "1")  # also when SCORECARD_TEST_WAREHOUSE is an older build
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -6,10 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from html.parser import HTMLParser
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.formatting import NBSP, format_number, format_value
+from ui.i18n import translate
+from ui.formatting import NBSP, format_number, format_value, format_value_vs
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -40,7 +44,55 @@ EXCLUDE = {"quality_latest": "Första period", "explorer_series_table": "Antal o
            "quality_history": "Saknade månader"}
 
 
+class _TableParser(HTMLParser):
+    """Reads the HTML tables of ui.tables.html_table: {data-key: DataFrame of the cell texts}."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._key, self._row, self._cell, self._head, self._rows = {}, None, None, None, [], []
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._key, self._head, self._rows = a.get("data-key"), [], []
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "tr" and self._row is not None:
+            (self._head if self._in_head else self._rows).append(self._row)
+            self._row = None
+        elif tag == "table" and self._key:
+            head = self._head[0] if self._head else []
+            self.tables[self._key] = pd.DataFrame(self._rows, columns=head)
+            self._key = None
+
+
+def html_tables(at: AppTest) -> dict:
+    p = _TableParser()
+    for h in at.get("html"):
+        p.feed(h.proto.body)
+    return p.tables
+
+
 def df_by_key(at: AppTest, key: str, lang: str = "sv"):
+    tables = html_tables(at)  # tables shown as HTML (ui.tables.html_table) carry their key
+    if key in tables:
+        return tables[key]
     if key not in TABLE_COLUMNS:  # drill-down: the dataframe after the ranking and series tables
         return at.dataframe[-1].value
     cols = TABLE_COLUMNS[key][lang]
@@ -74,7 +126,7 @@ def test_city_overview_one_row_per_committee(app_env, q):
     assert len(table) == len(expected)
     assert list(table["Nämnd/bolag"]) == list(expected["name_sv"])
     # red-measure counts come from the mart as they are
-    assert list(table["Antal röda mätetal"]) == [int(x) for x in expected["n_red_measures"].fillna(0)]
+    assert list(table["Antal röda mätetal"]) == [format_number(int(x)) for x in expected["n_red_measures"].fillna(0)]
     # cell = score + icon + word, in Swedish
     row0 = expected.iloc[0]
     cell = table.iloc[0]["It-kvalitet"]
@@ -120,7 +172,10 @@ def test_committee_scorecard_15_measures_with_swedish_values(app_env, q):
     assert len(with_value) > 0
     for _, r in with_value.iterrows():
         shown = table.loc[table["Id"] == r["measure_id"], "Värde"].iloc[0]
-        assert shown == format_value(r["value"], r["unit"], "sv")
+        # the display rule: as format_value, with more decimals only where the value would look equal to its target
+        assert shown == format_value_vs(r["value"], r["unit"], [r["target"], r["red_threshold"], r["band_low"], r["band_high"]], "sv")
+        if not any(abs(r["value"] - x) > 1e-9 and round(r["value"], 1) == round(x, 1) for x in (r["target"], r["red_threshold"]) if x == x):
+            assert shown == format_value(r["value"], r["unit"], "sv")
     # one percent measure in Swedish format: decimal comma and "\u00a0%"
     q1 = sc.set_index("measure_id").loc["Q1"]
     if q1["value"] == q1["value"]:
@@ -161,7 +216,7 @@ def test_committee_scorecard_in_english(app_env, q):
     assert "Value" in table.columns and "Värde" not in table.columns
     sc = q.query.scorecard(q.wh, code, q.grain, q.period)
     r = sc[sc["value"].notna()].iloc[0]
-    assert table.loc[table["Id"] == r["measure_id"], "Value"].iloc[0] == format_value(r["value"], r["unit"], "en")
+    assert table.loc[table["Id"] == r["measure_id"], "Value"].iloc[0] == format_value_vs(r["value"], r["unit"], [r["target"], r["red_threshold"], r["band_low"], r["band_high"]], "en")
 
 
 # ------------------------------------------------------------------ measure explorer
@@ -175,7 +230,7 @@ def test_measure_explorer_ranking_definition_drilldown(app_env, q):
     table = df_by_key(at, "explorer_ranking_table")
     assert len(table) == len(rk) > 0
     r0 = rk.iloc[0]
-    assert table.iloc[0]["Värde"] == format_value(r0["value"], "%", "sv")
+    assert table.iloc[0]["Värde"] == format_value_vs(r0["value"], "%", [r0["target"], r0["red_threshold"]], "sv")
     # the tabs are lazy: only the open one is rendered
     assert len(at.table) == 0
     # definition panel shows the formula and production cost from the catalogue
@@ -215,7 +270,9 @@ def test_data_quality_tables(app_env, wh):
     latest = qq.latest_batches(wh)
     assert len(latest) > 5
     assert len(df_by_key(at, "quality_latest")) == len(latest)
-    assert set(df_by_key(at, "quality_latest")["Källa"]) == set(latest["source"])
+    # sources by their names, never the raw id (it_costs → "It-kostnader (huvudbok)")
+    assert set(df_by_key(at, "quality_latest")["Källa"]) == {translate(f"source.{s}", "sv") for s in latest["source"]}
+    assert not set(df_by_key(at, "quality_latest")["Källa"]) & set(latest["source"])
     fresh = qq.freshness(wh)
     ftable = df_by_key(at, "quality_freshness")
     assert len(ftable) == len(fresh) > 0

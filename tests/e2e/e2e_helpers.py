@@ -27,7 +27,8 @@ class Server:
                  port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false", **(env or {}))
+        env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false",
+                   SCORECARD_I18N_STRICT="1", **(env or {}))
         env.pop("SCORECARD_FOLLOWUP_URL", None)
         env.setdefault("SCORECARD_DEMO_LOGIN", "1")
         self.log = open(log, "w")

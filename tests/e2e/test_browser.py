@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_helpers import ROOT, Server, wait_for_app
+from ui.formatting import format_period
 from ui.i18n import translate
 
 # url path, nav key — same order as app.py
@@ -144,13 +145,20 @@ def test_csv_download_of_ranking(server, page, demo_warehouse, artifacts):
     assert d.suggested_filename == f"rangordning_{query.measure_catalog(wh)['measure_id'].iloc[0]}_{period}.csv"
     text = Path(d.path()).read_bytes().decode("utf-8-sig")
     (artifacts / d.suggested_filename).write_text(text, encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    # an export for people: a header block (what, period, grain, data version, filters), an empty line,
+    # then the table with Swedish headings, one name column, statuses in words, decimal comma
+    head, _, body = text.partition("\n\n")
+    meta = dict(line.split(";", 1) for line in head.splitlines())
+    assert meta["Period"] == format_period(period) and meta["Periodtyp"] == "Tertial"
+    assert meta["Dataversion"] and meta["Urval"] == "Inget"
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
     m0 = query.measure_catalog(wh)["measure_id"].iloc[0]
     rk = query.measure_ranking(wh, m0, "tertial", period)
-    assert [r["committee_code"] for r in rows] == list(rk["committee_code"])
+    assert [r["Nämnd/bolag"] for r in rows] == list(rk["name_sv"])
+    assert "committee_code" not in rows[0] and "name_en" not in rows[0]
     first = rk.iloc[0]
-    assert float(rows[0]["value"].replace(",", ".")) == pytest.approx(float(first["value"]))
-    assert rows[0]["status"] == first["status"]
+    assert float(rows[0]["Värde"].replace(",", ".")) == pytest.approx(round(float(first["value"]), 2))
+    assert rows[0]["Status"] == translate(f"status.{first['status']}", "sv")
 
 
 def test_open_scorecard_from_overview(server, page, demo_warehouse):
@@ -169,7 +177,7 @@ def test_open_scorecard_from_overview(server, page, demo_warehouse):
     expect(box).to_have_value(name, timeout=30_000)
     wait_for_app(page)
     page.get_by_role("button", name="Öppna styrkortet").click()
-    page.wait_for_url(f"**/committee_scorecard?committee={code}", timeout=30_000)
+    page.wait_for_url(f"**/committee_scorecard?*committee={code}*", timeout=30_000)
     wait_for_app(page)
     assert_clean(page, "Nämndens styrkort")
     expect(page.get_by_role("combobox", name="Välj nämnd eller bolag")).to_have_value(name, timeout=30_000)
