@@ -44,3 +44,14 @@ def test_page_titles_for_every_page_in_navigation():
     assert len(keys) >= 12
     table = translation_table()
     assert [k for k in keys if k not in table] == []
+
+
+def test_every_source_has_a_name_in_both_languages():
+    """Data quality names each source in the UI language; a new contract needs its name here."""
+    from etl.contracts import load_contracts
+    from ui.i18n import translation_table
+
+    table = translation_table()
+    missing = [s for s in load_contracts() if f"source.{s}" not in table]
+    assert missing == []
+    assert all(table[f"source.{s}"].get("sv") and table[f"source.{s}"].get("en") for s in load_contracts())
