@@ -6,10 +6,11 @@ from etl_helpers import load, query, snapshot
 
 LOG = "etl_batches"
 GATE_LOG = "etl_gate_results"  # the GE verdict kept with each batch that reached the gate
+STATUS_LOG = "measure_status_history"  # each publish's statuses, for the alerts (metrics/status_history.py)
 
 
 def without_log(tables: dict) -> dict:
-    return {name: rows for name, rows in tables.items() if name not in (LOG, GATE_LOG)}
+    return {name: rows for name, rows in tables.items() if name not in (LOG, GATE_LOG, STATUS_LOG)}
 
 
 def test_same_file_twice_is_unchanged_and_content_identical(warehouse):
