@@ -1,5 +1,6 @@
 """python -m benchmarks --scale 1 10 100 [--sources ...] [--out results.json]
-python -m benchmarks --reports [...]   report generation timings (benchmarks/reports.py)"""
+python -m benchmarks --reports [...]   report generation timings (benchmarks/reports.py)
+python -m benchmarks --delivery [...]  small deliveries into the 1x/10x/100x warehouses (benchmarks/delivery.py)"""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +59,10 @@ def main(argv=None) -> int:
         from benchmarks.reports import main as reports_main
 
         return reports_main([a for a in argv if a != "--reports"])
+    if "--delivery" in argv:  # small deliveries through `python -m etl load` (issue 16): see benchmarks/delivery.py
+        from benchmarks.delivery import main as delivery_main
+
+        return delivery_main([a for a in argv if a != "--delivery"])
 
     # SIGTERM → SystemExit, so the running child is killed too (benchmarks.child.run_child)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
