@@ -116,6 +116,13 @@ def gate_columns(contract: Contract, present: set[str]) -> list[str]:
 
 _SETUP_LOCK = threading.Lock()
 
+# What GE computes per expectation. The verdict and what etl_gate_results keeps (`_Verdict.summary`)
+# need only element, unexpected and missing counts, which BASIC has. SUMMARY also builds the unexpected
+# rows' index list and value counts, and BASIC's partial list of unexpected values (here 0 long, the
+# quarantine already keeps every bad row with its reason): about half of the gate's time on a 1x ledger
+# (docs/benchmark.md, "Fixed costs per batch"), for figures nothing reads.
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
 
 def warm_up_in_background() -> None:
     """Import GE and build its context in a thread while other work (generating, reading) runs."""
@@ -182,7 +189,7 @@ def run_suite(contract: Contract, frames: Iterable[pd.DataFrame], present: set[s
         row_ok = ROW_OK in frame.columns
         # needs the context made by _batch_definition
         suite = suite or build_suite(contract, present, counts, row_ok=row_ok)
-        results = batch.validate(suite, result_format="SUMMARY").results
+        results = batch.validate(suite, result_format=RESULT_FORMAT).results
         verdicts = [_Verdict(r, contract.max_bad_share, counts.total) for r in results] if not verdicts else [
             v.add(r) for v, r in zip(verdicts, results, strict=True)]
     failures = [v.describe() for v in verdicts if not v.success]
