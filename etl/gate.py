@@ -145,6 +145,13 @@ def _create_batch_definition():
     # GE fingerprints every frame under this size by hashing all of its cells, only to label the
     # batch (a marker this project never reads): more than half of the gate's time on large batches.
     pandas_execution_engine.HASH_THRESHOLD = 0
+    # GE derives an expectation's type from its class name with two regex substitutions every time it
+    # builds the expectation's configuration (thousands of times per validation): a pure function of the
+    # name, so cached. About a tenth of the gate's time on a small batch (docs/benchmark.md).
+    from great_expectations.expectations import expectation as ge_expectation
+
+    if not hasattr(ge_expectation.camel_to_snake, "cache_info"):
+        ge_expectation.camel_to_snake = lru_cache(maxsize=None)(ge_expectation.camel_to_snake)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("etl").add_dataframe_asset("batch")
