@@ -327,10 +327,14 @@ def derive(result: dict) -> None:
             limit = TARGET_1X_S + start["interpreter_s"]
             targets.append({"target": f"{kind}: 1x delivery <= 2 s + interpreter start", "value": b,
                             "limit": limit, "met": b <= limit})
+        bc = (base or {}).get("loads", {}).get(kind, {}).get("cpu_s")
         for r in runs:
             v = r.get("loads", {}).get(kind, {}).get("wall_s")
             if b and v is not None and r["scale"] != 1:
                 growth.setdefault(kind, {})[f"{r['scale']:g}x/1x"] = v / b
+            vc = r.get("loads", {}).get(kind, {}).get("cpu_s")
+            if bc and vc is not None and r["scale"] != 1:  # CPU: what other load on the machine does not inflate
+                growth.setdefault(kind + "_cpu", {})[f"{r['scale']:g}x/1x"] = vc / bc
         top = max((r for r in runs if r.get("loads", {}).get(kind, {}).get("wall_s") is not None),
                   key=lambda r: r["scale"], default=None)
         if b and top is not None and top["scale"] > 1:
@@ -351,7 +355,8 @@ def table(result: dict) -> str:
     out = [f"Small deliveries (python -m benchmarks --delivery), {result['started_at']}; "
            f"commit {result['machine'].get('git_commit')}",
            f"Process start, paid by every load: interpreter {s['interpreter_s']:.3f} s; "
-           f"import great_expectations {s['great_expectations_import_only_s']:.2f} s (+ interpreter); "
+           f"import great_expectations {s['great_expectations_import_only_s']:.2f} s (+ interpreter; "
+           f"CPU {s.get('import_great_expectations_cpu_s', float('nan')):.2f} s); "
            f"python -m etl --help {s['etl_cli_help_s']:.2f} s", ""]
     runs = sorted(result["runs"], key=lambda r: r["scale"])
     out.append("| delivery | rows | " + " | ".join(f"{r['scale']:g}× wall (CPU)" for r in runs)
@@ -364,8 +369,8 @@ def table(result: dict) -> str:
             d = r.get("loads", {}).get(kind)
             rows = rows or (d or {}).get("rows")
             cells.append(f"{d['wall_s']:.2f} s ({d['cpu_s']:.2f} s)" if d and d.get("wall_s") else "–")
-        g = result["growth"].get(kind, {})
-        gtxt = ", ".join(f"{k} {v:.2f}" for k, v in g.items()) or "–"
+        g, gc = result["growth"].get(kind, {}), result["growth"].get(kind + "_cpu", {})
+        gtxt = ", ".join(f"{k} {v:.2f}" + (f" (CPU {gc[k]:.2f})" if k in gc else "") for k, v in g.items()) or "–"
         t = [x for x in result["targets"] if x["target"].startswith(kind + ":")]
         ttxt = "; ".join(("met" if x["met"] else "missed") + (" (1×)" if "1x delivery" in x["target"]
                                                               else f" (growth at {x['at_scale']:g}×)") for x in t)

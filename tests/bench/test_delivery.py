@@ -81,18 +81,28 @@ def test_target_delivery_has_eight_rows_with_new_values_each_time(tmp_path):
 
 def _result(figures: dict[float, float]) -> dict:
     return {"started_at": "t", "machine": {"git_commit": "abc"}, "config": {"kinds": ["targets"]},
-            "startup": {"interpreter_s": 0.02, "great_expectations_import_only_s": 4.0, "etl_cli_help_s": 0.7},
+            "startup": {"interpreter_s": 0.02, "great_expectations_import_only_s": 4.0, "etl_cli_help_s": 0.7,
+                        "import_great_expectations_cpu_s": 3.9},
             "runs": [{"scale": s, "loads": {"targets": {"rows": 8, "wall_s": w, "cpu_s": w}}} for s, w in figures.items()]}
+
+
+def test_cpu_growth_is_its_own_figure():
+    r = _result({1.0: 2.0, 10.0: 8.0})
+    r["runs"][1]["loads"]["targets"]["cpu_s"] = 3.0   # a busy machine: wall 4x, CPU 1.5x
+    derive(r)
+    assert r["growth"]["targets"] == pytest.approx({"10x/1x": 4.0})
+    assert r["growth"]["targets_cpu"] == pytest.approx({"10x/1x": 1.5})
 
 
 def test_growth_and_targets_by_hand():
     r = _result({1.0: 2.0, 10.0: 2.5, 100.0: 3.2})
     derive(r)
     assert r["growth"]["targets"] == pytest.approx({"10x/1x": 1.25, "100x/1x": 1.6})
+    assert r["growth"]["targets_cpu"] == pytest.approx({"10x/1x": 1.25, "100x/1x": 1.6})
     one, grow = r["targets"]
     assert one["limit"] == pytest.approx(2.02) and one["met"] is True          # 2.0 <= 2 s + 0.02 s start
     assert grow["value"] == pytest.approx(1.6) and grow["met"] is False and grow["complete"] is True
-    assert "| targets | 8 | 2.00 s (2.00 s) | 2.50 s (2.50 s) | 3.20 s (3.20 s) | 10x/1x 1.25, 100x/1x 1.60 |" in table(r)
+    assert "| targets | 8 | 2.00 s (2.00 s) | 2.50 s (2.50 s) | 3.20 s (3.20 s) | 10x/1x 1.25 (CPU 1.25), 100x/1x 1.60 (CPU 1.60) |" in table(r)
 
 
 def test_growth_at_10x_only_is_marked_incomplete():
