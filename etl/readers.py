@@ -3,8 +3,9 @@
 Every reader returns a `SourceData` that knows the content hash, a plain-words description of how
 the source was read (encoding, delimiter) and how to stage itself into a DuckDB connection as
 TEMP table `source_raw(_source_row, c0, c1, …)`: source columns by position, as VARCHAR. CSV and
-Parquet are read by DuckDB itself (fast for large files); Excel (python-calamine) and SQL extracts
-go through a pandas text frame. Typing and rule checks happen later, in DuckDB SQL.
+Parquet are read by DuckDB itself (fast for large files); Excel is read with python-calamine into
+Arrow text columns that DuckDB scans without a copy; SQL extracts go through a pandas text frame.
+Typing and rule checks happen later, in DuckDB SQL.
 
 Nothing from a file becomes SQL text: the file path is a bound parameter, source columns are
 renamed to positions (`AS t(c0, c1, …)`) and their header names stay in Python.
@@ -16,6 +17,7 @@ import csv
 import gc
 import sys
 import hashlib
+import io
 import json
 import re
 import tempfile
@@ -25,6 +27,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
 
 ROW_COLUMN = "_source_row"
 csv.field_size_limit(sys.maxsize)  # the header length is checked by first_line
@@ -41,7 +46,8 @@ class SourceData:
     hash_value: str | Future             # sha256 hex, or its future while a thread hashes a large file
     read_note: str                       # e.g. "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     decimal_comma: bool = False
-    frame: pd.DataFrame | None = None    # text frame with _source_row (Excel, SQL)
+    frame: pd.DataFrame | None = None    # text frame with _source_row (SQL)
+    table: pa.Table | None = None        # Arrow text columns with _source_row (Excel)
     scan: str | None = None              # "csv" | "parquet": DuckDB reads `path` itself
     header: tuple[str, ...] = ()         # CSV header names in file order ("" for an unnamed column)
     delimiter: str = ","
@@ -68,7 +74,7 @@ class SourceData:
 
         The data row number is `row_expr` over source_raw. Typed (Parquet) columns are cast to text
         unless `keep_native(column, DuckDB type)` says their type is already the wanted one."""
-        if self.frame is not None:
+        if self.frame is not None or self.table is not None:
             return self._stage_frame(con, drop)
         if self.transcode_from is None:
             try:
@@ -82,11 +88,18 @@ class SourceData:
 
     def _stage_frame(self, con, drop) -> dict[str, str]:
         dropped = {d.lower() for d in drop}
-        names = [c for c in self.frame.columns if c != ROW_COLUMN]
+        source = self.frame if self.frame is not None else self.table
+        names = [c for c in source.column_names if c != ROW_COLUMN] if self.frame is None else \
+            [c for c in source.columns if c != ROW_COLUMN]
         _check_header(names)
         kept = {name: f"c{i}" for i, name in enumerate(names) if name and name.strip().lower() not in dropped}
-        frame = self.frame[[ROW_COLUMN, *kept]]
-        frame.columns = [ROW_COLUMN, *kept.values()]
+        if self.frame is not None:
+            frame = self.frame[[ROW_COLUMN, *kept]]
+            frame.columns = [ROW_COLUMN, *kept.values()]
+        else:  # Arrow: DuckDB scans the columns in place (no pandas object columns)
+            index = {name: i for i, name in enumerate(source.column_names)}
+            frame = pa.table([source.column(index[name]) for name in (ROW_COLUMN, *kept)],
+                             names=[ROW_COLUMN, *kept.values()])
         con.register("source_frame", frame)
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT * FROM source_frame")
@@ -434,28 +447,37 @@ def _cell_text(value) -> str:
 
 
 def read_xlsx(path: Path) -> SourceData:
-    """The first sheet, opened through pandas with python-calamine (Rust; `pd.ExcelFile(engine=
-    "calamine")`), its cells taken as Python values from calamine and turned into text as in a CSV
-    export (whole floats without '.0', dates as ISO text). pandas' own frame building (type
-    inference per cell) would double the time, and openpyxl took ~12x the CSV time at ~900 MB."""
+    """The first sheet, read with python-calamine (Rust; the engine pandas' `read_excel(engine=
+    "calamine")` uses, called here through its own `CalamineWorkbook` API) into Arrow text columns
+    that DuckDB scans in place. Cells become text as in a CSV export (whole floats without '.0',
+    dates as ISO text). Text columns go from calamine's Python strings to Arrow in one C call each;
+    only cells that are not text (numbers, dates, booleans) are converted one by one. pandas' own
+    frame building (type inference per cell, object columns) took ~2x the time, openpyxl ~12x the
+    CSV time at ~900 MB. benchmarks/xlsx_vs_csv.py measures it against the same data as CSV."""
     data = path.read_bytes()
-    gc_enabled = gc.isenabled()
-    gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
-    try:
-        frame = _sheet_frame(path)
-    finally:
-        if gc_enabled:
-            gc.enable()
-    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=frame)
+    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", table=_sheet_table(data))
 
 
-def _sheet_frame(path: Path) -> pd.DataFrame:
+def _sheet_rows(data: bytes) -> list[list]:
     try:
-        with pd.ExcelFile(path, engine="calamine") as workbook:
-            rows = workbook.book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as err:  # calamine raises several types for a broken workbook
         first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
         raise UnreadableSource(f"is not a readable Excel workbook ({first})")
+
+
+def _sheet_table(data: bytes) -> pa.Table:
+    gc_enabled = gc.isenabled()
+    gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
+    try:
+        return _cells_to_table(_sheet_rows(data))
+    finally:
+        if gc_enabled:
+            gc.enable()
+
+
+def _cells_to_table(rows: list[list]) -> pa.Table:
     while rows and not any(_cell_text(v).strip() for v in rows[-1]):
         rows.pop()  # trailing empty rows of the used range
     if not rows:
@@ -463,27 +485,45 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
     header = [_cell_text(v).strip() for v in rows[0]]
     width, n = len(header), len(rows) - 1
     # calamine's rows are rectangular (the used range): transpose, then pad/cut to the header's width
-    columns = [list(c) for c in zip(*rows[1:])] if n else []
-    columns = (columns + [[""] * n for _ in range(width)])[:width]
+    columns = list(zip(*rows[1:])) if n else []
     del rows
-    columns = [[None if v == "" else v if type(v) is str else _number_text_cell(v) for v in col] for col in columns]
-    named = [(name, col) for name, col in zip(header, columns) if name != ""]
+    columns = (columns + [("",) * n for _ in range(width)])[:width]
+    arrays = [_text_array(col) for col in columns]
+    del columns
+    named = [(name, arr) for name, arr in zip(header, arrays) if name != ""]
     _check_header([name for name, _ in named])
-    first = columns[0] if columns else [None] * n
-    keep = [i for i in range(n) if (first[i] is not None and first[i].strip())
-            or any(c[i] is not None and c[i].strip() for c in columns[1:])]  # entirely empty rows are dropped
-    if len(keep) == n:
-        data = {ROW_COLUMN: range(1, n + 1), **{f"_{j}": col for j, (_, col) in enumerate(named)}}
-    else:
-        data = {ROW_COLUMN: [i + 1 for i in keep], **{f"_{j}": [col[i] for i in keep] for j, (_, col) in enumerate(named)}}
-    frame = pd.DataFrame(data, dtype=object).astype({ROW_COLUMN: "int64"})
-    frame.columns = [ROW_COLUMN, *(name for name, _ in named)]
-    return frame
+    table = pa.table([pa.array(range(1, n + 1), type=pa.int64()), *(arr for _, arr in named)],
+                     names=[ROW_COLUMN, *(name for name, _ in named)])
+    if n and arrays:  # entirely empty rows are dropped (also where only an unnamed column has a value)
+        filled = [pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False) for arr in arrays]
+        keep = filled[0]
+        for more in filled[1:]:
+            keep = pc.or_(keep, more)
+        if not pc.all(keep).as_py():
+            table = table.filter(keep)
+    return table
+
+
+def _text_array(column: tuple) -> pa.Array:
+    """One column of cells as Arrow text, empty cells as null. A column of text cells (the usual case)
+    goes to Arrow in one call; one with numbers, dates or booleans is turned into text cell by cell
+    (floats inline: they are the usual non-text cell)."""
+    try:
+        array = pa.array(column, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        array = pa.array([v if type(v) is str else (str(int(v)) if v.is_integer() else repr(v))
+                          if type(v) is float else _number_text_cell(v) for v in column], type=pa.string())
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _float_text(value: float) -> str:
+    """A number cell as a CSV export writes it: whole numbers without '.0' (exact, any size)."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _number_text_cell(value) -> str | None:
     if type(value) is float:
-        return str(int(value)) if value.is_integer() else repr(value)
+        return _float_text(value)
     return _cell_text(value) or None
 
 
