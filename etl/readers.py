@@ -455,23 +455,63 @@ def read_xlsx(path: Path) -> SourceData:
     frame building (type inference per cell, object columns) took ~2x the time, openpyxl ~12x the
     CSV time at ~900 MB. benchmarks/xlsx_vs_csv.py measures it against the same data as CSV."""
     data = path.read_bytes()
-    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", table=_sheet_table(data))
+    table, sheets = _sheet_table(data)
+    note = "Excel workbook, first sheet"
+    if len(sheets) > 1:  # only the first sheet is read: say so, never drop the others silently
+        note += f" '{sheets[0]}' of {len(sheets)} (the other sheets are not read)"
+    return SourceData(path.name, sha256_bytes(data), note, table=table)
 
 
-def _sheet_rows(data: bytes) -> list[list]:
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks and old .xls files
+
+
+def _not_a_workbook(data: bytes, err: Exception) -> UnreadableSource:
+    """calamine says only 'Cannot detect file format': tell the user which case it is."""
+    if data.startswith(OLE2_MAGIC):
+        return UnreadableSource("is a password-protected (encrypted) workbook or an old Excel 97-2003 file renamed "
+                                ".xlsx; save it without a password as Excel Workbook (.xlsx) and load it again")
+    if not data.startswith(ZIP_MAGIC):
+        return UnreadableSource("is not an Excel workbook (an .xlsx file is a zip archive; is it a CSV or another "
+                                "file renamed .xlsx?)")
+    import zipfile
+
+    damaged = None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                try:
+                    with archive.open(member) as part:
+                        while part.read(1 << 20):
+                            pass
+                except Exception:  # a bad CRC, zlib's "invalid stored block", …
+                    damaged = member
+                    break
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        return UnreadableSource("is damaged or cut off (not a complete zip archive); copy or save it again and "
+                                "load it again")
+    if damaged:
+        return UnreadableSource(f"is damaged (the part {damaged} of the workbook cannot be unpacked); copy or save "
+                                "it again and load it again")
+    first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+    return UnreadableSource(f"is not a readable Excel workbook ({first})")
+
+
+def _sheet_rows(data: bytes) -> tuple[list[list], list[str]]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheets = list(workbook.sheet_names)
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False), sheets
     except Exception as err:  # calamine raises several types for a broken workbook
-        first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-        raise UnreadableSource(f"is not a readable Excel workbook ({first})")
+        raise _not_a_workbook(data, err)
 
 
-def _sheet_table(data: bytes) -> pa.Table:
+def _sheet_table(data: bytes) -> tuple[pa.Table, list[str]]:
     gc_enabled = gc.isenabled()
     gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
     try:
-        return _cells_to_table(_sheet_rows(data))
+        rows, sheets = _sheet_rows(data)
+        return _cells_to_table(rows), sheets
     finally:
         if gc_enabled:
             gc.enable()
