@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import gc
 import sys
 import hashlib
@@ -440,9 +441,11 @@ def _cell_text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
-        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, datetime.datetime):  # (pd.Timestamp too)
+        text = value.isoformat(sep=" ")
         return text[:-9] if text.endswith(" 00:00:00") else text
+    if hasattr(value, "isoformat"):  # a date, or a time of day (an Excel time cell: 10:30:00)
+        return value.isoformat()
     return str(value)
 
 
@@ -511,13 +514,60 @@ def _sheet_table(data: bytes) -> tuple[pa.Table, list[str]]:
     gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
     try:
         rows, sheets = _sheet_rows(data)
-        return _cells_to_table(rows), sheets
+        return _cells_to_table(rows, lambda: _error_cells(data)), sheets
     finally:
         if gc_enabled:
             gc.enable()
 
 
-def _cells_to_table(rows: list[list]) -> pa.Table:
+_ERROR_CELL = re.compile(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _first_sheet_part(archive) -> str | None:
+    """The zip member of the workbook's first sheet (the one calamine reads), from workbook.xml and its rels."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    try:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return None
+    sheet = next((e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    rel_id = next((v for k, v in (sheet.attrib.items() if sheet is not None else ()) if k.endswith("}id")), None)
+    target = next((e.get("Target") for e in rels if e.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _error_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding an Excel error value (#N/A, #DIV/0!, #REF! …) in the first sheet, {(sheet row,
+    column index): error text}. calamine gives them as empty cells; a CSV export writes the error
+    text, and so does this reader (a number column then quarantines the row, naming the error)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _first_sheet_part(archive)
+        if part is None or part not in archive.namelist():
+            return {}
+        xml = archive.read(part)
+    if b't="e"' not in xml:
+        return {}
+    found = {}
+    for attributes, body in _ERROR_CELL.findall(xml):
+        ref, value = _CELL_REF.search(attributes), _CELL_VALUE.search(body)
+        if ref and value:
+            column = 0
+            for letter in ref.group(1):
+                column = column * 26 + letter - 64
+            found[(int(ref.group(2)), column - 1)] = value.group(1).decode("utf-8", "replace")
+    return found
+
+
+def _cells_to_table(rows: list[list], error_cells=lambda: {}) -> pa.Table:
     while rows and not any(_cell_text(v).strip() for v in rows[-1]):
         rows.pop()  # trailing empty rows of the used range
     if not rows:
@@ -528,6 +578,12 @@ def _cells_to_table(rows: list[list]) -> pa.Table:
     columns = list(zip(*rows[1:])) if n else []
     del rows
     columns = (columns + [("",) * n for _ in range(width)])[:width]
+    if any("" in col for col in columns):  # empty cells: some may be error values calamine gives as ""
+        for (sheet_row, c), text in error_cells().items():
+            i = sheet_row - 2  # sheet row 1 is the header
+            if 0 <= i < n and c < width and columns[c][i] == "":
+                column = columns[c] = list(columns[c])
+                column[i] = text
     arrays = [_text_array(col) for col in columns]
     del columns
     named = [(name, arr) for name, arr in zip(header, arrays) if name != ""]

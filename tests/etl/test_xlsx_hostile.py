@@ -294,3 +294,41 @@ def test_a_huge_shared_strings_table_loads_exactly_the_cells(con, tmp_path):
     result = load(con, "it_costs", path)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 3, 0)
     assert costs(con) == [("H0", "2024-05", 0.5), ("H1", "2024-05", 1.5), ("H2", "2024-05", 2.5)]
+
+
+def test_excel_error_values_are_their_text_never_a_silent_empty_cell(con, tmp_path):
+    """calamine gives #N/A, #DIV/0! … as empty cells; the reader puts the error text back (as a CSV
+    export writes it), so a number column quarantines the row naming the error instead of 'missing'."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(COST_HEADER)
+    sheet.append(["N1", "2024-01", "BROMMA", "5410", 1.5, "external", "run"])
+    sheet.append(["N2", "2024-01", "BROMMA", "5410", "#N/A", "external", "run"])
+    sheet.append(["N3", "2024-01", "BROMMA", "5410", 3, "#DIV/0!", "run"])
+    sheet.append(["N4", "2024-01", "BROMMA", "5410", None, "external", "run"])  # really empty
+    sheet["E3"].data_type = "e"
+    sheet["F4"].data_type = "e"
+    path = tmp_path / "it_costs_errors.xlsx"
+    book.save(path)
+    result = load(con, "it_costs", path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 3)
+    f = "it_costs_errors.xlsx row"
+    assert quarantine(con, result.batch_id) == [
+        (2, "amount_sek", "type", f'{f} 2, column amount_sek: "#N/A" is not a number'),
+        (3, "supplier_type", "allowed", f'{f} 3, column supplier_type: "#DIV/0!" is not one of external, internal'),
+        (4, "amount_sek", "required", f"{f} 4, column amount_sek: the value is missing but the column is required")]
+
+
+def test_date_time_and_time_of_day_cells(con, tmp_path):
+    """Timestamps as Excel date-time cells load exactly; a time-of-day cell is a plain bad value, not a crash."""
+    load_batch(con, load_contracts()["systems"], lambda: read_file(fixture("systems.xlsx")), "systems.xlsx")
+    rows = [["outage_id", "system_id", "started_at", "ended_at", "planned"],
+            ["T1", "SYS0001", datetime.datetime(2024, 1, 2, 10, 0), datetime.datetime(2024, 1, 2, 12, 30), False],
+            ["T2", "SYS0001", datetime.time(10, 30), datetime.datetime(2024, 1, 3, 12, 0), False]]
+    result = load(con, "outages", workbook(tmp_path / "outages_times.xlsx", ("Blad1", rows)))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert [r[:3] for r in quarantine(con, result.batch_id)] == [(2, "started_at", "type")]
+    assert quarantine(con, result.batch_id)[0][3].startswith(
+        'outages_times.xlsx row 2, column started_at: "10:30:00" is not a date and time (YYYY-MM-DD HH:MM)')
+    assert con.execute("SELECT outage_id, started_at, ended_at, planned FROM fact_outages").fetchall() == [
+        ("T1", datetime.datetime(2024, 1, 2, 10, 0), datetime.datetime(2024, 1, 2, 12, 30), False)]
