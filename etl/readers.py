@@ -607,9 +607,30 @@ def _text_array(column: tuple) -> pa.Array:
     try:
         array = pa.array(column, type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):
+        kinds = set(map(type, column))
+        if kinds == {float}:  # a column of numbers only (amounts): converted in Arrow
+            return _float_texts(pa.array(column, type=pa.float64()))
         array = pa.array([v if type(v) is str else (str(int(v)) if v.is_integer() else repr(v))
                           if type(v) is float else _number_text_cell(v) for v in column], type=pa.string())
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _float_texts(numbers: pa.Array) -> pa.Array:
+    """`_float_text` for a whole Arrow column: whole numbers below 2**53 through int64, the others
+    through Arrow's shortest round-trip text, which has Python's repr digits; where either would
+    differ from repr (an exponent, a tiny or huge number) the cell is converted by `_float_text`."""
+    whole = pc.equal(numbers, pc.floor(numbers))
+    small = pc.less(pc.abs(numbers), 2.0 ** 53)
+    as_int = pc.cast(pc.cast(numbers, pa.int64(), safe=False), pa.string())
+    text = pc.if_else(pc.and_(whole, small), as_int, pc.cast(numbers, pa.string()))
+    odd = pc.or_(pc.and_(whole, pc.invert(small)),
+                 pc.and_(pc.invert(whole), pc.or_(pc.less(pc.abs(numbers), 1e-4),
+                                                  pc.match_substring(text, "e"))))
+    if not pc.any(odd).as_py():
+        return text
+    values, texts = numbers.to_pylist(), text.to_pylist()
+    return pa.array([_float_text(values[i]) if flag else texts[i] for i, flag in enumerate(odd.to_pylist())],
+                    type=pa.string())
 
 
 def _float_text(value: float) -> str:

@@ -12,11 +12,13 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import openpyxl
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from etl.contracts import load_contracts
 from etl.load import load_batch
-from etl.readers import read_file
+from etl.readers import _float_text, _float_texts, read_file
 from etl.schema import create_all
 from etl_helpers import fixture
 
@@ -332,3 +334,11 @@ def test_date_time_and_time_of_day_cells(con, tmp_path):
         'outages_times.xlsx row 2, column started_at: "10:30:00" is not a date and time (YYYY-MM-DD HH:MM)')
     assert con.execute("SELECT outage_id, started_at, ended_at, planned FROM fact_outages").fetchall() == [
         ("T1", datetime.datetime(2024, 1, 2, 10, 0), datetime.datetime(2024, 1, 2, 12, 30), False)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=50))
+def test_number_cells_become_the_same_text_column_wise_as_cell_by_cell(values):
+    """A column of numbers is turned into text in Arrow (fast path); it must be exactly the text of the
+    cell-by-cell rule (whole numbers without '.0' at any size, else Python's shortest repr)."""
+    assert _float_texts(pa.array(values, type=pa.float64())).to_pylist() == [_float_text(v) for v in values]
