@@ -453,10 +453,11 @@ def read_xlsx(path: Path) -> SourceData:
     """The first sheet, read with python-calamine (Rust; the engine pandas' `read_excel(engine=
     "calamine")` uses, called here through its own `CalamineWorkbook` API) into Arrow text columns
     that DuckDB scans in place. Cells become text as in a CSV export (whole floats without '.0',
-    dates as ISO text). Text columns go from calamine's Python strings to Arrow in one C call each;
-    only cells that are not text (numbers, dates, booleans) are converted one by one. pandas' own
-    frame building (type inference per cell, object columns) took ~2x the time, openpyxl ~12x the
-    CSV time at ~900 MB. benchmarks/xlsx_vs_csv.py measures it against the same data as CSV."""
+    dates as ISO text, error cells as their error text). Text columns go from calamine's Python
+    strings to Arrow in one C call each, number columns are turned into text in Arrow; only mixed
+    columns (text with numbers, dates, booleans) are converted cell by cell. The pandas object frame
+    used before took ~2x the time of calamine's parse, openpyxl ~12x the CSV time at ~900 MB; now the
+    read is calamine's parse and little else (benchmarks/xlsx_vs_csv.py, docs/benchmark.md)."""
     data = path.read_bytes()
     table, sheets = _sheet_table(data)
     note = "Excel workbook, first sheet"
