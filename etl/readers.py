@@ -3,8 +3,9 @@
 Every reader returns a `SourceData` that knows the content hash, a plain-words description of how
 the source was read (encoding, delimiter) and how to stage itself into a DuckDB connection as
 TEMP table `source_raw(_source_row, c0, c1, …)`: source columns by position, as VARCHAR. CSV and
-Parquet are read by DuckDB itself (fast for large files); Excel (python-calamine) and SQL extracts
-go through a pandas text frame. Typing and rule checks happen later, in DuckDB SQL.
+Parquet are read by DuckDB itself (fast for large files); Excel is read with python-calamine into
+Arrow text columns that DuckDB scans without a copy; SQL extracts go through a pandas text frame.
+Typing and rule checks happen later, in DuckDB SQL.
 
 Nothing from a file becomes SQL text: the file path is a bound parameter, source columns are
 renamed to positions (`AS t(c0, c1, …)`) and their header names stay in Python.
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import gc
 import sys
 import hashlib
+import io
 import json
 import re
 import tempfile
@@ -25,6 +28,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
 
 ROW_COLUMN = "_source_row"
 csv.field_size_limit(sys.maxsize)  # the header length is checked by first_line
@@ -41,7 +47,8 @@ class SourceData:
     hash_value: str | Future             # sha256 hex, or its future while a thread hashes a large file
     read_note: str                       # e.g. "CSV, encoding cp1252 (Windows-1252), delimiter ';' with decimal comma"
     decimal_comma: bool = False
-    frame: pd.DataFrame | None = None    # text frame with _source_row (Excel, SQL)
+    frame: pd.DataFrame | None = None    # text frame with _source_row (SQL)
+    table: pa.Table | None = None        # Arrow text columns with _source_row (Excel)
     scan: str | None = None              # "csv" | "parquet": DuckDB reads `path` itself
     header: tuple[str, ...] = ()         # CSV header names in file order ("" for an unnamed column)
     delimiter: str = ","
@@ -68,7 +75,7 @@ class SourceData:
 
         The data row number is `row_expr` over source_raw. Typed (Parquet) columns are cast to text
         unless `keep_native(column, DuckDB type)` says their type is already the wanted one."""
-        if self.frame is not None:
+        if self.frame is not None or self.table is not None:
             return self._stage_frame(con, drop)
         if self.transcode_from is None:
             try:
@@ -82,11 +89,18 @@ class SourceData:
 
     def _stage_frame(self, con, drop) -> dict[str, str]:
         dropped = {d.lower() for d in drop}
-        names = [c for c in self.frame.columns if c != ROW_COLUMN]
+        source = self.frame if self.frame is not None else self.table
+        names = [c for c in source.column_names if c != ROW_COLUMN] if self.frame is None else \
+            [c for c in source.columns if c != ROW_COLUMN]
         _check_header(names)
         kept = {name: f"c{i}" for i, name in enumerate(names) if name and name.strip().lower() not in dropped}
-        frame = self.frame[[ROW_COLUMN, *kept]]
-        frame.columns = [ROW_COLUMN, *kept.values()]
+        if self.frame is not None:
+            frame = self.frame[[ROW_COLUMN, *kept]]
+            frame.columns = [ROW_COLUMN, *kept.values()]
+        else:  # Arrow: DuckDB scans the columns in place (no pandas object columns)
+            index = {name: i for i, name in enumerate(source.column_names)}
+            frame = pa.table([source.column(index[name]) for name in (ROW_COLUMN, *kept)],
+                             names=[ROW_COLUMN, *kept.values()])
         con.register("source_frame", frame)
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_TABLE} AS SELECT * FROM source_frame")
@@ -427,35 +441,134 @@ def _cell_text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
-        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, datetime.datetime):  # (pd.Timestamp too)
+        text = value.isoformat(sep=" ")
         return text[:-9] if text.endswith(" 00:00:00") else text
+    if hasattr(value, "isoformat"):  # a date, or a time of day (an Excel time cell: 10:30:00)
+        return value.isoformat()
     return str(value)
 
 
 def read_xlsx(path: Path) -> SourceData:
-    """The first sheet, opened through pandas with python-calamine (Rust; `pd.ExcelFile(engine=
-    "calamine")`), its cells taken as Python values from calamine and turned into text as in a CSV
-    export (whole floats without '.0', dates as ISO text). pandas' own frame building (type
-    inference per cell) would double the time, and openpyxl took ~12x the CSV time at ~900 MB."""
+    """The first sheet, read with python-calamine (Rust; the engine pandas' `read_excel(engine=
+    "calamine")` uses, called here through its own `CalamineWorkbook` API) into Arrow text columns
+    that DuckDB scans in place. Cells become text as in a CSV export (whole floats without '.0',
+    dates as ISO text, error cells as their error text). Text columns go from calamine's Python
+    strings to Arrow in one C call each, number columns are turned into text in Arrow; only mixed
+    columns (text with numbers, dates, booleans) are converted cell by cell. The pandas object frame
+    used before took ~2x the time of calamine's parse, openpyxl ~12x the CSV time at ~900 MB; now the
+    read is calamine's parse and little else (benchmarks/xlsx_vs_csv.py, docs/benchmark.md)."""
     data = path.read_bytes()
+    table, sheets = _sheet_table(data)
+    note = "Excel workbook, first sheet"
+    if len(sheets) > 1:  # only the first sheet is read: say so, never drop the others silently
+        note += f" '{sheets[0]}' of {len(sheets)} (the other sheets are not read)"
+    return SourceData(path.name, sha256_bytes(data), note, table=table)
+
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks and old .xls files
+
+
+def _not_a_workbook(data: bytes, err: Exception) -> UnreadableSource:
+    """calamine says only 'Cannot detect file format': tell the user which case it is."""
+    if data.startswith(OLE2_MAGIC):
+        return UnreadableSource("is a password-protected (encrypted) workbook or an old Excel 97-2003 file renamed "
+                                ".xlsx; save it without a password as Excel Workbook (.xlsx) and load it again")
+    if not data.startswith(ZIP_MAGIC):
+        return UnreadableSource("is not an Excel workbook (an .xlsx file is a zip archive; is it a CSV or another "
+                                "file renamed .xlsx?)")
+    import zipfile
+
+    damaged = None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                try:
+                    with archive.open(member) as part:
+                        while part.read(1 << 20):
+                            pass
+                except Exception:  # a bad CRC, zlib's "invalid stored block", …
+                    damaged = member
+                    break
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        return UnreadableSource("is damaged or cut off (not a complete zip archive); copy or save it again and "
+                                "load it again")
+    if damaged:
+        return UnreadableSource(f"is damaged (the part {damaged} of the workbook cannot be unpacked); copy or save "
+                                "it again and load it again")
+    first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+    return UnreadableSource(f"is not a readable Excel workbook ({first})")
+
+
+def _sheet_rows(data: bytes) -> tuple[list[list], list[str]]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = list(workbook.sheet_names)
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False), sheets
+    except Exception as err:  # calamine raises several types for a broken workbook
+        raise _not_a_workbook(data, err)
+
+
+def _sheet_table(data: bytes) -> tuple[pa.Table, list[str]]:
     gc_enabled = gc.isenabled()
     gc.disable()  # millions of small cell objects: the cyclic GC would rescan them over and over (~2x time)
     try:
-        frame = _sheet_frame(path)
+        rows, sheets = _sheet_rows(data)
+        return _cells_to_table(rows, lambda: _error_cells(data)), sheets
     finally:
         if gc_enabled:
             gc.enable()
-    return SourceData(path.name, sha256_bytes(data), "Excel workbook, first sheet", frame=frame)
 
 
-def _sheet_frame(path: Path) -> pd.DataFrame:
+_ERROR_CELL = re.compile(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _first_sheet_part(archive) -> str | None:
+    """The zip member of the workbook's first sheet (the one calamine reads), from workbook.xml and its rels."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
     try:
-        with pd.ExcelFile(path, engine="calamine") as workbook:
-            rows = workbook.book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as err:  # calamine raises several types for a broken workbook
-        first = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-        raise UnreadableSource(f"is not a readable Excel workbook ({first})")
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return None
+    sheet = next((e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    rel_id = next((v for k, v in (sheet.attrib.items() if sheet is not None else ()) if k.endswith("}id")), None)
+    target = next((e.get("Target") for e in rels if e.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _error_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding an Excel error value (#N/A, #DIV/0!, #REF! …) in the first sheet, {(sheet row,
+    column index): error text}. calamine gives them as empty cells; a CSV export writes the error
+    text, and so does this reader (a number column then quarantines the row, naming the error)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _first_sheet_part(archive)
+        if part is None or part not in archive.namelist():
+            return {}
+        xml = archive.read(part)
+    if b't="e"' not in xml:
+        return {}
+    found = {}
+    for attributes, body in _ERROR_CELL.findall(xml):
+        ref, value = _CELL_REF.search(attributes), _CELL_VALUE.search(body)
+        if ref and value:
+            column = 0
+            for letter in ref.group(1):
+                column = column * 26 + letter - 64
+            found[(int(ref.group(2)), column - 1)] = value.group(1).decode("utf-8", "replace")
+    return found
+
+
+def _cells_to_table(rows: list[list], error_cells=lambda: {}) -> pa.Table:
     while rows and not any(_cell_text(v).strip() for v in rows[-1]):
         rows.pop()  # trailing empty rows of the used range
     if not rows:
@@ -463,27 +576,72 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
     header = [_cell_text(v).strip() for v in rows[0]]
     width, n = len(header), len(rows) - 1
     # calamine's rows are rectangular (the used range): transpose, then pad/cut to the header's width
-    columns = [list(c) for c in zip(*rows[1:])] if n else []
-    columns = (columns + [[""] * n for _ in range(width)])[:width]
+    columns = list(zip(*rows[1:])) if n else []
     del rows
-    columns = [[None if v == "" else v if type(v) is str else _number_text_cell(v) for v in col] for col in columns]
-    named = [(name, col) for name, col in zip(header, columns) if name != ""]
+    columns = (columns + [("",) * n for _ in range(width)])[:width]
+    if any("" in col for col in columns):  # empty cells: some may be error values calamine gives as ""
+        for (sheet_row, c), text in error_cells().items():
+            i = sheet_row - 2  # sheet row 1 is the header
+            if 0 <= i < n and c < width and columns[c][i] == "":
+                column = columns[c] = list(columns[c])
+                column[i] = text
+    arrays = [_text_array(col) for col in columns]
+    del columns
+    named = [(name, arr) for name, arr in zip(header, arrays) if name != ""]
     _check_header([name for name, _ in named])
-    first = columns[0] if columns else [None] * n
-    keep = [i for i in range(n) if (first[i] is not None and first[i].strip())
-            or any(c[i] is not None and c[i].strip() for c in columns[1:])]  # entirely empty rows are dropped
-    if len(keep) == n:
-        data = {ROW_COLUMN: range(1, n + 1), **{f"_{j}": col for j, (_, col) in enumerate(named)}}
-    else:
-        data = {ROW_COLUMN: [i + 1 for i in keep], **{f"_{j}": [col[i] for i in keep] for j, (_, col) in enumerate(named)}}
-    frame = pd.DataFrame(data, dtype=object).astype({ROW_COLUMN: "int64"})
-    frame.columns = [ROW_COLUMN, *(name for name, _ in named)]
-    return frame
+    table = pa.table([pa.array(range(1, n + 1), type=pa.int64()), *(arr for _, arr in named)],
+                     names=[ROW_COLUMN, *(name for name, _ in named)])
+    if n and arrays:  # entirely empty rows are dropped (also where only an unnamed column has a value)
+        filled = [pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False) for arr in arrays]
+        keep = filled[0]
+        for more in filled[1:]:
+            keep = pc.or_(keep, more)
+        if not pc.all(keep).as_py():
+            table = table.filter(keep)
+    return table
+
+
+def _text_array(column: tuple) -> pa.Array:
+    """One column of cells as Arrow text, empty cells as null. A column of text cells (the usual case)
+    goes to Arrow in one call; one with numbers, dates or booleans is turned into text cell by cell
+    (floats inline: they are the usual non-text cell)."""
+    try:
+        array = pa.array(column, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        kinds = set(map(type, column))
+        if kinds == {float}:  # a column of numbers only (amounts): converted in Arrow
+            return _float_texts(pa.array(column, type=pa.float64()))
+        array = pa.array([v if type(v) is str else (str(int(v)) if v.is_integer() else repr(v))
+                          if type(v) is float else _number_text_cell(v) for v in column], type=pa.string())
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _float_texts(numbers: pa.Array) -> pa.Array:
+    """`_float_text` for a whole Arrow column: whole numbers below 2**53 through int64, the others
+    through Arrow's shortest round-trip text, which has Python's repr digits; where either would
+    differ from repr (an exponent, a tiny or huge number) the cell is converted by `_float_text`."""
+    whole = pc.equal(numbers, pc.floor(numbers))
+    small = pc.less(pc.abs(numbers), 2.0 ** 53)
+    as_int = pc.cast(pc.cast(numbers, pa.int64(), safe=False), pa.string())
+    text = pc.if_else(pc.and_(whole, small), as_int, pc.cast(numbers, pa.string()))
+    odd = pc.or_(pc.and_(whole, pc.invert(small)),
+                 pc.and_(pc.invert(whole), pc.or_(pc.less(pc.abs(numbers), 1e-4),
+                                                  pc.match_substring(text, "e"))))
+    if not pc.any(odd).as_py():
+        return text
+    values, texts = numbers.to_pylist(), text.to_pylist()
+    return pa.array([_float_text(values[i]) if flag else texts[i] for i, flag in enumerate(odd.to_pylist())],
+                    type=pa.string())
+
+
+def _float_text(value: float) -> str:
+    """A number cell as a CSV export writes it: whole numbers without '.0' (exact, any size)."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _number_text_cell(value) -> str | None:
     if type(value) is float:
-        return str(int(value)) if value.is_integer() else repr(value)
+        return _float_text(value)
     return _cell_text(value) or None
 
 

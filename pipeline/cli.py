@@ -4,12 +4,17 @@
 incident_mapping=map.csv`), or one SQL connection URL. `--system NAME` names the ITSM instance of
 incident exports without a source_system column; `--date-order mdy` reads month-first timestamps.
 
-Exit codes: 0 all loaded (or unchanged), 1 loaded with rows quarantined, 2 a batch rejected or bad usage.
+A file whose name matches no source is reported on its own line ("[rejected] FILE: cannot tell which
+source this is …", with the names that would work) and the command's other files still load.
+
+Exit codes: 0 all loaded (or unchanged), 1 loaded with rows quarantined, 2 a batch rejected (or a file
+no source matches; the other files are still loaded and published) or bad usage.
 `demo` exits 0 when nothing was rejected (its deliberately bad rows are expected in quarantine).
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 import time
 from dataclasses import dataclass
@@ -37,10 +42,11 @@ class UsageError(Exception):
 
 @dataclass
 class PlannedBatch:
-    contract: Contract
+    contract: Contract | None             # None: no source matches the file (`problem` says why)
     name: str
-    read: Callable[[], SourceData]
+    read: Callable[[], SourceData] | None
     given: dict[str, str] | None = None   # column values from the command line (--system)
+    problem: str | None = None            # why the file cannot be loaded at all (e.g. no source matches its name)
 
 
 def contracts() -> dict[str, Contract]:
@@ -51,15 +57,37 @@ def contracts() -> dict[str, Contract]:
         raise UsageError(str(err))
 
 
+class UnknownSource(UsageError):
+    """No source's name starts the file (or table) name."""
+
+
 def detect_source(name: str) -> Contract:
     """The contract whose source name is the longest prefix of the file stem."""
     stem = Path(name).stem.lower()
     matches = [c for s, c in contracts().items() if stem.startswith(s)]
     if not matches:
-        known = ", ".join(sorted(contracts()))
-        raise UsageError(f"{name}: cannot tell which source this is; the file name must start with one of "
-                         f"{known}, or name it as SOURCE=PATH (e.g. incidents={name}) or give --source")
+        raise UnknownSource(unknown_source_message(name))
     return max(matches, key=lambda c: len(c.source))
+
+
+def shown_name(name: str) -> str:
+    """A file name as printed on one line: control characters (a line break in a name) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
+
+
+def unknown_source_message(name: str) -> str:
+    """Which file, why, and what would work: the closest source names, SOURCE=PATH or --source."""
+    known = sorted(contracts())
+    stem = Path(name).stem.lower()
+    # a source name misspelt at the start of the file name ("itcosts_2024", "systemer"): compare each
+    # source name with as many leading characters of the name
+    scored = sorted(((difflib.SequenceMatcher(None, stem[:len(s)], s).ratio(), s) for s in known), reverse=True)
+    close = [s for ratio, s in scored if ratio >= 0.8][:3]
+    guess = f"did you mean {' or '.join(close)}? " if close else ""
+    example = close[0] if close else "incidents"
+    shown = shown_name(name)
+    return (f"{shown}: cannot tell which source this is; {guess}the file name must start with one of "
+            f"{', '.join(known)}, or name it as SOURCE=PATH (e.g. {example}={shown}) or give --source")
 
 
 def contract_named(source: str) -> Contract:
@@ -91,17 +119,23 @@ def command_options(contract: Contract, system: str | None, date_order: str | No
 def plan_files(paths: list[Path | str], source: str | None = None, system: str | None = None,
                date_order: str | None = None) -> list[PlannedBatch]:
     """Batches in dependency order (dimensions first); the given order is kept within a source.
-    A path may name its own source as SOURCE=PATH; else `source` (--source) or the file name decides."""
+    A path may name its own source as SOURCE=PATH; else `source` (--source) or the file name decides.
+    A file no source matches is planned with its `problem` (reported as rejected, nothing read):
+    the command's other files still load. Files that match no source come first."""
     order = {s: i for i, s in enumerate(load_contracts())}
     planned = []
     for item in paths:
         named, path = split_source(str(item)) if isinstance(item, str) else (None, item)
         path = Path(path)
         chosen = named or source
-        contract = contract_named(chosen) if chosen else detect_source(path.name)
+        try:
+            contract = contract_named(chosen) if chosen else detect_source(path.name)
+        except UnknownSource as err:
+            planned.append(PlannedBatch(None, path.name, None, problem=f"{err}; nothing loaded from this file"))
+            continue
         contract, given = command_options(contract, system, date_order)
         planned.append(PlannedBatch(contract, path.name, lambda p=path: read_file(p), given))
-    return sorted(planned, key=lambda b: order[b.contract.source])
+    return sorted(planned, key=lambda b: order[b.contract.source] if b.contract else -1)
 
 
 def plan_sql(url: str, source: str | None, query: str | None, table: str | None,
@@ -121,18 +155,25 @@ def plan_sql(url: str, source: str | None, query: str | None, table: str | None,
 def run_batches(planned: list[PlannedBatch], warehouse: Path | None = None,
                 with_marts: bool = True, origin: str | None = None) -> list[BatchResult]:
     """Load all batches of one command in one staging copy and publish once. `origin` ('demo' or
-    'loaded') is written to warehouse_meta: the demo login is offered only on a demo warehouse."""
-    if planned:
-        warm_up_in_background()
+    'loaded') is written to warehouse_meta: the demo login is offered only on a demo warehouse.
+
+    A planned file with a `problem` (no source matches it) gives a rejected result without a batch
+    id and is not logged in the warehouse (it has no source); when no file of the command can be
+    loaded at all nothing is published."""
+    unloadable = [BatchResult(None, None, b.name, "rejected", b.problem) for b in planned if b.problem]
+    loadable = [b for b in planned if not b.problem]
+    if not loadable:
+        return unloadable
+    warm_up_in_background()
 
     def work(con):
         results = []
-        for batch in tqdm(planned, desc="Loading", unit="file", disable=None, file=sys.stderr):
+        for batch in tqdm(loadable, desc="Loading", unit="file", disable=None, file=sys.stderr):
             results.append(load_batch(con, batch.contract, batch.read, batch.name, batch.given))
         if with_marts:  # (the benchmark times the loads without the measure build)
             add_unattributed_notes(con, results)
         return results
-    return publish(work, warehouse, with_marts, meta={"origin": origin} if origin else None)
+    return unloadable + publish(work, warehouse, with_marts, meta={"origin": origin} if origin else None)
 
 
 def add_unattributed_notes(con, results: list[BatchResult]) -> None:
@@ -170,6 +211,9 @@ def exit_code(results: list[BatchResult]) -> int:
 
 def report(results: list[BatchResult]) -> None:
     for r in results:
+        if r.batch_id is None:  # not a batch: a file no source matches
+            print(f"[{r.status}] {r.message}")
+            continue
         print(f"[{r.status}] batch {r.batch_id} {r.source}: {r.message}")
         for note in r.notes:
             print(f"    {note}")

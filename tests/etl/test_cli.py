@@ -45,9 +45,9 @@ def test_exit_codes_and_messages(warehouse):
 def test_bad_usage_exits_2(warehouse, tmp_path):
     unknown = tmp_path / "budget_2024.csv"
     unknown.write_text("a,b\n1,2\n")
-    result = etl(warehouse, "load", str(unknown))
+    result = etl(warehouse, "load", str(unknown))  # a file no source matches: reported, rejected (exit 2)
     assert result.returncode == 2
-    assert result.stderr.startswith("error: budget_2024.csv: cannot tell which source this is")
+    assert result.stdout.startswith("[rejected] budget_2024.csv: cannot tell which source this is")
     assert etl(warehouse, "load").returncode == 2
     assert etl(warehouse, "load", str(fixture("committees.csv")), "--source", "nope").returncode == 2
     missing = etl(warehouse, "status")
