@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics import query
 from ui import figures, views
-from ui.cycle_panel import render_alerts
+from ui.alerts import render_alerts
 from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.tables import download_buttons, show_table
