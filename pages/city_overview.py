@@ -41,7 +41,7 @@ st.caption(t("overview.status_counts_help"))
 # the grid: the city as a whole, then one row per committee; colour + icon + word in every cell, and
 # every cell leads to the committee's scorecard at that perspective (a plain link: shareable)
 city = data.city.assign(name_sv=t("overview.city_row"), name_en=t("overview.city_row"),
-                                                          peer_group=groups[0] if groups else "")
+                        peer_group=groups[0] if groups else "")
 st.subheader(t("overview.heatmap_title", period=period_label))
 st.caption(t("overview.grid_caption"))
 status_legend(ctx)
