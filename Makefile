@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WAREHOUSE := $(or $(SCORECARD_WAREHOUSE),data/warehouse.duckdb)
+PORT ?= 8501
 export GX_ANALYTICS_ENABLED := false
 
 .PHONY: run test venv warehouse demo bench clean postgres
@@ -26,8 +27,9 @@ warehouse: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(PY) -m etl demo
 
+# serve.py serves app.py and warms the server up before its first request (ui/warmup.py); same app, pages, settings.
 run: warehouse
-	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+	$(PY) -m streamlit run serve.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Browser tests need Debian's chromium; install it once if missing.
 /usr/bin/chromium:

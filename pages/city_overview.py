@@ -2,12 +2,11 @@
 perspective; a grid of committees × five perspectives + overall index (the city as a whole first),
 every cell a link to the committee's scorecard at that perspective; the city's trend; the biggest
 changes (values of both periods)."""
-import pandas as pd
 import streamlit as st
 
 from metrics import query
-from ui import figures, views
-from ui.cycle_panel import render_alerts
+from ui import charts, overview, views
+from ui.alerts import render_alerts
 from ui import status as S
 from ui.page import setup_page, status_legend
 from ui.tables import download_buttons, show_table
@@ -17,13 +16,13 @@ render_alerts(ctx)  # measures of the user's committees that turned red since th
 t, lang = ctx.t, ctx.lang
 period_label = ctx.fmt.period(ctx.period)
 
-committees = ctx.q(query.committees)
-groups = sorted(committees["peer_group"].dropna().unique().tolist())
+groups = overview.peer_groups(ctx.q(query.committees))
 c1, c2 = st.columns([2, 3])
 peer = ctx.choice("peer", t("label.peer_group"), [None] + groups, None, container=c1, key="overview_peer",
                   format_func=lambda g: t("label.all_peer_groups") if g is None else t(f"peer_group.{g}"))
 
-df = ctx.q(query.city_overview, ctx.grain, ctx.period, peer_group=peer)
+data = overview.load(ctx.q, ctx.grain, ctx.period, peer)  # the same calls the server's warm-up makes (ui/warmup.py)
+df = data.table
 c2.markdown(f"**{t('overview.n_committees', n=len(df))}** · {t('label.period_of', period=period_label)}")
 
 if df.empty:
@@ -41,8 +40,8 @@ st.caption(t("overview.status_counts_help"))
 
 # the grid: the city as a whole, then one row per committee; colour + icon + word in every cell, and
 # every cell leads to the committee's scorecard at that perspective (a plain link: shareable)
-city = ctx.q(query.city_row, ctx.grain, ctx.period).assign(name_sv=t("overview.city_row"), name_en=t("overview.city_row"),
-                                                          peer_group=groups[0] if groups else "")
+city = data.city.assign(name_sv=t("overview.city_row"), name_en=t("overview.city_row"),
+                        peer_group=groups[0] if groups else "")
 st.subheader(t("overview.heatmap_title", period=period_label))
 st.caption(t("overview.grid_caption"))
 status_legend(ctx)
@@ -59,10 +58,9 @@ download_buttons(export, f"stadsoversikt_{ctx.period}", t, lang, key="overview",
                  meta=ctx.export_meta(t("nav.city_overview"), [(t("label.peer_group"), t(f"peer_group.{peer}"))] if peer else None))
 
 # the city over time
-ct = ctx.q(query.city_trend, ctx.grain, ctx.period, 24 if ctx.grain == "month" else 8)
+ct = data.trend
 if ct is not None and not ct.empty:
-    st.plotly_chart(ctx.fig(figures.city_trend, ct, lang), key="overview_city_trend", config={"displayModeBar": False},
-                    theme=None)
+    st.vega_lite_chart(charts.city_trend(ct, lang), key="overview_city_trend", theme=None, width="stretch")
 
 # open a committee's scorecard (also the way in on a phone)
 st.subheader(t("overview.open"))
@@ -76,14 +74,13 @@ if o2.button(t("label.open_scorecard"), key="overview_open", type="primary"):
 
 with st.container():
     st.subheader(t("overview.movers"))
-    mv = ctx.q(query.movers, ctx.grain, ctx.period, n=10)
+    mv = data.movers
     if mv is None or mv.empty:
         st.info(t("overview.no_movers"))
     else:
         if peer is not None:
             mv = mv[mv["committee_code"].isin(df["committee_code"])]
-        catalog = ctx.q(query.measure_catalog)
-        mt = views.movers_table(mv, lang, catalog)
+        mt = views.movers_table(mv, lang, data.catalog)
         mlinks = {t("label.committee"): [ctx.link("committee_scorecard", committee=c) for c in mv["committee_code"]],
                   t("label.measure"): [ctx.link("measure_explorer", measure=m, committee=c)
                                        for m, c in zip(mv["measure_id"], mv["committee_code"])]}

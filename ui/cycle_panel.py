@@ -15,6 +15,7 @@ from reports import cycle as RC
 from reports import model as RM
 from reports.render import file_name, render
 from ui import status as S
+from ui.alerts import render_alerts  # noqa: F401  (the start page's alerts live in ui/alerts.py)
 
 
 def current_identity(ctx):
@@ -212,33 +213,6 @@ def render_panel(ctx, code: str) -> None:
         for col, f in zip(cols, ("pdf", "docx", "xlsx")):
             col.download_button(t(f"cycle.download.{f}"), files[f], file_name=file_name(code, period, f, lang),
                                 mime=mimes[f], key=f"cycle_dl_{f}_{lang}")
-
-
-def render_alerts(ctx) -> None:
-    """On the start page: the measures of the user's committees (reporter/chair grants) that turned red
-    since the previous publish. Nothing without a login or without such measures."""
-    from reports.alerts import alerts
-
-    identity = current_identity(ctx)
-    if identity is None:
-        return
-    mine = {g.committee for g in identity.grants if g.role in ("reporter", "chair") and g.committee}
-    if not mine:
-        return
-    df = ctx.q(alerts)
-    df = df[df["committee_code"].isin(mine)]
-    if df.empty:
-        return
-    t, fmt, lang = ctx.t, ctx.fmt, ctx.lang
-    lines = []
-    for r in df.itertuples():
-        name = r.name_sv if lang == "sv" else (r.name_en or r.name_sv)
-        mname = r.measure_name_sv if lang == "sv" else r.measure_name_en
-        lines.append(f"- {S.icon('red')} **{name}** · " + t(
-            "cycle.alerts.row", measure=f"{r.measure_id} {mname}", value=fmt.value(r.value, r.unit) + " " + S.word("red", lang),
-            was_word=S.word(r.previous_status, lang).lower(), was_value=fmt.value(r.previous_value, r.unit),
-            was_period=fmt.period(r.previous_period)))
-    st.warning(f"**{t('cycle.alerts.title')}**\n\n" + "\n".join(lines))
 
 
 def render_reporting_status(ctx) -> None:

@@ -102,30 +102,7 @@ def overview_heatmap(df: pd.DataFrame, lang: str = "sv", period_label: str = "")
     return _base_layout(fig, title, lang, height=max(320, 90 + 30 * len(y_labels)))
 
 
-def city_trend(trend: pd.DataFrame, lang: str = "sv") -> go.Figure:
-    """The city's overall index (thick) and five perspective scores over the last periods, with
-    the green (90) and yellow (50) score limits."""
-    t = _t(lang)
-    periods = list(dict.fromkeys(trend["period"]))
-    x = [format_period(p, lang) for p in periods]
-    fig = go.Figure()
-    for i, p in enumerate(("overall",) + PERSPECTIVES):
-        g = trend[trend["perspective"] == p].set_index("period").reindex(periods)
-        name = t("label.overall_score") if p == "overall" else t(f"perspective_short.{p}")
-        fig.add_trace(go.Scatter(
-            x=x, y=g["score"], mode="lines+markers", name=name,
-            line={"width": 4 if p == "overall" else 1.5, "color": "#1a1a1a" if p == "overall" else LINE_COLOURS[i % len(LINE_COLOURS)],
-                  "dash": "solid" if p == "overall" else "dot"},
-            customdata=[f"{format_score(v, lang)} {st_status.icon(s)} {st_status.word(s, lang)}"
-                        for v, s in zip(g["score"], g["status"].fillna("grey"))],
-            hovertemplate=f"{name}<br>%{{x}}: %{{customdata}}<extra></extra>"))
-    for limit, s in ((90, "green"), (50, "yellow")):
-        fig.add_hline(y=limit, line={"color": st_status.COLOURS[s], "dash": "dash", "width": 1})
-    fig.update_xaxes(title_text=t("fig.period"), categoryorder="array", categoryarray=x)
-    lows = [float(v) for v in trend["score"] if not is_missing(v)]
-    low = max(0.0, min(lows) - 5) if lows else 0.0  # the axis follows the scores, so changes show
-    fig.update_yaxes(title_text=t("label.score_axis"), range=[low, 101])
-    return _base_layout(fig, t("overview.city_trend_title"), lang, height=380)
+# (the city's trend on the overview is a Vega-Lite spec: ui/charts.city_trend)
 
 
 def red_measures_bar(df: pd.DataFrame, lang: str = "sv") -> go.Figure:

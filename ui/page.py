@@ -236,8 +236,6 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
 
     login_guard(ctx)
 
-    from metrics import query
-
     # period selector: grain, then a period of that grain (URL → session → latest complete period)
     if needs_period:
         state.resolve("grain", GRAINS, "_grain", st.session_state.get("_grain") or DEFAULT_GRAIN)
@@ -246,8 +244,7 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
             format_func=lambda g: t(f"grain.{g}"),
         )
         try:
-            periods = list(ctx.q(query.periods, grain))
-            default_period = ctx.q(query.latest_complete_period, grain) if periods else None
+            periods, default_period = period_choices(ctx.q, grain)
         except Exception as exc:
             st.error(t("guard.query_error", error=str(exc)))
             st.stop()
@@ -279,6 +276,15 @@ def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True
     for guard in list(GUARDS):
         guard(ctx)
     return ctx
+
+
+def period_choices(q: Callable, grain: str) -> tuple[list[str], str | None]:
+    """The periods of a grain (newest first) and the default one (the latest complete period), through
+    the cached query call `q` (PageContext.q; the server's warm-up makes the same calls, ui/warmup.py)."""
+    from metrics import query
+
+    periods = list(q(query.periods, grain))
+    return periods, (q(query.latest_complete_period, grain) if periods else None)
 
 
 def _same_time(previous_period: Any, grain: str, periods: list[str], default: str) -> str:

@@ -69,19 +69,23 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
     cols = list(df.columns)
     head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
     body = []
+    # the statuses row by row as plain dicts (positional, like df's rows): one pandas row lookup per cell
+    # cost ~0.1 s per table on the start page
+    stat_rows = statuses.to_dict("records") if statuses is not None else None
     for i, row in enumerate(df.itertuples(index=False)):
         cells = []
         for c, v in zip(cols, row):
             text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
             content = text if c in raw else html.escape(text)
-            href = links.get(c, [None] * len(df))[i] if c in links else None
+            href = links[c][i] if c in links else None
             if href:
                 content = f'<a href="{html.escape(href, quote=True)}" target="_self">{content}</a>'
             cls = ["num"] if c in numeric else (["nw"] if c in nowrap else (["any"] if c in anywhere else []))
             style = ""
-            if statuses is not None and c in statuses.columns and statuses.iloc[i][c]:
+            status = stat_rows[i].get(c) if stat_rows is not None else None
+            if status:
                 cls.append("st")
-                style = f' style="{_status_css(statuses.iloc[i][c])}"'
+                style = f' style="{_status_css(status)}"'
             cells.append(f'<td class="{" ".join(cls)}" data-label="{html.escape(str(c), quote=True)}"{style}>{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""

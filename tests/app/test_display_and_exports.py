@@ -181,15 +181,26 @@ def test_ranking_bar_marks_overrides_and_keeps_the_display_rule():
 
 
 def test_city_trend_figure():
-    from ui import figures
+    """The overview's trend is a Vega-Lite spec (ui/charts.py: no Plotly bundle on the start page)."""
+    from ui import charts
 
     tr = pd.DataFrame({"period": ["2026-T1"] * 6 + ["2026-T2"] * 6,
                        "perspective": ["overall", "external", "internal", "maturity", "cost", "quality"] * 2,
                        "score": [90, 80, 85, 95, 99, 70, 92, 81, 86, 96, 98, None], "status": ["green"] * 12})
-    fig = figures.city_trend(tr, "sv")
-    assert [d.name for d in fig.data] == ["Totalindex", "Extern nytta", "Intern nytta", "It-mognad", "It-kostnad", "It-kvalitet"]
-    assert list(fig.data[0].x) == ["T1 2026", "T2 2026"] and list(fig.data[0].y) == [90, 92]
-    assert fig.layout.yaxis.range[0] == 65
+    spec = charts.city_trend(tr, "sv")
+    lines = spec["layer"][1]
+    names = lines["encoding"]["color"]["scale"]["domain"]
+    assert names == ["Totalindex", "Extern nytta", "Intern nytta", "It-mognad", "It-kostnad", "It-kvalitet"]
+    overall = [v for v in lines["data"]["values"] if v["series"] == "Totalindex"]
+    assert [v["period"] for v in overall] == ["T1 2026", "T2 2026"] and [v["score"] for v in overall] == [90, 92]
+    assert lines["encoding"]["x"]["sort"] == ["T1 2026", "T2 2026"]
+    assert lines["encoding"]["y"]["scale"]["domain"][0] == 65
+    # a missing score is a gap, never "nan"/"None"; the tooltip says the score with its status in words
+    quality = [v for v in lines["data"]["values"] if v["series"] == "It-kvalitet"]
+    assert quality[1]["score"] is None and "nan" not in quality[1]["shown"] and "None" not in quality[1]["shown"]
+    assert overall[1]["shown"] == "92 ✔ Grön"
+    # the score limits: green at 90, yellow at 50
+    assert [r["limit"] for r in spec["layer"][0]["data"]["values"]] == [90, 50]
 
 
 def test_load_messages_and_quarantine_reasons_in_swedish():

@@ -1,0 +1,64 @@
+"""The server's warm-up at start (ui/warmup.py, run by serve.py): every step works on the demo warehouse,
+and afterwards the start page's own cached calls are cache hits — the page's query functions are not run
+again — returning what the query layer returns."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+WARMUP_STEPS = ["imports", "translations", "warehouse", "follow-up store", "start page data", "inspect"]
+
+
+def test_warm_up_fills_the_start_pages_cache(app_env, monkeypatch, caplog):
+    from metrics import query
+    from metrics.warehouse import get_warehouse
+    from ui import overview, warmup
+    from ui.data import cached
+    from ui.page import DEFAULT_GRAIN, period_choices
+
+    monkeypatch.delenv("SCORECARD_FOLLOWUP_URL", raising=False)
+    caplog.set_level(logging.INFO, logger="scorecard.warmup")
+    timings = warmup.warm_up()
+    assert list(timings) == WARMUP_STEPS
+    assert [r.getMessage() for r in caplog.records if r.name == "scorecard.warmup" and r.levelno >= logging.WARNING] == []
+    assert warmup.summary(timings).startswith("warm-up ")
+
+    wh = get_warehouse().pin()
+    expected_periods = query.periods(wh, DEFAULT_GRAIN)
+    expected_period = query.latest_complete_period(wh, DEFAULT_GRAIN)
+    expected_table = query.city_overview(wh, DEFAULT_GRAIN, expected_period, peer_group=None)
+    expected_trend = query.city_trend(wh, DEFAULT_GRAIN, expected_period, 8)
+    assert len(expected_table) > 0 and len(expected_trend) > 0
+
+    def not_again(name):
+        def fail(*args, **kwargs):
+            raise AssertionError(f"query.{name} ran again: the warm-up should have filled this cache entry")
+
+        fail.__module__, fail.__name__ = "metrics.query", name  # the cache key names the function
+        return fail
+
+    # the page's calls are cache hits now: the query functions would fail if they ran
+    for name in ("periods", "latest_complete_period", "committees", "city_overview", "city_row", "city_trend",
+                 "movers", "measure_catalog"):
+        monkeypatch.setattr(query, name, not_again(name))
+    q = lambda fn, *a, **kw: cached(wh, fn, *a, **kw)  # noqa: E731 — what PageContext.q does
+    periods, period = period_choices(q, DEFAULT_GRAIN)
+    assert periods == expected_periods and period == expected_period
+    data = overview.load(q, DEFAULT_GRAIN, period, None)
+    assert data.table.equals(expected_table)
+    assert data.trend.equals(expected_trend)
+    assert len(data.table) == len(data.committees)
+
+
+def test_warm_up_without_a_warehouse_skips_the_data(tmp_path, monkeypatch, caplog):
+    import metrics.warehouse as w
+    from ui import warmup
+
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(tmp_path / "missing.duckdb"))
+    monkeypatch.setattr(w, "_singleton", None)
+    caplog.set_level(logging.INFO, logger="scorecard.warmup")
+    timings = warmup.warm_up()
+    assert list(timings) == ["imports", "translations", "warehouse"]
+    assert "no warehouse yet" in caplog.text
+    assert not (tmp_path / "missing.followup.sqlite").exists()  # no store created beside a missing warehouse

@@ -1,0 +1,117 @@
+"""The first page after a start, as `make run` starts the app: `streamlit run serve.py` (the st.App launcher
+with the warm-up, ui/warmup.py) with the Makefile's own flags, then real Chromium opens the start page once.
+It must load completely — heading, the status table with one row per committee, the city row, the trend
+chart drawn — with no exception. No timing assertions here: the cold-start time is measured by the
+benchmark (benchmarks/). Screenshots at 1440 and 390 px → test-artifacts/."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from e2e_helpers import ROOT, free_port, wait_for_app
+from ui.i18n import translate
+
+
+def make_run_args() -> list[str]:
+    """The arguments `make run` gives streamlit, read from the Makefile's run recipe (so this test
+    starts the server exactly the way `make run` does; only the port is the test's own)."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", text, re.M)
+    assert recipe, "no run target in the Makefile"
+    line = next(l for l in recipe.group(1).splitlines() if "streamlit run" in l)
+    args = shlex.split(line.strip())
+    return args[args.index("streamlit"):]  # after $(PY) -m
+
+
+def test_make_run_starts_the_warm_launcher():
+    args = make_run_args()
+    assert args[:3] == ["streamlit", "run", "serve.py"]
+    assert args[args.index("--server.address") + 1] == "127.0.0.1"
+    assert args[args.index("--server.port") + 1] == "$(PORT)"
+    assert re.search(r"^PORT \?= 8501$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+
+
+@pytest.fixture(scope="module")
+def make_run_server(demo_warehouse, artifacts):
+    import os
+
+    port = free_port()
+    args = [a.replace("$(PORT)", str(port)) for a in make_run_args()]
+    env = dict(os.environ, SCORECARD_WAREHOUSE=str(demo_warehouse), GX_ANALYTICS_ENABLED="false",
+               SCORECARD_I18N_STRICT="1", SCORECARD_DEMO_LOGIN="1")
+    env.pop("SCORECARD_FOLLOWUP_URL", None)
+    log_path = artifacts / "cold_start_server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 180  # the server listens once the warm-up is done
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert time.time() < deadline, "the server did not start:\n" + log_path.read_text()
+                time.sleep(0.2)
+        yield url, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_first_overview_after_start_loads_completely(make_run_server, browser, demo_warehouse, artifacts):
+    url, log_path = make_run_server
+    # the warm-up ran with the warehouse and every step worked (a failed step is logged as a warning)
+    log = log_path.read_text()
+    assert "warm-up" in log and "start page data" in log, log
+    assert "warm-up step" not in log, log
+
+    import duckdb
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        n_committees = con.execute("SELECT count(*) FROM dim_committees").fetchone()[0]
+
+    for width, height in ((1440, 900), (390, 844)):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="sv-SE")
+        page = ctx.new_page()
+        page.goto(url + "/")  # the first page a visitor opens: Stadsöversikt
+        wait_for_app(page, 120_000)
+        page.wait_for_function("""(heading) => {
+            const app = document.querySelector("[data-testid='stApp']");
+            const h1 = document.querySelector("[data-testid='stMain'] h1");
+            return app && app.getAttribute('data-test-script-state') === 'notRunning' && h1 && h1.innerText.trim() === heading
+                && document.querySelector("table[data-key='overview_table']") !== null;
+        }""", arg=translate("nav.city_overview", "sv"), timeout=120_000)
+        exc = page.locator("[data-testid='stException']")
+        assert exc.count() == 0, exc.first.inner_text()
+        # the status table: one row per committee, every row with a status word; the city row above it
+        rows = page.locator("table[data-key='overview_table'] tbody tr")
+        assert rows.count() == n_committees
+        assert page.locator("table[data-key='overview_city'] tbody tr").count() == 1
+        words = [translate(f"status.{s}", "sv") for s in ("green", "yellow", "red", "grey")]
+        first_row = rows.first.inner_text()
+        assert any(w in first_row for w in words), first_row
+        assert page.get_by_text(translate("overview.n_committees", "sv", n=n_committees)).count() >= 1
+        # the city's trend is drawn
+        page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg.marks").first.wait_for(
+            state="attached", timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / f"cold_start_overview_{width}.png"))
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artifacts / f"cold_start_overview_{width}_trend.png"))
+        ctx.close()
