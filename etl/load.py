@@ -365,10 +365,14 @@ def note_change(con, table: str, month=None) -> None:
 
 def _month_expr(contract: Contract, alias: str = "") -> str | None:
     """The month of a row of the contract's table (first day), or None when the table has no period column.
-    A year period (e.g. targets) gives 1 January of that year."""
-    if not contract.period_column:
+    A year period gives 1 January of that year; so does an integer `year` column of a table without a
+    declared period (targets: a target applies per committee, year and measure)."""
+    name = contract.period_column
+    if not name and "year" in contract.column_names and contract.column("year").type == "integer":
+        name = "year"
+    if not name:
         return None
-    col = contract.column(contract.period_column)
+    col = contract.column(name)
     ref = f"{alias}.{q(col.name)}" if alias else q(col.name)
     if contract.period_grain == "year" or col.type == "integer":
         return f"make_date(CAST({ref} AS INTEGER), 1, 1)"
@@ -395,4 +399,5 @@ def note_changes(con, contract: Contract) -> None:
         INSERT INTO etl_changes
         SELECT DISTINCT ?, {_month_expr(contract, 't')}
         FROM {contract.table} t, (SELECT DISTINCT {inner} FROM typed {accepted}) s
-        WHERE {match}""", [contract.table])
+        WHERE {match}
+        EXCEPT SELECT table_name, month FROM etl_changes""", [contract.table])

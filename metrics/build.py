@@ -143,10 +143,17 @@ def full_rebuild_reason(con: duckdb.DuckDBPyConnection, changes: list, measures,
     return None
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, measures, indicators, mode: str) -> None:
+def _write_build_info(con: duckdb.DuckDBPyConnection, measures, indicators, mode: str,
+                      recomputed: list[str] | None = None, cells: int | None = None) -> None:
+    """mart_build_info: the definitions' fingerprint and what the last build did (mode, the measures
+    recomputed and the number of measure × period cells; every measure and cell for a full build)."""
     con.execute("CREATE TABLE IF NOT EXISTS mart_build_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute("INSERT OR REPLACE INTO mart_build_info VALUES ('definitions_hash', ?), ('last_build', ?)",
-                [definitions_hash(measures, indicators), mode])
+    if recomputed is None:
+        recomputed = [r[0] for r in con.execute("SELECT measure_id FROM measure_catalog ORDER BY ord").fetchall()]
+        cells = con.execute("SELECT count(*) FROM measure_catalog, scorecard_periods").fetchone()[0]
+    con.execute("INSERT OR REPLACE INTO mart_build_info VALUES ('definitions_hash', ?), ('last_build', ?), "
+                "('last_measures', ?), ('last_cells', ?)",
+                [definitions_hash(measures, indicators), mode, ",".join(recomputed), str(cells)])
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -188,6 +195,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     timings, started = {}, time.perf_counter()
     if not changes:
         log.info("no change since the last build: marts kept as they are")
+        _write_build_info(con, measures, indicators, "none", [], 0)
         return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0}
     changed = {t for t, _ in changes}
     models = affected_models(changed)
@@ -264,7 +272,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
         usable_ind = usable_declarations(con, hit_ind, "indicator")
         mart_indicators.build(con, indicators, usable_ind, tables, only=[i.id for i in hit_ind])
     _drop_temp(con)
-    _write_build_info(con, measures, indicators, "incremental")
+    _write_build_info(con, measures, indicators, "incremental", recomputed, n_cells)
     timings["total"] = time.perf_counter() - started
     timings.update(mode="incremental", measures=recomputed, periods=n_cells, rows=rows,
                    indicators=[i.id for i in hit_ind])

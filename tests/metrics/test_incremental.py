@@ -1,0 +1,296 @@
+"""Incremental measure build (issue 16, item 2): a delivery rebuilds only the measures that read the changed
+tables and only the periods its rows reach; the marts then equal a full rebuild of the same data, row by row.
+
+Each test: the metrics fixture warehouse (tests/metrics/conftest.py) built in full → a delivery through the
+real load path (etl.load.load_batch, which records etl_changes) → build_marts(changes=pending_changes(con)).
+The result is compared with a full rebuild of a copy of the same file, table by table and row by row.
+
+Fixture horizon: monthly periods 2024-08 … 2026-04 (DDD's e-service rows set the end), so 41 periods:
+21 months, 8 quarters (2024-Q3 … 2026-Q2), 6 tertials (2024-T2 … 2026-T1), 3 years; 7 entity rows
+(AAA, BBB, CCC, DDD, CITY, PEER:district_councils, PEER:specialist_committees). Every measure has
+carry_forward_months 12, so a change in month m of year Y reaches the periods ending in [m, Y+1-12]
+(for a year-to-date or plain measure); the fixture ends 2026-12, so a 2025 change reaches every period
+ending from m on.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.metrics.conftest import load_fixture
+from etl.contracts import load_contracts
+from etl.load import load_batch
+from etl.readers import read_csv
+from etl.schema import create_all
+from metrics.build import MART_TABLES, build_marts, pending_changes
+
+MARTS = [t for t in MART_TABLES if t != "mart_build_info"]
+ENTITIES = 7
+ALL_MEASURES = ["C1", "C2", "C3", "E1", "E2", "E3", "I1", "I2", "I3", "M1", "M2", "M3", "Q1", "Q2", "Q3"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("incr") / "built.duckdb"
+    con = duckdb.connect(str(path))
+    create_all(con)
+    load_fixture(con)
+    build_marts(con)
+    con.close()
+    return path
+
+
+def periods_ending(con, first: str, last: str = "2099-12") -> int:
+    """How many scorecard periods end in [first, last] (months as YYYY-MM)."""
+    return con.execute("SELECT count(*) FROM scorecard_periods WHERE end_month BETWEEN ? AND ?",
+                       [dt.date.fromisoformat(first + "-01"), dt.date.fromisoformat(last + "-01")]).fetchone()[0]
+
+
+def deliver(con, tmp: Path, source: str, rows: list[dict], name: str | None = None):
+    """Write rows as a CSV file and load it through the real load path (contract, gate, revision scope)."""
+    path = tmp / (name or f"{source}_{len(list(tmp.iterdir()))}.csv")
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = load_batch(con, load_contracts()[source], lambda: read_csv(path), path.name)
+    assert result.status == "loaded", result.message
+    return result
+
+
+def marts(con) -> dict[str, list[tuple]]:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in MARTS}
+
+
+def same(a, b) -> bool:
+    """Equal values; doubles equal up to summation order (a sum of the same numbers added in another order
+    can differ in the last bit: DuckDB's parallel aggregation does not fix the order)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def assert_same_as_full(con, path: Path, tmp: Path) -> None:
+    """The marts in `con` (at `path`) equal a full rebuild of a copy of the same file, row by row."""
+    con.execute("CHECKPOINT")
+    copy = tmp / "full.duckdb"
+    shutil.copyfile(path, copy)
+    full = duckdb.connect(str(copy))
+    try:
+        assert build_marts(full)["mode"] == "full"
+        expected = marts(full)
+    finally:
+        full.close()
+    got = marts(con)
+    for table in MARTS:
+        assert len(got[table]) == len(expected[table]), table
+        for g, e in zip(got[table], expected[table]):
+            assert all(same(x, y) for x, y in zip(g, e)), f"{table}: incremental {g} != full {e}"
+
+
+@pytest.fixture()
+def inc(built, tmp_path):
+    """A connection to a copy of the built fixture warehouse (and its path)."""
+    path = tmp_path / "inc.duckdb"
+    shutil.copyfile(built, path)
+    con = duckdb.connect(str(path))
+    yield con, path
+    con.close()
+
+
+def rewritten(con) -> tuple[str, list[str], int]:
+    info = dict(con.execute("SELECT key, value FROM mart_build_info").fetchall())
+    return info["last_build"], [m for m in info["last_measures"].split(",") if m], int(info["last_cells"])
+
+
+def cost_row(line, month, committee, amount, cost_class="run", system=""):
+    return dict(line_id=line, month=month, committee_code=committee, account="5410", amount_sek=amount,
+                supplier_type="external", cost_class=cost_class, system_id=system, project_id="")
+
+
+def test_one_month_of_it_costs_rebuilds_the_cost_measures_from_that_month(inc, tmp_path):
+    con, path = inc
+    # 2025-02 re-delivered: AAA's two lines (30 000 + 30 000) become one line of 90 000
+    deliver(con, tmp_path, "it_costs", [cost_row("L9", "2025-02", "AAA", 90000)])
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("fact_it_costs", dt.date(2025, 2, 1))]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["C1", "C2", "C3"]
+    # periods ending 2025-02 … 2026-12: months 2025-02 … 2026-04 (15), quarters 2025-Q1 … 2026-Q2 (6),
+    # tertials 2025-T1 … 2026-T1 (4), years 2025, 2026 (2) = 27 per measure
+    assert periods_ending(con, "2025-02") == 27
+    assert result["periods"] == 3 * 27
+    assert result["rows"] == 3 * 27 * ENTITIES
+    assert result["periods"] < 15 * con.execute("SELECT count(*) FROM scorecard_periods").fetchone()[0]
+    assert rewritten(con) == ("incremental", ["C1", "C2", "C3"], 81)
+    # C1 for AAA, year to date 2025-02: (40 000 + 90 000) / 2 000 000 = 6.5 %
+    assert con.execute("SELECT value FROM measure_values WHERE measure_id = 'C1' AND committee_code = 'AAA' "
+                       "AND grain = 'month' AND period = '2025-02'").fetchone()[0] == pytest.approx(6.5)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_revision_that_deletes_rows_of_older_months_reaches_those_months(inc, tmp_path):
+    con, path = inc
+    # B0001's plan re-delivered with only 2025-06: the 2025-01, 2025-10 and 2030-01 rows are deleted
+    deliver(con, tmp_path, "benefit_plans", [dict(benefit_id="B0001", month="2025-06", planned_value=1,
+                                                  planned_sek=100000)])
+    assert sorted(con.execute("SELECT month FROM etl_changes WHERE table_name = 'fact_benefit_plans'").fetchall()) == [
+        (dt.date(2025, 1, 1),), (dt.date(2025, 6, 1),), (dt.date(2025, 10, 1),), (dt.date(2030, 1, 1),)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["I1"]  # realised ÷ planned benefit, to date: every period ending from 2025-01
+    assert result["periods"] == periods_ending(con, "2025-01") == 28
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_target_change_rebuilds_every_measure_of_that_year(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "target_overrides", [dict(
+        committee_code="AAA", year=2025, measure_id="M3", target=95, red_threshold=90, changed_by="analyst",
+        changed_at="2025-06-01 09:00", reason="stricter")])
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("targets", dt.date(2025, 1, 1))]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ALL_MEASURES
+    # periods ending in 2025: 12 months, 4 quarters, 3 tertials, 1 year
+    assert periods_ending(con, "2025-01", "2025-12") == 20
+    assert result["periods"] == 15 * 20
+    # M3 AAA 2025-03: 165 of 200 licences used = 82.5 %, now under the red threshold 90
+    row = con.execute("SELECT value, target, status FROM measure_values WHERE measure_id = 'M3' AND "
+                      "committee_code = 'AAA' AND grain = 'month' AND period = '2025-03'").fetchone()
+    assert row == (pytest.approx(82.5), 95.0, "red")
+    assert_same_as_full(con, path, tmp_path)
+
+
+SYSTEMS = [
+    dict(system_id="SYS0001", name="K1", owner_committee="AAA", tier="basic", critical="false", key_system="true",
+         agreed_hours_per_week=40, intended_users=100),
+    dict(system_id="SYS0002", name="K2", owner_committee="AAA", tier="differentiating", critical="false",
+         key_system="true", agreed_hours_per_week=40, intended_users=600),
+]
+
+
+def test_a_dimension_change_rebuilds_the_measures_whose_sums_it_changes(inc, tmp_path):
+    con, path = inc
+    # SYS0002 intended users 300 → 600: M1 (active ÷ intended users of key systems, 2025-03) changes
+    deliver(con, tmp_path, "systems", SYSTEMS)
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("dim_systems", None)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["M1"]  # C1–C3, Q1, Q2 read dim_systems too: recomputed, their sums unchanged
+    assert result["periods"] == periods_ending(con, "2025-03") == 26
+    # M1 AAA 2025-03: (90 + 240) ÷ (100 + 600) key-system users
+    assert con.execute("SELECT value FROM measure_values WHERE measure_id = 'M1' AND committee_code = 'AAA' "
+                       "AND grain = 'month' AND period = '2025-03'").fetchone()[0] == pytest.approx(100 * 330 / 700)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_committee_change_rebuilds_in_full(inc, tmp_path, caplog):
+    con, path = inc
+    deliver(con, tmp_path, "committees", [dict(committee_code="DDD", name_sv="Nämnd D", name_en="Committee D",
+                                               kind="district_council", peer_group="district_councils")])
+    with caplog.at_level("INFO", logger="metrics.build"):
+        result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "full"
+    assert "dim_committees changed" in caplog.text
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_no_change_rebuilds_nothing(inc, tmp_path):
+    con, path = inc
+    before = marts(con)
+    deliver(con, tmp_path, "it_costs", [cost_row("L1", "2025-01", "AAA", 40000, system="SYS0001"),
+                                        cost_row("L4", "2025-01", "BBB", 110000),
+                                        cost_row("L5", "2025-01", "CCC", 70000, cost_class="transform")])
+    # the same rows again: the month is recorded (the loader cannot know), the sums are unchanged
+    result = build_marts(con, changes=pending_changes(con))
+    assert (result["mode"], result["measures"], result["periods"], result["rows"]) == ("incremental", [], 0, 0)
+    assert marts(con) == before
+    assert build_marts(con, changes=[])["mode"] == "none"
+
+
+def test_without_recorded_changes_or_after_a_declaration_change_the_build_is_full(inc, tmp_path):
+    con, path = inc
+    assert pending_changes(con) is None  # nothing recorded in this connection: the caller builds in full
+    con.execute("UPDATE mart_build_info SET value = 'stale' WHERE key = 'definitions_hash'")
+    assert build_marts(con, changes=[("fact_it_costs", dt.date(2025, 1, 1))])["mode"] == "full"
+    con.execute("DROP TABLE measure_month_sums")
+    assert build_marts(con, changes=[("fact_it_costs", dt.date(2025, 1, 1))])["mode"] == "full"
+
+
+def test_a_new_month_beyond_the_horizon_adds_periods_for_every_measure(inc, tmp_path):
+    con, path = inc
+    # DDD's e-service rows for 2026-05 move the horizon one month: 2026-05 (month) is a new period,
+    # and 2026-Q2, 2026-T2 are new as well (2026-Q2 existed: April is in it)
+    before = {r for r in con.execute("SELECT grain, period FROM scorecard_periods").fetchall()}
+    deliver(con, tmp_path, "eservice_transactions", [
+        dict(month="2026-05", eservice_id="ES005", channel="digital", completed=8, straight_through=""),
+        dict(month="2026-05", eservice_id="ES005", channel="phone", completed=2, straight_through="")])
+    result = build_marts(con, changes=pending_changes(con))
+    after = {r for r in con.execute("SELECT grain, period FROM scorecard_periods").fetchall()}
+    assert after - before == {("month", "2026-05"), ("tertial", "2026-T2")}
+    assert result["mode"] == "incremental"
+    assert con.execute("SELECT max(last_data_month) FROM scorecard_periods").fetchone()[0] == dt.date(2026, 5, 1)
+    assert_same_as_full(con, path, tmp_path)
+
+
+MONTHS = [f"{y}-{m:02d}" for y, m in [(2024, 9), (2024, 12), (2025, 1), (2025, 2), (2025, 7), (2026, 1), (2026, 4)]]
+COMMITTEE = st.sampled_from(["AAA", "BBB", "CCC", "DDD"])
+AMOUNT = st.integers(min_value=-50_000, max_value=500_000)
+
+
+@st.composite
+def delivery(draw):
+    """One small delivery of one source: (source, rows)."""
+    kind = draw(st.sampled_from(["it_costs", "operating_costs", "it_users", "licences", "targets",
+                                 "eservice_transactions"]))
+    month = draw(st.sampled_from(MONTHS))
+    n = draw(st.integers(min_value=1, max_value=3))
+    if kind == "it_costs":
+        return kind, [cost_row(f"N{month}{i}", month, draw(COMMITTEE), draw(AMOUNT),
+                               draw(st.sampled_from(["run", "grow", "transform"]))) for i in range(n)]
+    if kind == "operating_costs":
+        committees = draw(st.lists(COMMITTEE, min_size=1, max_size=4, unique=True))
+        return kind, [dict(month=month, committee_code=c, amount_sek=draw(st.integers(1, 3_000_000)))
+                      for c in committees]
+    if kind == "it_users":
+        committees = draw(st.lists(COMMITTEE, min_size=1, max_size=4, unique=True))
+        return kind, [dict(month=month, committee_code=c, it_users=u, headcount=u + draw(st.integers(0, 5)))
+                      for c in committees for u in [draw(st.integers(1, 50))]]
+    if kind == "licences":
+        return kind, [dict(month=month, committee_code=draw(COMMITTEE), product=f"P{i}", paid=p,
+                           used_90d=draw(st.integers(0, p))) for i in range(n) for p in [draw(st.integers(1, 200))]]
+    if kind == "targets":
+        return "target_overrides", [dict(committee_code=draw(COMMITTEE), year=int(month[:4]),
+                                         measure_id=draw(st.sampled_from(["M3", "E1", "C2", "Q2"])),
+                                         target=t, red_threshold=t - 5, changed_by="analyst",
+                                         changed_at="2025-06-01 09:00", reason="test")
+                                    for t in [draw(st.integers(10, 100))]]
+    return kind, [dict(month=month, eservice_id=draw(st.sampled_from(["ES001", "ES002", "ES004", "ES005"])),
+                       channel=ch, completed=draw(st.integers(0, 300)), straight_through="")
+                  for ch in draw(st.lists(st.sampled_from(["digital", "phone", "paper"]), min_size=1, max_size=3,
+                                          unique=True))]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(deliveries=st.lists(delivery(), min_size=1, max_size=2))
+def test_any_small_delivery_gives_the_marts_of_a_full_rebuild(built, tmp_path_factory, deliveries):
+    tmp = tmp_path_factory.mktemp("hyp")
+    path = tmp / "inc.duckdb"
+    shutil.copyfile(built, path)
+    con = duckdb.connect(str(path))
+    try:
+        for i, (source, rows) in enumerate(deliveries):
+            deliver(con, tmp, source, rows, name=f"d{i}_{source}.csv")
+        result = build_marts(con, changes=pending_changes(con))
+        assert result["mode"] in ("incremental", "none")
+        assert_same_as_full(con, path, tmp)
+    finally:
+        con.close()
