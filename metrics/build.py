@@ -194,8 +194,7 @@ def _horizon_kept(con: duckdb.DuckDBPyConnection):
 def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, changes: list) -> dict:
     timings, started = {}, time.perf_counter()
     if not changes:
-        log.info("no change since the last build: marts kept as they are")
-        _write_build_info(con, measures, indicators, "none", [], 0)
+        log.info("no change since the last build: marts kept as they are")  # (and nothing written)
         return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0}
     changed = {t for t, _ in changes}
     models = affected_models(changed)

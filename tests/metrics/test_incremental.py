@@ -294,3 +294,55 @@ def test_any_small_delivery_gives_the_marts_of_a_full_rebuild(built, tmp_path_fa
         assert_same_as_full(con, path, tmp)
     finally:
         con.close()
+
+
+def test_a_store_target_change_reaches_its_year_through_the_publish_copy(inc, tmp_path, monkeypatch):
+    """An administrator's target change in the follow-up store is copied in by every publish
+    (pipeline.publish.note_store_target_changes): the years whose store targets differ are recorded."""
+    from conftest_helpers import ADMIN
+    from etl.load import CHANGES_DDL
+    from followup import targets
+    from followup.store import reset_stores
+    from pipeline.publish import note_store_target_changes
+
+    con, path = inc
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(path))
+    monkeypatch.delenv("SCORECARD_FOLLOWUP_URL", raising=False)
+    reset_stores()
+    try:
+        con.execute(CHANGES_DDL)
+        note_store_target_changes(con, path)  # an empty store: nothing changed
+        assert pending_changes(con) == []
+        targets.change_target(ADMIN, "AAA", 2025, "M3", 95, 90, "Stricter licence follow-up",
+                              directions={"M3": "higher"}, committees={"AAA", "BBB", "CCC", "DDD"})
+        note_store_target_changes(con, path)
+        assert pending_changes(con) == [("store_targets", dt.date(2025, 1, 1))]
+        result = build_marts(con, changes=pending_changes(con))
+        assert (result["mode"], result["periods"]) == ("incremental", 15 * 20)
+        row = con.execute("SELECT target, status, target_overridden FROM measure_values WHERE measure_id = 'M3' "
+                          "AND committee_code = 'AAA' AND grain = 'month' AND period = '2025-03'").fetchone()
+        assert row == (95.0, "red", True)  # 82.5 % used
+        assert_same_as_full(con, path, tmp_path)
+    finally:
+        reset_stores()
+
+
+def test_a_load_command_publishes_with_an_incremental_build(built, tmp_path):
+    """`python -m etl load` (pipeline.cli.run_batches → publish): the publish passes the load's changes."""
+    from pipeline.cli import plan_files, run_batches
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built, path)
+    src = tmp_path / "it_costs_2025-02.csv"
+    with open(src, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(cost_row("L9", "2025-02", "AAA", 90000)))
+        writer.writeheader()
+        writer.writerow(cost_row("L9", "2025-02", "AAA", 90000))
+    [result] = run_batches(plan_files([src], "it_costs"), path)
+    assert result.status == "loaded", result.message
+    con = duckdb.connect(str(path))
+    try:
+        assert rewritten(con) == ("incremental", ["C1", "C2", "C3"], 81)
+        assert_same_as_full(con, path, tmp_path)
+    finally:
+        con.close()
