@@ -382,7 +382,8 @@ def _month_expr(contract: Contract, alias: str = "") -> str | None:
 def note_changes(con, contract: Contract) -> None:
     """Before the write: the months of the batch's accepted rows and the months of the rows its revision
     scope will delete, as (table, month) rows of etl_changes (month NULL: the table has no period column,
-    so the change may reach every period). Reads only TEMP tables and the target table."""
+    so the change may reach every period). Reads only TEMP tables and the target table. Recording more
+    than was written (a write that then fails and rolls back) only makes the build compare more sums."""
     con.execute(CHANGES_DDL)
     accepted = "WHERE _source_row NOT IN (SELECT _source_row FROM violations)"
     new_month = _month_expr(contract)
@@ -390,8 +391,10 @@ def note_changes(con, contract: Contract) -> None:
         con.execute("INSERT INTO etl_changes SELECT ?, NULL FROM typed " + accepted + " LIMIT 1", [contract.table])
         return
     con.execute(f"INSERT INTO etl_changes SELECT DISTINCT ?, {new_month} FROM typed {accepted}", [contract.table])
-    if not _table_exists(con, contract.table) or not contract.scope:
-        return
+    period = contract.period_column or "year"
+    by_period = period in contract.scope or ("month" in contract.scope and "month" not in contract.column_names)
+    if not _table_exists(con, contract.table) or by_period:
+        return  # a scope by the period deletes only rows of the batch's own months (or years)
     names = list(contract.scope)
     inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
     match = " AND ".join(f"{scope_expr(contract, n, 't')} = s.s{i}" for i, n in enumerate(names))
