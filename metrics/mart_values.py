@@ -9,6 +9,10 @@ Pipeline (all temp tables, set-based):
   measure_values  each chosen period takes the latest value at the measure's grain ending at or
                before the period's end (ASOF join), at most carry_forward_months old; then targets,
                overrides, status, score, peer median, peer and city value.
+
+_mv_raw is kept in the warehouse as measure_month_sums: the incremental build (metrics.build) compares
+a changed measure's new month sums with it and recomputes only the (measure, grain, period) cells listed
+in a table passed as `only` (create_measure_values), every entity of each.
 """
 from __future__ import annotations
 
