@@ -29,6 +29,7 @@ from etl.contracts import load_contracts
 from etl.load import load_batch
 from etl.readers import read_csv
 from etl.schema import create_all
+from metrics import status_history
 from metrics.build import MART_TABLES, build_marts, pending_changes
 
 MARTS = [t for t in MART_TABLES if t != "mart_build_info"]
@@ -343,6 +344,17 @@ def test_a_load_command_publishes_with_an_incremental_build(built, tmp_path):
     con = duckdb.connect(str(path))
     try:
         assert rewritten(con) == ("incremental", ["C1", "C2", "C3"], 81)
+        version, published_at = con.execute("SELECT max(version), max(published_at) FROM measure_status_history").fetchone()
+        history = con.execute("SELECT * FROM measure_status_history WHERE version = ? ORDER BY ALL", [version]).fetchall()
+        assert len(history) == 4 * 15 * 4  # committees × measures × the latest complete period of each grain
         assert_same_as_full(con, path, tmp_path)
     finally:
         con.close()
+    # the status history (for the alerts) recorded from the incremental marts is the one a full build gives
+    full = duckdb.connect(str(tmp_path / "full.duckdb"))  # the fully rebuilt copy made by assert_same_as_full
+    try:
+        assert status_history.record(full, version, published_at) == len(history)
+        assert full.execute("SELECT * FROM measure_status_history WHERE version = ? ORDER BY ALL",
+                            [version]).fetchall() == history
+    finally:
+        full.close()
