@@ -5,12 +5,13 @@ Each test: the metrics fixture warehouse (tests/metrics/conftest.py) built in fu
 real load path (etl.load.load_batch, which records etl_changes) → build_marts(changes=pending_changes(con)).
 The result is compared with a full rebuild of a copy of the same file, table by table and row by row.
 
-Fixture horizon: monthly periods 2024-08 … 2026-04 (DDD's e-service rows set the end), so 41 periods:
-21 months, 8 quarters (2024-Q3 … 2026-Q2), 6 tertials (2024-T2 … 2026-T1), 3 years; 7 entity rows
+Fixture horizon: monthly periods 2024-06 … 2026-04 (e-service rows set both ends), so 41 periods:
+23 months, 9 quarters (2024-Q2 … 2026-Q2), 6 tertials (2024-T2 … 2026-T1), 3 years; 7 entity rows
 (AAA, BBB, CCC, DDD, CITY, PEER:district_councils, PEER:specialist_committees). Every measure has
-carry_forward_months 12, so a change in month m of year Y reaches the periods ending in [m, Y+1-12]
-(for a year-to-date or plain measure); the fixture ends 2026-12, so a 2025 change reaches every period
-ending from m on.
+carry_forward_months 12, so a change in month m of year Y reaches the periods ending in [m, December of
+Y + 1] (a year-to-date or plain measure; a to-date one: every period ending from m on). The fixture's
+periods end by 2026-12, so a 2025 change reaches every period ending from m on, and a 2024 change shows
+the bound: periods of 2026 stay as they were.
 """
 from __future__ import annotations
 
@@ -137,6 +138,30 @@ def test_one_month_of_it_costs_rebuilds_the_cost_measures_from_that_month(inc, t
     assert_same_as_full(con, path, tmp_path)
 
 
+def test_a_2024_cost_month_reaches_to_the_end_of_2025_and_no_further(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "it_costs", [cost_row("L8", "2024-09", "BBB", 25000)])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["measures"] == ["C1", "C2", "C3"]
+    # periods ending 2024-09 … 2025-12: months 16, quarters 2024-Q3 … 2025-Q4 (6), tertials 2024-T3 … 2025-T3
+    # (4), years 2024, 2025 (2) = 28; the 8 periods of 2026 keep their rows (carry-forward ends in 2025)
+    assert periods_ending(con, "2024-09", "2025-12") == 28
+    assert result["periods"] == 3 * 28
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_to_date_measure_reaches_every_later_period(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "benefit_realisations", [dict(benefit_id="B0001", month="2024-09", realised_value=1,
+                                                         realised_sek=40000, evidence="report",
+                                                         reported_by="controller")])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["measures"] == ["I1"]
+    # I1 sums from the start: every period ending from 2024-09, 2026 included (20 + 8 + 5 + 3)
+    assert result["periods"] == periods_ending(con, "2024-09") == 36
+    assert_same_as_full(con, path, tmp_path)
+
+
 def test_a_revision_that_deletes_rows_of_older_months_reaches_those_months(inc, tmp_path):
     con, path = inc
     # B0001's plan re-delivered with only 2025-06: the 2025-01, 2025-10 and 2030-01 rows are deleted
@@ -251,7 +276,7 @@ AMOUNT = st.integers(min_value=-50_000, max_value=500_000)
 def delivery(draw):
     """One small delivery of one source: (source, rows)."""
     kind = draw(st.sampled_from(["it_costs", "operating_costs", "it_users", "licences", "targets",
-                                 "eservice_transactions"]))
+                                 "eservice_transactions", "survey_responses", "benefit_realisations"]))
     month = draw(st.sampled_from(MONTHS))
     n = draw(st.integers(min_value=1, max_value=3))
     if kind == "it_costs":
@@ -274,13 +299,25 @@ def delivery(draw):
                                          target=t, red_threshold=t - 5, changed_by="analyst",
                                          changed_at="2025-06-01 09:00", reason="test")
                                     for t in [draw(st.integers(10, 100))]]
+    if kind == "survey_responses":  # quarterly and yearly measures (E2, Q3, I2): a whole kind × month is replaced
+        survey = draw(st.sampled_from(["eservice_exit", "staff_it", "it_support"]))
+        committee = draw(COMMITTEE)
+        answers = draw(st.lists(st.integers(1, 5), min_size=1, max_size=40))
+        return kind, [dict(survey_kind=survey, response_id=f"h{i}", committee_code=committee,
+                           response_date=f"{month}-15", question_id="q1", answer=a,
+                           eservice_id="ES001" if survey == "eservice_exit" else "")
+                      for i, a in enumerate(answers)]
+    if kind == "benefit_realisations":  # I1: realised ÷ planned to date, so every later period
+        return kind, [dict(benefit_id=b, month=month, realised_value=1, realised_sek=draw(st.integers(0, 300_000)),
+                           evidence="report", reported_by="controller")
+                      for b in draw(st.lists(st.sampled_from(["B0001", "B0002"]), min_size=1, max_size=2, unique=True))]
     return kind, [dict(month=month, eservice_id=draw(st.sampled_from(["ES001", "ES002", "ES004", "ES005"])),
                        channel=ch, completed=draw(st.integers(0, 300)), straight_through="")
                   for ch in draw(st.lists(st.sampled_from(["digital", "phone", "paper"]), min_size=1, max_size=3,
                                           unique=True))]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(deliveries=st.lists(delivery(), min_size=1, max_size=2))
 def test_any_small_delivery_gives_the_marts_of_a_full_rebuild(built, tmp_path_factory, deliveries):
     tmp = tmp_path_factory.mktemp("hyp")
