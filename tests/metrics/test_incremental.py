@@ -395,3 +395,22 @@ def test_a_load_command_publishes_with_an_incremental_build(built, tmp_path):
                             [version]).fetchall() == history
     finally:
         full.close()
+
+
+def test_a_changed_seed_is_recorded_and_reaches_no_measure(inc, tmp_path):
+    from etl.load import CHANGES_DDL
+    from etl.seeds import load_seeds
+
+    con, path = inc
+    con.execute(CHANGES_DDL)
+    seeds = tmp_path / "seeds"
+    shutil.copytree(Path(__file__).parents[2] / "seeds", seeds)
+    load_seeds(con, seeds)  # the same seeds as in the warehouse: nothing written, nothing recorded
+    assert pending_changes(con) == []
+    text = (seeds / "perspectives.csv").read_text(encoding="utf-8")
+    (seeds / "perspectives.csv").write_text(text.replace("External benefit", "External value"), encoding="utf-8")
+    load_seeds(con, seeds)
+    assert pending_changes(con) == [("dim_perspectives", None)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert (result["mode"], result["measures"], result["periods"]) == ("incremental", [], 0)
+    assert_same_as_full(con, path, tmp_path)
