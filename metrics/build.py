@@ -24,9 +24,11 @@ reach is rebuilt:
   reading a changed table (all of them when the horizon moves).
 
 A full rebuild is taken, with a log line saying why, whenever the incremental path cannot be sure:
-no marts yet, the declarations or the build code changed since the last build (DEFINITIONS_HASH
-kept in mart_build_info), dim_committees changed (every entity's membership), or a target change
-without a year. No change: nothing is rebuilt.
+no marts yet, the declarations or the build code changed since the last build (definitions_hash
+kept in mart_build_info), dim_committees changed (every entity's membership), a target change
+without a year, or the horizon's first month moved (new periods at the start could give later periods
+a value to carry forward; a new last month only adds periods after every existing one). No change:
+nothing is rebuilt.
 """
 from __future__ import annotations
 
@@ -222,10 +224,16 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     mart_values.persist_raw(con, hit_ids)
 
     # 2. the reporting horizon: when it moves, scorecard_periods is rewritten; new periods are computed for
-    #    every measure and the periods gone are deleted from every mart
+    #    every measure and the periods gone are deleted (only the last month may move: see the docstring) from every mart
     con.execute("CREATE OR REPLACE TEMP TABLE _mv_old_periods AS SELECT grain, period, start_month, end_month "
                 "FROM scorecard_periods")
-    moved = mart_values.horizon(con, mart_values.RAW_TABLE) != _horizon_kept(con)
+    (first, last), (kept_first, kept_last) = mart_values.horizon(con, mart_values.RAW_TABLE), _horizon_kept(con)
+    if first != kept_first:
+        # new periods at the start could give existing later periods a value to carry forward: not sure
+        log.info("full rebuild of the marts: the reporting horizon's first month moved (%s → %s)", kept_first, first)
+        _drop_temp(con)
+        return _build_full(con, measures, indicators)
+    moved = last != kept_last
     if moved:
         log.info("reporting horizon moved: new periods are built for every measure")
         mart_values.create_periods(con, mart_values.RAW_TABLE)

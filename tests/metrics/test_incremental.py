@@ -414,3 +414,17 @@ def test_a_changed_seed_is_recorded_and_reaches_no_measure(inc, tmp_path):
     result = build_marts(con, changes=pending_changes(con))
     assert (result["mode"], result["measures"], result["periods"]) == ("incremental", [], 0)
     assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_month_before_the_horizon_rebuilds_in_full(inc, tmp_path, caplog):
+    """New periods at the start could give existing periods a value to carry forward: the build is not sure."""
+    con, path = inc
+    deliver(con, tmp_path, "eservice_transactions", [
+        dict(month="2024-03", eservice_id="ES001", channel="digital", completed=40, straight_through="")])
+    with caplog.at_level("INFO", logger="metrics.build"):
+        result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "full"
+    assert "first month moved" in caplog.text
+    assert con.execute("SELECT min(start_month) FROM scorecard_periods WHERE grain = 'month'").fetchone()[0] == \
+        dt.date(2024, 3, 1)
+    assert_same_as_full(con, path, tmp_path)
