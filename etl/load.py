@@ -244,6 +244,7 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     reasons = [r for (r,) in con.execute(
         "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
     periods = _periods(con, contract)
+    note_changes(con, contract)  # (table, month) pairs for the incremental measure build
     with _timed(timings, "write"):
         replaced = _write(con, contract, data.file_name, batch_id, present)
     loaded = candidates - bad
@@ -350,3 +351,56 @@ def _periods(con, contract: Contract) -> tuple[str | None, str | None]:
         return None, None
     return tuple(con.execute(f"""SELECT min({expr}), max({expr}) FROM typed
                                  WHERE _source_row NOT IN (SELECT _source_row FROM violations)""").fetchall()[0])
+
+
+CHANGES_DDL = "CREATE TEMP TABLE IF NOT EXISTS etl_changes (table_name VARCHAR, month DATE)"
+
+
+def note_change(con, table: str, month=None) -> None:
+    """Record that `table` changed in `month` (None: in every month, e.g. a dimension or a seed) in the
+    connection's TEMP table etl_changes, read by the incremental measure build (metrics.build)."""
+    con.execute(CHANGES_DDL)
+    con.execute("INSERT INTO etl_changes VALUES (?, ?)", [table, month])
+
+
+def _month_expr(contract: Contract, alias: str = "") -> str | None:
+    """The month of a row of the contract's table (first day), or None when the table has no period column.
+    A year period gives 1 January of that year; so does an integer `year` column of a table without a
+    declared period (targets: a target applies per committee, year and measure)."""
+    name = contract.period_column
+    if not name and "year" in contract.column_names and contract.column("year").type == "integer":
+        name = "year"
+    if not name:
+        return None
+    col = contract.column(name)
+    ref = f"{alias}.{q(col.name)}" if alias else q(col.name)
+    if contract.period_grain == "year" or col.type == "integer":
+        return f"make_date(CAST({ref} AS INTEGER), 1, 1)"
+    return f"CAST(date_trunc('month', {ref}) AS DATE)"
+
+
+def note_changes(con, contract: Contract) -> None:
+    """Before the write: the months of the batch's accepted rows and the months of the rows its revision
+    scope will delete, as (table, month) rows of etl_changes (month NULL: the table has no period column,
+    so the change may reach every period). Reads only TEMP tables and the target table. Recording more
+    than was written (a write that then fails and rolls back) only makes the build compare more sums."""
+    con.execute(CHANGES_DDL)
+    accepted = "WHERE _source_row NOT IN (SELECT _source_row FROM violations)"
+    new_month = _month_expr(contract)
+    if new_month is None:
+        con.execute("INSERT INTO etl_changes SELECT ?, NULL FROM typed " + accepted + " LIMIT 1", [contract.table])
+        return
+    con.execute(f"INSERT INTO etl_changes SELECT DISTINCT ?, {new_month} FROM typed {accepted}", [contract.table])
+    period = contract.period_column or "year"
+    by_period = period in contract.scope or ("month" in contract.scope and "month" not in contract.column_names)
+    if not _table_exists(con, contract.table) or by_period:
+        return  # a scope by the period deletes only rows of the batch's own months (or years)
+    names = list(contract.scope)
+    inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
+    match = " AND ".join(f"{scope_expr(contract, n, 't')} = s.s{i}" for i, n in enumerate(names))
+    con.execute(f"""
+        INSERT INTO etl_changes
+        SELECT DISTINCT ?, {_month_expr(contract, 't')}
+        FROM {contract.table} t, (SELECT DISTINCT {inner} FROM typed {accepted}) s
+        WHERE {match}
+        EXCEPT SELECT table_name, month FROM etl_changes""", [contract.table])

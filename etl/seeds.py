@@ -55,7 +55,7 @@ def _same_rows(con, contract: Contract, cols: str) -> bool:
 
 def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
     """Replace every seed table with its file's rows (validated); returns rows per table."""
-    from etl.load import _stage  # the same staging as a delivery (column matching included)
+    from etl.load import _stage, note_change  # the same staging as a delivery (column matching included)
     from etl.schema import contract_ddl
 
     loaded = {}
@@ -70,6 +70,7 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
             raise SeedError(f"seed {path}: " + "; ".join(problems))
         cols = ", ".join(q(c) for c in contract.column_names)
         if not _same_rows(con, contract, cols):  # loading the same seed again writes nothing
+            note_change(con, contract.table)  # for the incremental measure build
             con.execute(f"DROP TABLE IF EXISTS {q(contract.table)}")
             con.execute(contract_ddl(contract))
             con.execute(f"INSERT INTO {q(contract.table)} ({cols}, _batch_id, _source_row) "

@@ -1,7 +1,8 @@
 """`python -m metrics build [--warehouse PATH]`: rebuild the marts in a warehouse file in place.
 
-The ETL builds marts on its staging copy before publishing; this command is for rebuilding after a
-change to the measure declarations. It needs the file unopened by writers (readers are fine only
+The ETL builds marts on its staging copy before publishing (incrementally: only what its loads changed);
+this command always rebuilds in full (`--full` says so explicitly), e.g. after a change to the measure
+declarations. It needs the file unopened by writers (readers are fine only
 until it finishes: they should re-attach)."""
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="compute measure_values, perspective/overall scores and indicators")
     build.add_argument("--warehouse", default=None, help="warehouse file (default: SCORECARD_WAREHOUSE or data/warehouse.duckdb)")
+    build.add_argument("--full", action="store_true",
+                       help="rebuild every model, measure and period (the default here: no load recorded changes)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     path = args.warehouse or warehouse_path()
@@ -28,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         timings = build_marts(con)
     finally:
         con.close()
-    counts = ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+    counts = ", ".join(f"{k} {v:.2f} s" for k, v in timings.items() if isinstance(v, float))
     print(f"marts built in {path}: {counts}")
     return 0
 

@@ -4,16 +4,44 @@ their data tests must pass, else the build raises ModelTestError and nothing is 
 
 Every step is set-based SQL. Missing or empty source tables never make the build fail: a measure
 whose tables are missing is left out (logged), and empty sources give empty marts with the full schema.
+
+Full or incremental (`build_marts(con, changes=...)`, docs/architecture.md "Measure build"):
+`changes=None` rebuilds everything. Otherwise `changes` lists the (table, month) pairs a publish's loads
+touched (the TEMP table etl_changes written by etl.load; month NULL = every month), and only what they
+reach is rebuilt:
+
+* models: those reading a changed table (metrics/dependencies.py), and only their data tests run;
+* measures: those whose declarations reach a changed table; their month sums (kept in
+  measure_month_sums) are recomputed and compared with the kept ones: the months whose sums differ
+  are what changed, whatever month column of the source the measure reads;
+* periods: for a changed month m, every period of every grain whose end is in [m, December of m's
+  year + the measure's carry_forward_months] (a value reaches later periods by year-to-date sums within
+  its year and by carry-forward; `to_date` measures: every period ending from m on); for a target
+  change of year Y (targets, store_targets), every measure's periods ending in Y; when the reporting
+  horizon moves, every measure's new periods (and the periods gone are deleted);
+* all entity rows of those (measure, period) pairs (committees, CITY, PEER:<group>: peer medians and
+  city values stay whole), the perspective and overall scores of those periods, and the indicators
+  reading a changed table (all of them when the horizon moves).
+
+A full rebuild is taken, with a log line saying why, whenever the incremental path cannot be sure:
+no marts yet, the declarations or the build code changed since the last build (definitions_hash
+kept in mart_build_info), dim_committees changed (every entity's membership), a target change
+without a year, or the horizon's first month moved (new periods at the start could give later periods
+a value to carry forward; a new last month only adds periods after every existing one). No change:
+nothing is rebuilt.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from pathlib import Path
 
 import duckdb
 
 from metrics import mart_indicators, mart_scores, mart_values
-from metrics.models import ModelTestError, build_models, test_models
+from metrics.dependencies import MEMBERS_TABLE, TARGET_TABLES, affected_models, declaration_tables
+from metrics.models import MODEL_DIR, ModelTestError, build_models, test_models
 from metrics.catalog import Indicator, Measure, load_indicators, load_measures
 
 log = logging.getLogger(__name__)
@@ -51,11 +79,92 @@ def usable_declarations(con: duckdb.DuckDBPyConnection, declarations, what: str)
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | None = None,
-                indicators: tuple[Indicator, ...] | None = None) -> dict:
+                indicators: tuple[Indicator, ...] | None = None, changes=None) -> dict:
     """Compute measure_values, perspective_scores, overall_scores, indicator_values (plus
-    measure_catalog, indicator_catalog, scorecard_periods) in `con`. Returns timings in seconds."""
+    measure_catalog, indicator_catalog, scorecard_periods, measure_month_sums) in `con`.
+
+    `changes`: None for a full rebuild; else an iterable of (table, month) pairs (month None: every month),
+    usually `pending_changes(con)`, and only what they reach is rebuilt (module docstring).
+    Returns timings in seconds plus `mode` (full | incremental | none) and, for an incremental build,
+    `measures` (ids recomputed), `periods` ((measure, grain, period) pairs) and `rows` (measure_values
+    rows written)."""
     measures = load_measures() if measures is None else measures
     indicators = load_indicators() if indicators is None else indicators
+    if changes is not None:
+        changes = sorted(set((str(t), m) for t, m in changes), key=lambda c: (c[0], str(c[1])))
+        reason = full_rebuild_reason(con, changes, measures, indicators)
+        if reason is None:
+            return _build_incremental(con, measures, indicators, changes)
+        log.info("full rebuild of the marts: %s", reason)
+    return _build_full(con, measures, indicators)
+
+
+MART_TABLES = ("measure_catalog", "scorecard_periods", "measure_values", "perspective_scores", "overall_scores",
+               "indicator_catalog", "indicator_values", mart_values.RAW_TABLE, "mart_build_info")
+_CODE_FILES = ("build.py", "mart_values.py", "mart_scores.py", "mart_indicators.py", "scoring.py", "dependencies.py")
+
+
+def definitions_hash(measures: tuple[Measure, ...], indicators: tuple[Indicator, ...]) -> str:
+    """A fingerprint of everything the marts are computed from besides the data: the measure and indicator
+    declarations, the model files and the build code. A different one forces a full rebuild."""
+    h = hashlib.sha256()
+    h.update(repr(measures).encode())
+    h.update(repr(indicators).encode())
+    here = Path(__file__).parent
+    for path in sorted(Path(MODEL_DIR).glob("*")) + [here / f for f in _CODE_FILES] + [here.parent / "periods.py"]:
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def pending_changes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, object]] | None:
+    """The (table, month) pairs in the connection's TEMP table etl_changes; None when it does not exist
+    (nothing recorded the changes: the caller should build in full)."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'etl_changes' AND temporary"
+                          ).fetchone()[0]
+    if not present:
+        return None
+    return [tuple(r) for r in con.execute("SELECT DISTINCT table_name, month FROM etl_changes ORDER BY ALL").fetchall()]
+
+
+def full_rebuild_reason(con: duckdb.DuckDBPyConnection, changes: list, measures, indicators) -> str | None:
+    """Why these changes cannot be applied incrementally (None: they can)."""
+    tables = existing_tables(con)
+    missing = [t for t in MART_TABLES if t not in tables]
+    if missing:
+        return f"no marts to update yet ({', '.join(missing)} missing)"
+    kept = con.execute("SELECT max(value) FILTER (WHERE key = 'definitions_hash') FROM mart_build_info").fetchone()[0]
+    if kept != definitions_hash(measures, indicators):
+        return "the measure, model or indicator declarations or the build code changed since the last build"
+    changed = {t for t, _ in changes}
+    if MEMBERS_TABLE in changed:
+        return f"{MEMBERS_TABLE} changed (which entity rows every committee adds up into)"
+    if any(t in TARGET_TABLES and m is None for t, m in changes):
+        return "a target change without a year"
+    return None
+
+
+def _write_build_info(con: duckdb.DuckDBPyConnection, measures, indicators, mode: str,
+                      recomputed: list[str] | None = None, cells: int | None = None) -> None:
+    """mart_build_info: the definitions' fingerprint and what the last build did (mode, the measures
+    recomputed and the number of measure × period cells; every measure and cell for a full build)."""
+    con.execute("CREATE TABLE IF NOT EXISTS mart_build_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    if recomputed is None:
+        recomputed = [r[0] for r in con.execute("SELECT measure_id FROM measure_catalog ORDER BY ord").fetchall()]
+        cells = con.execute("SELECT count(*) FROM measure_catalog, scorecard_periods").fetchone()[0]
+    con.execute("INSERT OR REPLACE INTO mart_build_info VALUES ('definitions_hash', ?), ('last_build', ?), "
+                "('last_measures', ?), ('last_cells', ?)",
+                [definitions_hash(measures, indicators), mode, ",".join(recomputed), str(cells)])
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("_mv_members", "_period_months", "_mv_raw", "_mv_raw_ent", "_mv_pv", "_mv_scored", "_mv_changed",
+                 "_mv_aff", "_mv_aff_periods", "_mv_old_periods", "_mv_gone_periods"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _build_full(con: duckdb.DuckDBPyConnection, measures, indicators) -> dict:
     timings, started = {}, time.perf_counter()
     built = build_models(con, missing_ok=True)
     failures = test_models(con, only=built)
@@ -70,8 +179,110 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
     usable_ind = usable_declarations(con, indicators, "indicator")
     mart_indicators.build(con, indicators, usable_ind, tables)
-    for name in ("_mv_members", "_period_months"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    _drop_temp(con)
+    _write_build_info(con, measures, indicators, "full")
     timings["total"] = time.perf_counter() - started
-    log.info("marts built in %.2f s", timings["total"])
+    timings["mode"] = "full"
+    log.info("marts built in full in %.2f s", timings["total"])
+    return timings
+
+
+def _horizon_kept(con: duckdb.DuckDBPyConnection):
+    first, last = con.execute("SELECT min(start_month) FILTER (WHERE grain = 'month'), max(last_data_month) "
+                              "FROM scorecard_periods").fetchone()
+    return first, last
+
+
+def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, changes: list) -> dict:
+    timings, started = {}, time.perf_counter()
+    if not changes:
+        log.info("no change since the last build: marts kept as they are")  # (and nothing written)
+        return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0}
+    changed = {t for t, _ in changes}
+    models = affected_models(changed)
+    built = build_models(con, tuple(models), missing_ok=True)
+    failures = test_models(con, only=built)
+    if failures:
+        raise ModelTestError(failures)
+    reached = changed | {m.decl.name for m in models}
+    timings["models"] = time.perf_counter() - started
+    tables = existing_tables(con)
+    hit = [m for m in measures if declaration_tables(m.sql) & reached]
+    hit_ids = [m.id for m in hit]
+    years = sorted({m.year for t, m in changes if t in TARGET_TABLES})
+
+    # 1. the month sums of the measures reached, and which (measure, month) sums differ from the kept ones
+    mart_values.create_raw(con, usable_declarations(con, hit, "measure"))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _mv_changed AS
+        SELECT DISTINCT measure_id, month FROM (
+            (SELECT * FROM _mv_raw EXCEPT ALL
+             SELECT * FROM {mart_values.RAW_TABLE} WHERE list_contains($ids, measure_id))
+            UNION ALL
+            (SELECT * FROM {mart_values.RAW_TABLE} WHERE list_contains($ids, measure_id)
+             EXCEPT ALL SELECT * FROM _mv_raw))""", {"ids": hit_ids})
+    mart_values.persist_raw(con, hit_ids)
+
+    # 2. the reporting horizon: when it moves, scorecard_periods is rewritten; new periods are computed for
+    #    every measure and the periods gone are deleted (only the last month may move: see the docstring) from every mart
+    con.execute("CREATE OR REPLACE TEMP TABLE _mv_old_periods AS SELECT grain, period, start_month, end_month "
+                "FROM scorecard_periods")
+    (first, last), (kept_first, kept_last) = mart_values.horizon(con, mart_values.RAW_TABLE), _horizon_kept(con)
+    if first != kept_first:
+        # new periods at the start could give existing later periods a value to carry forward: not sure
+        log.info("full rebuild of the marts: the reporting horizon's first month moved (%s → %s)", kept_first, first)
+        _drop_temp(con)
+        return _build_full(con, measures, indicators)
+    moved = last != kept_last
+    if moved:
+        log.info("reporting horizon moved: new periods are built for every measure")
+        mart_values.create_periods(con, mart_values.RAW_TABLE)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _mv_gone_periods AS
+                   SELECT grain, period FROM _mv_old_periods EXCEPT SELECT grain, period FROM scorecard_periods""")
+
+    # 3. the (measure, grain, period) cells to recompute
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _mv_aff AS
+        SELECT c.measure_id, p.grain, p.period
+        FROM _mv_changed c JOIN measure_catalog d USING (measure_id) JOIN scorecard_periods p
+          ON p.end_month >= c.month
+         AND (d.accumulate = 'to_date'
+              OR p.end_month <= CAST(date_trunc('year', c.month) + INTERVAL 11 MONTH
+                                     + to_months(d.carry_forward_months) AS DATE))
+        UNION
+        SELECT d.measure_id, p.grain, p.period FROM measure_catalog d CROSS JOIN scorecard_periods p
+        WHERE list_contains($years, year(p.end_month))
+        UNION
+        SELECT d.measure_id, p.grain, p.period FROM measure_catalog d CROSS JOIN scorecard_periods p
+        WHERE (p.grain, p.period) NOT IN (SELECT (grain, period) FROM _mv_old_periods)
+    """, {"years": years})
+    con.execute("CREATE OR REPLACE TEMP TABLE _mv_aff_periods AS SELECT DISTINCT grain, period FROM _mv_aff "
+                "UNION SELECT grain, period FROM _mv_gone_periods")
+    recomputed = [r[0] for r in con.execute("SELECT DISTINCT measure_id FROM _mv_aff ORDER BY 1").fetchall()]
+    n_cells = con.execute("SELECT count(*) FROM _mv_aff").fetchone()[0]
+
+    # 4. measure_values of those cells from the kept month sums of their measures
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _mv_raw AS SELECT * FROM {mart_values.RAW_TABLE} "
+                f"WHERE list_contains($ids, measure_id)", {"ids": recomputed})
+    mart_values.create_members(con, tables)
+    mart_values.create_period_values(con)
+    for table in ("measure_values", "indicator_values"):
+        con.execute(f"DELETE FROM {table} WHERE (grain, period) IN (SELECT (grain, period) FROM _mv_gone_periods)")
+    rows = mart_values.create_measure_values(con, tables, only="_mv_aff") if n_cells else 0
+    timings["measure_values"] = time.perf_counter() - started
+
+    # 5. scores of the periods touched; indicators reading a changed table (all when the horizon moved)
+    mart_scores.build(con, measures, only="_mv_aff_periods")
+    timings["scores"] = time.perf_counter() - started - timings["measure_values"]
+    hit_ind = list(indicators) if moved else [i for i in indicators if declaration_tables(i.sql) & reached]
+    if hit_ind:
+        usable_ind = usable_declarations(con, hit_ind, "indicator")
+        mart_indicators.build(con, indicators, usable_ind, tables, only=[i.id for i in hit_ind])
+    _drop_temp(con)
+    _write_build_info(con, measures, indicators, "incremental", recomputed, n_cells)
+    timings["total"] = time.perf_counter() - started
+    timings.update(mode="incremental", measures=recomputed, periods=n_cells, rows=rows,
+                   indicators=[i.id for i in hit_ind])
+    log.info("marts built incrementally in %.2f s: measures %s, %d measure × period cells, %d rows (changed: %s)",
+             timings["total"], ", ".join(recomputed) or "none", n_cells, rows, ", ".join(sorted(changed)))
     return timings

@@ -32,10 +32,18 @@ def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Indicator]) -> None:
     """)
 
 
-def create_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
-    # A NULL denominator means the indicator is a plain sum (volumes, costs).
-    con.execute("""
-        CREATE OR REPLACE TABLE indicator_values AS
+def create_indicator_values(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> None:
+    """`only`: the base ids of the indicators recomputed (their rows replaced, the rest kept)."""
+    if only is None:
+        con.execute(f"CREATE OR REPLACE TABLE indicator_values AS {INDICATOR_VALUES_SQL}")
+        return
+    con.execute("DELETE FROM indicator_values WHERE indicator_id IN "
+                "(SELECT indicator_id FROM indicator_catalog WHERE list_contains(?, base_id))", [only])
+    con.execute(f"INSERT INTO indicator_values BY NAME {INDICATOR_VALUES_SQL}")
+
+
+# A NULL denominator means the indicator is a plain sum (volumes, costs).
+INDICATOR_VALUES_SQL = """
         SELECT r.committee_code, p.grain, p.period, r.indicator_id,
                SUM(r.num) AS numerator, SUM(r.den) AS denominator,
                CASE WHEN count(r.den) = 0 THEN c.scale * SUM(r.num)
@@ -46,12 +54,14 @@ def create_indicator_values(con: duckdb.DuckDBPyConnection) -> None:
         JOIN _period_months p ON p.month = r.month AND p.accumulate = 'none'
         GROUP BY r.committee_code, p.grain, p.period, r.indicator_id, c.scale, c.unit
         ORDER BY p.grain, p.period, r.committee_code, r.indicator_id
-    """)
+"""
 
 
 def build(con: duckdb.DuckDBPyConnection, indicators: tuple[Indicator, ...], usable: list[Indicator],
-          tables: set[str]) -> None:
-    write_catalog(con, indicators)
+          tables: set[str], only: list[str] | None = None) -> None:
+    """`only`: rebuild just these indicators (base ids; `usable` holds just those), keeping the catalogue."""
+    if only is None:
+        write_catalog(con, indicators)
     create_raw(con, usable)
-    create_indicator_values(con)
+    create_indicator_values(con, only)
     con.execute("DROP TABLE IF EXISTS _iv_raw")

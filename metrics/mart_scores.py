@@ -7,15 +7,29 @@ from metrics import scoring
 from metrics.catalog import PERSPECTIVE_CODES, Measure
 
 
-def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...]) -> None:
-    create_perspective_scores(con)
-    create_overall_scores(con)
+def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...], only: str | None = None) -> None:
+    """`only`: a table of (grain, period) to recompute (every committee, perspective and peer median of
+    each); their rows are replaced and the rest kept. None: rebuild both tables."""
+    create_perspective_scores(con, only)
+    create_overall_scores(con, only)
 
 
-def create_perspective_scores(con: duckdb.DuckDBPyConnection) -> None:
+def _write(con: duckdb.DuckDBPyConnection, table: str, sql: str, only: str | None) -> None:
+    if only is None:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+        return
+    con.execute(f"DELETE FROM {table} WHERE (grain, period) IN (SELECT (grain, period) FROM {only})")
+    con.execute(f"INSERT INTO {table} BY NAME {sql}")
+
+
+def _restrict(only: str | None, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return "" if only is None else f"WHERE ({prefix}grain, {prefix}period) IN (SELECT (grain, period) FROM {only})"
+
+
+def create_perspective_scores(con: duckdb.DuckDBPyConnection, only: str | None = None) -> None:
     """Weighted mean of the member scores when at least 2/3 of the perspective's measures are scored."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE perspective_scores AS
+    _write(con, "perspective_scores", f"""
         WITH members AS (
             SELECT perspective, count(*) AS n_members,
                    CAST(ceil(count(*) * {scoring.PERSPECTIVE_MIN_SHARE} - 1e-9) AS INTEGER) AS n_required
@@ -28,6 +42,7 @@ def create_perspective_scores(con: duckdb.DuckDBPyConnection) -> None:
                    count(*) FILTER (WHERE v.status = 'red') AS n_red_measures,
                    count(*) FILTER (WHERE v.status = 'grey') AS n_grey_measures
             FROM measure_values v JOIN measure_catalog d USING (measure_id)
+            {_restrict(only, 'v')}
             GROUP BY ALL
         ), scored AS (
             SELECT a.*, m.n_members, m.n_required,
@@ -44,20 +59,19 @@ def create_perspective_scores(con: duckdb.DuckDBPyConnection) -> None:
                p.peer_median_score, s.peer_group
         FROM scored s LEFT JOIN peer p USING (grain, period, perspective, peer_group)
         ORDER BY s.grain, s.period, s.committee_code
-    """)
+    """, only)
 
 
-def create_overall_scores(con: duckdb.DuckDBPyConnection) -> None:
+def create_overall_scores(con: duckdb.DuckDBPyConnection, only: str | None = None) -> None:
     n_perspectives = len(PERSPECTIVE_CODES)
     n_required = scoring.min_required(n_perspectives, scoring.OVERALL_MIN_SHARE)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE overall_scores AS
+    _write(con, "overall_scores", f"""
         WITH agg AS (
             SELECT committee_code, peer_group, grain, period,
                    avg(score) AS mean_score, count(score) AS n_perspectives,
                    sum(n_red_measures) AS n_red_measures, sum(n_grey_measures) AS n_grey_measures,
                    count(*) FILTER (WHERE red_flag) AS n_red_flags
-            FROM perspective_scores GROUP BY ALL
+            FROM perspective_scores {_restrict(only)} GROUP BY ALL
         ), scored AS (
             SELECT *, CASE WHEN n_perspectives >= {n_required} THEN mean_score END AS score FROM agg
         )
@@ -70,4 +84,4 @@ def create_overall_scores(con: duckdb.DuckDBPyConnection) -> None:
                p.peer_median_score, s.peer_group
         FROM scored s LEFT JOIN peer p USING (grain, period, peer_group)
         ORDER BY s.grain, s.period, s.committee_code
-    """)
+    """, only)

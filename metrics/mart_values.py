@@ -9,6 +9,10 @@ Pipeline (all temp tables, set-based):
   measure_values  each chosen period takes the latest value at the measure's grain ending at or
                before the period's end (ASOF join), at most carry_forward_months old; then targets,
                overrides, status, score, peer median, peer and city value.
+
+_mv_raw is kept in the warehouse as measure_month_sums: the incremental build (metrics.build) compares
+a changed measure's new month sums with it and recomputes only the (measure, grain, period) cells listed
+in a table passed as `only` (create_measure_values), every entity of each.
 """
 from __future__ import annotations
 
@@ -105,14 +109,25 @@ def periods_sql(first: str, last: str) -> str:
         {' UNION ALL '.join(selects)}"""
 
 
-def create_periods(con: duckdb.DuckDBPyConnection) -> None:
-    """scorecard_periods: the reporting horizon is the span of the monthly measures that report actuals, so
-    that neither a benefit plan due in 2030 nor benefit records from long before follow-up began stretch
-    it (cumulative measures still sum their earlier months: see create_period_months)."""
-    first, last = con.execute("""
+RAW_TABLE = "measure_month_sums"  # _mv_raw kept in the warehouse: the incremental build diffs against it
+
+
+def persist_raw(con: duckdb.DuckDBPyConnection, measure_ids: list[str] | None = None) -> None:
+    """Keep _mv_raw as measure_month_sums (every measure, or replace just `measure_ids`' rows)."""
+    if measure_ids is None:
+        con.execute(f"CREATE OR REPLACE TABLE {RAW_TABLE} AS SELECT * FROM _mv_raw ORDER BY measure_id, committee_code, month")
+        return
+    con.execute(f"DELETE FROM {RAW_TABLE} WHERE list_contains(?, measure_id)", [measure_ids])
+    con.execute(f"INSERT INTO {RAW_TABLE} SELECT * FROM _mv_raw WHERE list_contains(?, measure_id) "
+                "ORDER BY measure_id, committee_code, month", [measure_ids])
+
+
+def horizon(con: duckdb.DuckDBPyConnection, raw: str = "_mv_raw"):
+    """(first, last) month of the reporting horizon from the month sums in `raw` (None, None when empty)."""
+    first, last = con.execute(f"""
         WITH actual AS (
             SELECT r.month, d.grain = 'month' AND d.accumulate <> 'to_date' AS monthly_actual
-            FROM _mv_raw r JOIN measure_catalog d USING (measure_id)
+            FROM {raw} r JOIN measure_catalog d USING (measure_id)
         )
         SELECT COALESCE(min(month) FILTER (WHERE monthly_actual), min(month)),
                COALESCE(max(month) FILTER (WHERE monthly_actual),
@@ -120,10 +135,19 @@ def create_periods(con: duckdb.DuckDBPyConnection) -> None:
         FROM actual
     """).fetchone()
     if first is None or last is None:
+        return None, None
+    return min(first, last), last
+
+
+def create_periods(con: duckdb.DuckDBPyConnection, raw: str = "_mv_raw") -> None:
+    """scorecard_periods: the reporting horizon is the span of the monthly measures that report actuals, so
+    that neither a benefit plan due in 2030 nor benefit records from long before follow-up began stretch
+    it (cumulative measures still sum their earlier months: see create_period_months)."""
+    first, last = horizon(con, raw)
+    if first is None or last is None:
         con.execute("""CREATE OR REPLACE TABLE scorecard_periods (grain VARCHAR, period VARCHAR, start_month DATE,
                        end_month DATE, grain_rank INTEGER, complete BOOLEAN, last_data_month DATE)""")
         return
-    first = min(first, last)
     con.execute(f"""
         CREATE OR REPLACE TABLE scorecard_periods AS
         SELECT *, end_month <= DATE '{last}' AS complete, DATE '{last}' AS last_data_month
@@ -182,11 +206,21 @@ def targets_source(tables: set[str]) -> str:
             "NULL::DOUBLE AS target, NULL::DOUBLE AS red_threshold WHERE false")
 
 
-def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
-    create_scored(con, tables)
-    # Aggregates joined back (not window functions): several times faster on ~10^5 rows.
-    con.execute("""
-        CREATE OR REPLACE TABLE measure_values AS
+def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str], only: str | None = None) -> int:
+    """measure_values from _mv_pv. `only`: a table of (measure_id, grain, period) to recompute (every
+    entity of each, so peer and city values stay whole); their rows are replaced, the rest kept.
+    Returns the number of rows written."""
+    create_scored(con, tables, only)
+    if only is None:
+        con.execute(f"CREATE OR REPLACE TABLE measure_values AS {MEASURE_VALUES_SQL}")
+        return con.execute("SELECT count(*) FROM measure_values").fetchone()[0]
+    con.execute(f"DELETE FROM measure_values WHERE (measure_id, grain, period) IN "
+                f"(SELECT (measure_id, grain, period) FROM {only})")
+    return con.execute(f"INSERT INTO measure_values BY NAME {MEASURE_VALUES_SQL}").fetchone()[0]
+
+
+# Aggregates joined back (not window functions): several times faster on ~10^5 rows.
+MEASURE_VALUES_SQL = """
         WITH peer_median AS (
             SELECT measure_id, grain, period, peer_group, median(value) AS peer_median
             FROM _mv_scored WHERE status <> 'grey' AND peer_group IS NOT NULL
@@ -206,10 +240,12 @@ def create_measure_values(con: duckdb.DuckDBPyConnection, tables: set[str]) -> N
         LEFT JOIN peer_value pv USING (measure_id, grain, period, peer_group)
         LEFT JOIN city_value cv USING (measure_id, grain, period)
         ORDER BY s.grain, s.period, s.committee_code
-    """)
+"""
 
 
-def create_scored(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+def create_scored(con: duckdb.DuckDBPyConnection, tables: set[str], only: str | None = None) -> None:
+    restrict = "" if only is None else (
+        f"WHERE (d.measure_id, p.grain, p.period) IN (SELECT (measure_id, grain, period) FROM {only})")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _mv_scored AS
         WITH entities AS (
@@ -219,6 +255,7 @@ def create_scored(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
                    p.start_month, p.end_month,
                    CASE WHEN p.grain_rank >= d.grain_rank THEN p.grain ELSE d.grain END AS value_grain
             FROM entities e CROSS JOIN measure_catalog d CROSS JOIN scorecard_periods p
+            {restrict}
         ), found AS (
             SELECT g.*, v.period AS value_period, v.end_month AS value_end, v.num, v.den, v.n_obs
             FROM grid g ASOF LEFT JOIN _mv_pv v
@@ -258,6 +295,7 @@ def build(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...], usable:
           tables: set[str]) -> None:
     write_catalog(con, measures)
     create_raw(con, usable)
+    persist_raw(con)
     create_members(con, tables)
     create_periods(con)
     create_period_values(con)

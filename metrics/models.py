@@ -3,8 +3,11 @@
 Each model is two files in `metrics/models/`:
 
 * `<name>.sql` — one SELECT over warehouse tables and earlier models;
-* `<name>.yaml` — its description, materialisation, dependencies, column descriptions and data
-  tests (validated by `ModelDecl`, unknown keys rejected).
+* `<name>.yaml` — its description, materialisation, dependencies (`depends_on`: earlier models;
+  `sources`: the warehouse tables it reads), column descriptions and data tests (validated by
+  `ModelDecl`, unknown keys rejected). The incremental measure build (metrics/dependencies.py) uses
+  `sources` + `depends_on` to find the models and measures a delivery reaches; a test parses the SQL
+  and fails if a model reads a table it does not declare.
 
 `build_models(con)` creates every model in dependency order (`CREATE OR REPLACE VIEW|TABLE <name>`);
 `test_models(con)` runs the declared data tests and returns the failures. The measure build runs
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import duckdb
 import yaml
@@ -77,6 +80,7 @@ class ModelDecl(_Strict):
     description: Text
     materialized: Literal["view", "table"] = "view"
     depends_on: list[str] = []
+    sources: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []  # warehouse tables the SQL reads (not models)
     columns: list[ColumnDecl]
     tests: list[ExpressionTest] = []
 

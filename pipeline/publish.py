@@ -4,7 +4,9 @@ The orchestration step above etl/ and metrics/: the loads (etl) and the build (m
 inside the staging copy, and only then is it published.
 
 lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
-write warehouse_meta → close → os.replace(staging, published). Any failure deletes the staging
+write warehouse_meta → close → os.replace(staging, published). The build is incremental: the loads record
+the (table, month) pairs they change in the TEMP table etl_changes and metrics.build rebuilds only what
+they reach (a demo builds in full). Any failure deletes the staging
 file and leaves the published file byte-identical.
 
 Before the build, the follow-up store's current target changes (made by administrators in the app)
@@ -24,10 +26,11 @@ from typing import Callable, TypeVar
 import duckdb
 
 from etl.contracts import load_contracts
+from etl.load import CHANGES_DDL
 from etl.rules import q
 from etl.schema import create_all, refresh_calendar
 from metrics import status_history
-from metrics.build import build_marts
+from metrics.build import build_marts, pending_changes
 from settings import etl_memory_limit, lock_path, staging_path, warehouse_path
 
 T = TypeVar("T")
@@ -111,16 +114,30 @@ def copy_store_targets(con, warehouse: Path | None) -> int:
     return len(changes)
 
 
+def note_store_target_changes(con, warehouse: Path | None) -> None:
+    """copy_store_targets, recording the years whose store targets changed in etl_changes."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _store_targets_before AS SELECT * FROM store_targets"
+                if "store_targets" in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+                else STORE_TARGETS_DDL.replace("CREATE OR REPLACE TABLE store_targets",
+                                               "CREATE OR REPLACE TEMP TABLE _store_targets_before"))
+    copy_store_targets(con, warehouse)
+    con.execute("""INSERT INTO etl_changes SELECT DISTINCT 'store_targets', make_date(year, 1, 1) FROM (
+                       (SELECT * FROM store_targets EXCEPT ALL SELECT * FROM _store_targets_before) UNION ALL
+                       (SELECT * FROM _store_targets_before EXCEPT ALL SELECT * FROM store_targets))""")
+    con.execute("DROP TABLE _store_targets_before")
+
+
 def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
                     meta: dict[str, str] | None = None):
+    con.execute(CHANGES_DDL)  # what the loads (and seeds, store targets) change: the measure build reads it
     create_all(con)
     result = work(con)
-    copy_store_targets(con, warehouse)
+    note_store_target_changes(con, warehouse)
     months = loaded_month_range(con)
     if months:
         refresh_calendar(con, *months)
-    if with_marts:
-        build_marts(con)
+    if with_marts:  # the demo builds in full; a load rebuilds what its changes reach
+        build_marts(con, changes=None if (meta or {}).get("origin") == "demo" else pending_changes(con))
     version = con.execute("SELECT coalesce(max(batch_id), 0) FROM etl_batches").fetchall()[0][0]
     published_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",

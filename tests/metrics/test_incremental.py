@@ -1,0 +1,430 @@
+"""Incremental measure build (issue 16, item 2): a delivery rebuilds only the measures that read the changed
+tables and only the periods its rows reach; the marts then equal a full rebuild of the same data, row by row.
+
+Each test: the metrics fixture warehouse (tests/metrics/conftest.py) built in full → a delivery through the
+real load path (etl.load.load_batch, which records etl_changes) → build_marts(changes=pending_changes(con)).
+The result is compared with a full rebuild of a copy of the same file, table by table and row by row.
+
+Fixture horizon: monthly periods 2024-06 … 2026-04 (e-service rows set both ends), so 41 periods:
+23 months, 9 quarters (2024-Q2 … 2026-Q2), 6 tertials (2024-T2 … 2026-T1), 3 years; 7 entity rows
+(AAA, BBB, CCC, DDD, CITY, PEER:district_councils, PEER:specialist_committees). Every measure has
+carry_forward_months 12, so a change in month m of year Y reaches the periods ending in [m, December of
+Y + 1] (a year-to-date or plain measure; a to-date one: every period ending from m on). The fixture's
+periods end by 2026-12, so a 2025 change reaches every period ending from m on, and a 2024 change shows
+the bound: periods of 2026 stay as they were.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.metrics.conftest import load_fixture
+from etl.contracts import load_contracts
+from etl.load import load_batch
+from etl.readers import read_csv
+from etl.schema import create_all
+from metrics import status_history
+from metrics.build import MART_TABLES, build_marts, pending_changes
+
+MARTS = [t for t in MART_TABLES if t != "mart_build_info"]
+ENTITIES = 7
+ALL_MEASURES = ["C1", "C2", "C3", "E1", "E2", "E3", "I1", "I2", "I3", "M1", "M2", "M3", "Q1", "Q2", "Q3"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("incr") / "built.duckdb"
+    con = duckdb.connect(str(path))
+    create_all(con)
+    load_fixture(con)
+    build_marts(con)
+    con.close()
+    return path
+
+
+def periods_ending(con, first: str, last: str = "2099-12") -> int:
+    """How many scorecard periods end in [first, last] (months as YYYY-MM)."""
+    return con.execute("SELECT count(*) FROM scorecard_periods WHERE end_month BETWEEN ? AND ?",
+                       [dt.date.fromisoformat(first + "-01"), dt.date.fromisoformat(last + "-01")]).fetchone()[0]
+
+
+def deliver(con, tmp: Path, source: str, rows: list[dict], name: str | None = None):
+    """Write rows as a CSV file and load it through the real load path (contract, gate, revision scope)."""
+    path = tmp / (name or f"{source}_{len(list(tmp.iterdir()))}.csv")
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = load_batch(con, load_contracts()[source], lambda: read_csv(path), path.name)
+    assert result.status == "loaded", result.message
+    return result
+
+
+def marts(con) -> dict[str, list[tuple]]:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in MARTS}
+
+
+def same(a, b) -> bool:
+    """Equal values; doubles equal up to summation order (a sum of the same numbers added in another order
+    can differ in the last bit: DuckDB's parallel aggregation does not fix the order)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def assert_same_as_full(con, path: Path, tmp: Path) -> None:
+    """The marts in `con` (at `path`) equal a full rebuild of a copy of the same file, row by row."""
+    con.execute("CHECKPOINT")
+    copy = tmp / "full.duckdb"
+    shutil.copyfile(path, copy)
+    full = duckdb.connect(str(copy))
+    try:
+        assert build_marts(full)["mode"] == "full"
+        expected = marts(full)
+    finally:
+        full.close()
+    got = marts(con)
+    for table in MARTS:
+        assert len(got[table]) == len(expected[table]), table
+        for g, e in zip(got[table], expected[table]):
+            assert all(same(x, y) for x, y in zip(g, e)), f"{table}: incremental {g} != full {e}"
+
+
+@pytest.fixture()
+def inc(built, tmp_path):
+    """A connection to a copy of the built fixture warehouse (and its path)."""
+    path = tmp_path / "inc.duckdb"
+    shutil.copyfile(built, path)
+    con = duckdb.connect(str(path))
+    yield con, path
+    con.close()
+
+
+def rewritten(con) -> tuple[str, list[str], int]:
+    info = dict(con.execute("SELECT key, value FROM mart_build_info").fetchall())
+    return info["last_build"], [m for m in info["last_measures"].split(",") if m], int(info["last_cells"])
+
+
+def cost_row(line, month, committee, amount, cost_class="run", system=""):
+    return dict(line_id=line, month=month, committee_code=committee, account="5410", amount_sek=amount,
+                supplier_type="external", cost_class=cost_class, system_id=system, project_id="")
+
+
+def test_one_month_of_it_costs_rebuilds_the_cost_measures_from_that_month(inc, tmp_path):
+    con, path = inc
+    # 2025-02 re-delivered: AAA's two lines (30 000 + 30 000) become one line of 90 000
+    deliver(con, tmp_path, "it_costs", [cost_row("L9", "2025-02", "AAA", 90000)])
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("fact_it_costs", dt.date(2025, 2, 1))]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["C1", "C2", "C3"]
+    # periods ending 2025-02 … 2026-12: months 2025-02 … 2026-04 (15), quarters 2025-Q1 … 2026-Q2 (6),
+    # tertials 2025-T1 … 2026-T1 (4), years 2025, 2026 (2) = 27 per measure
+    assert periods_ending(con, "2025-02") == 27
+    assert result["periods"] == 3 * 27
+    assert result["rows"] == 3 * 27 * ENTITIES
+    assert result["periods"] < 15 * con.execute("SELECT count(*) FROM scorecard_periods").fetchone()[0]
+    assert rewritten(con) == ("incremental", ["C1", "C2", "C3"], 81)
+    # C1 for AAA, year to date 2025-02: (40 000 + 90 000) / 2 000 000 = 6.5 %
+    assert con.execute("SELECT value FROM measure_values WHERE measure_id = 'C1' AND committee_code = 'AAA' "
+                       "AND grain = 'month' AND period = '2025-02'").fetchone()[0] == pytest.approx(6.5)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_2024_cost_month_reaches_to_the_end_of_2025_and_no_further(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "it_costs", [cost_row("L8", "2024-09", "BBB", 25000)])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["measures"] == ["C1", "C2", "C3"]
+    # periods ending 2024-09 … 2025-12: months 16, quarters 2024-Q3 … 2025-Q4 (6), tertials 2024-T3 … 2025-T3
+    # (4), years 2024, 2025 (2) = 28; the 8 periods of 2026 keep their rows (carry-forward ends in 2025)
+    assert periods_ending(con, "2024-09", "2025-12") == 28
+    assert result["periods"] == 3 * 28
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_to_date_measure_reaches_every_later_period(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "benefit_realisations", [dict(benefit_id="B0001", month="2024-09", realised_value=1,
+                                                         realised_sek=40000, evidence="report",
+                                                         reported_by="controller")])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["measures"] == ["I1"]
+    # I1 sums from the start: every period ending from 2024-09, 2026 included (20 + 8 + 5 + 3)
+    assert result["periods"] == periods_ending(con, "2024-09") == 36
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_revision_that_deletes_rows_of_older_months_reaches_those_months(inc, tmp_path):
+    con, path = inc
+    # B0001's plan re-delivered with only 2025-06: the 2025-01, 2025-10 and 2030-01 rows are deleted
+    deliver(con, tmp_path, "benefit_plans", [dict(benefit_id="B0001", month="2025-06", planned_value=1,
+                                                  planned_sek=100000)])
+    assert sorted(con.execute("SELECT month FROM etl_changes WHERE table_name = 'fact_benefit_plans'").fetchall()) == [
+        (dt.date(2025, 1, 1),), (dt.date(2025, 6, 1),), (dt.date(2025, 10, 1),), (dt.date(2030, 1, 1),)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["I1"]  # realised ÷ planned benefit, to date: every period ending from 2025-01
+    assert result["periods"] == periods_ending(con, "2025-01") == 28
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_target_change_rebuilds_every_measure_of_that_year(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "target_overrides", [dict(
+        committee_code="AAA", year=2025, measure_id="M3", target=95, red_threshold=90, changed_by="analyst",
+        changed_at="2025-06-01 09:00", reason="stricter")])
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("targets", dt.date(2025, 1, 1))]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ALL_MEASURES
+    # periods ending in 2025: 12 months, 4 quarters, 3 tertials, 1 year
+    assert periods_ending(con, "2025-01", "2025-12") == 20
+    assert result["periods"] == 15 * 20
+    # M3 AAA 2025-03: 165 of 200 licences used = 82.5 %, now under the red threshold 90
+    row = con.execute("SELECT value, target, status FROM measure_values WHERE measure_id = 'M3' AND "
+                      "committee_code = 'AAA' AND grain = 'month' AND period = '2025-03'").fetchone()
+    assert row == (pytest.approx(82.5), 95.0, "red")
+    assert_same_as_full(con, path, tmp_path)
+
+
+SYSTEMS = [
+    dict(system_id="SYS0001", name="K1", owner_committee="AAA", tier="basic", critical="false", key_system="true",
+         agreed_hours_per_week=40, intended_users=100),
+    dict(system_id="SYS0002", name="K2", owner_committee="AAA", tier="differentiating", critical="false",
+         key_system="true", agreed_hours_per_week=40, intended_users=600),
+]
+
+
+def test_a_dimension_change_rebuilds_the_measures_whose_sums_it_changes(inc, tmp_path):
+    con, path = inc
+    # SYS0002 intended users 300 → 600: M1 (active ÷ intended users of key systems, 2025-03) changes
+    deliver(con, tmp_path, "systems", SYSTEMS)
+    assert sorted(con.execute("SELECT * FROM etl_changes").fetchall()) == [("dim_systems", None)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    assert result["measures"] == ["M1"]  # C1–C3, Q1, Q2 read dim_systems too: recomputed, their sums unchanged
+    assert result["periods"] == periods_ending(con, "2025-03") == 26
+    # M1 AAA 2025-03: (90 + 240) ÷ (100 + 600) key-system users
+    assert con.execute("SELECT value FROM measure_values WHERE measure_id = 'M1' AND committee_code = 'AAA' "
+                       "AND grain = 'month' AND period = '2025-03'").fetchone()[0] == pytest.approx(100 * 330 / 700)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_committee_change_rebuilds_in_full(inc, tmp_path, caplog):
+    con, path = inc
+    deliver(con, tmp_path, "committees", [dict(committee_code="DDD", name_sv="Nämnd D", name_en="Committee D",
+                                               kind="district_council", peer_group="district_councils")])
+    with caplog.at_level("INFO", logger="metrics.build"):
+        result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "full"
+    assert "dim_committees changed" in caplog.text
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_no_change_rebuilds_nothing(inc, tmp_path):
+    con, path = inc
+    before = marts(con)
+    deliver(con, tmp_path, "it_costs", [cost_row("L1", "2025-01", "AAA", 40000, system="SYS0001"),
+                                        cost_row("L4", "2025-01", "BBB", 110000),
+                                        cost_row("L5", "2025-01", "CCC", 70000, cost_class="transform")])
+    # the same rows again: the month is recorded (the loader cannot know), the sums are unchanged
+    result = build_marts(con, changes=pending_changes(con))
+    assert (result["mode"], result["measures"], result["periods"], result["rows"]) == ("incremental", [], 0, 0)
+    assert marts(con) == before
+    assert build_marts(con, changes=[])["mode"] == "none"
+
+
+def test_without_recorded_changes_or_after_a_declaration_change_the_build_is_full(inc, tmp_path):
+    con, path = inc
+    assert pending_changes(con) is None  # nothing recorded in this connection: the caller builds in full
+    con.execute("UPDATE mart_build_info SET value = 'stale' WHERE key = 'definitions_hash'")
+    assert build_marts(con, changes=[("fact_it_costs", dt.date(2025, 1, 1))])["mode"] == "full"
+    con.execute("DROP TABLE measure_month_sums")
+    assert build_marts(con, changes=[("fact_it_costs", dt.date(2025, 1, 1))])["mode"] == "full"
+
+
+def test_a_new_month_beyond_the_horizon_adds_periods_for_every_measure(inc, tmp_path):
+    con, path = inc
+    # DDD's e-service rows for 2026-05 move the horizon one month: 2026-05 (month) is a new period,
+    # and 2026-Q2, 2026-T2 are new as well (2026-Q2 existed: April is in it)
+    before = {r for r in con.execute("SELECT grain, period FROM scorecard_periods").fetchall()}
+    deliver(con, tmp_path, "eservice_transactions", [
+        dict(month="2026-05", eservice_id="ES005", channel="digital", completed=8, straight_through=""),
+        dict(month="2026-05", eservice_id="ES005", channel="phone", completed=2, straight_through="")])
+    result = build_marts(con, changes=pending_changes(con))
+    after = {r for r in con.execute("SELECT grain, period FROM scorecard_periods").fetchall()}
+    assert after - before == {("month", "2026-05"), ("tertial", "2026-T2")}
+    assert result["mode"] == "incremental"
+    assert con.execute("SELECT max(last_data_month) FROM scorecard_periods").fetchone()[0] == dt.date(2026, 5, 1)
+    assert_same_as_full(con, path, tmp_path)
+
+
+MONTHS = [f"{y}-{m:02d}" for y, m in [(2024, 9), (2024, 12), (2025, 1), (2025, 2), (2025, 7), (2026, 1), (2026, 4)]]
+COMMITTEE = st.sampled_from(["AAA", "BBB", "CCC", "DDD"])
+AMOUNT = st.integers(min_value=-50_000, max_value=500_000)
+
+
+@st.composite
+def delivery(draw):
+    """One small delivery of one source: (source, rows)."""
+    kind = draw(st.sampled_from(["it_costs", "operating_costs", "it_users", "licences", "targets",
+                                 "eservice_transactions", "survey_responses", "benefit_realisations"]))
+    month = draw(st.sampled_from(MONTHS))
+    n = draw(st.integers(min_value=1, max_value=3))
+    if kind == "it_costs":
+        return kind, [cost_row(f"N{month}{i}", month, draw(COMMITTEE), draw(AMOUNT),
+                               draw(st.sampled_from(["run", "grow", "transform"]))) for i in range(n)]
+    if kind == "operating_costs":
+        committees = draw(st.lists(COMMITTEE, min_size=1, max_size=4, unique=True))
+        return kind, [dict(month=month, committee_code=c, amount_sek=draw(st.integers(1, 3_000_000)))
+                      for c in committees]
+    if kind == "it_users":
+        committees = draw(st.lists(COMMITTEE, min_size=1, max_size=4, unique=True))
+        return kind, [dict(month=month, committee_code=c, it_users=u, headcount=u + draw(st.integers(0, 5)))
+                      for c in committees for u in [draw(st.integers(1, 50))]]
+    if kind == "licences":
+        return kind, [dict(month=month, committee_code=draw(COMMITTEE), product=f"P{i}", paid=p,
+                           used_90d=draw(st.integers(0, p))) for i in range(n) for p in [draw(st.integers(1, 200))]]
+    if kind == "targets":
+        return "target_overrides", [dict(committee_code=draw(COMMITTEE), year=int(month[:4]),
+                                         measure_id=draw(st.sampled_from(["M3", "E1", "C2", "Q2"])),
+                                         target=t, red_threshold=t - 5, changed_by="analyst",
+                                         changed_at="2025-06-01 09:00", reason="test")
+                                    for t in [draw(st.integers(10, 100))]]
+    if kind == "survey_responses":  # quarterly and yearly measures (E2, Q3, I2): a whole kind × month is replaced
+        survey = draw(st.sampled_from(["eservice_exit", "staff_it", "it_support"]))
+        committee = draw(COMMITTEE)
+        answers = draw(st.lists(st.integers(1, 5), min_size=1, max_size=40))
+        return kind, [dict(survey_kind=survey, response_id=f"h{i}", committee_code=committee,
+                           response_date=f"{month}-15", question_id="q1", answer=a,
+                           eservice_id="ES001" if survey == "eservice_exit" else "")
+                      for i, a in enumerate(answers)]
+    if kind == "benefit_realisations":  # I1: realised ÷ planned to date, so every later period
+        return kind, [dict(benefit_id=b, month=month, realised_value=1, realised_sek=draw(st.integers(0, 300_000)),
+                           evidence="report", reported_by="controller")
+                      for b in draw(st.lists(st.sampled_from(["B0001", "B0002"]), min_size=1, max_size=2, unique=True))]
+    return kind, [dict(month=month, eservice_id=draw(st.sampled_from(["ES001", "ES002", "ES004", "ES005"])),
+                       channel=ch, completed=draw(st.integers(0, 300)), straight_through="")
+                  for ch in draw(st.lists(st.sampled_from(["digital", "phone", "paper"]), min_size=1, max_size=3,
+                                          unique=True))]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(deliveries=st.lists(delivery(), min_size=1, max_size=2))
+def test_any_small_delivery_gives_the_marts_of_a_full_rebuild(built, tmp_path_factory, deliveries):
+    tmp = tmp_path_factory.mktemp("hyp")
+    path = tmp / "inc.duckdb"
+    shutil.copyfile(built, path)
+    con = duckdb.connect(str(path))
+    try:
+        for i, (source, rows) in enumerate(deliveries):
+            deliver(con, tmp, source, rows, name=f"d{i}_{source}.csv")
+        result = build_marts(con, changes=pending_changes(con))
+        assert result["mode"] in ("incremental", "none")
+        assert_same_as_full(con, path, tmp)
+    finally:
+        con.close()
+
+
+def test_a_store_target_change_reaches_its_year_through_the_publish_copy(inc, tmp_path, monkeypatch):
+    """An administrator's target change in the follow-up store is copied in by every publish
+    (pipeline.publish.note_store_target_changes): the years whose store targets differ are recorded."""
+    from conftest_helpers import ADMIN
+    from etl.load import CHANGES_DDL
+    from followup import targets
+    from followup.store import reset_stores
+    from pipeline.publish import note_store_target_changes
+
+    con, path = inc
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(path))
+    monkeypatch.delenv("SCORECARD_FOLLOWUP_URL", raising=False)
+    reset_stores()
+    try:
+        con.execute(CHANGES_DDL)
+        note_store_target_changes(con, path)  # an empty store: nothing changed
+        assert pending_changes(con) == []
+        targets.change_target(ADMIN, "AAA", 2025, "M3", 95, 90, "Stricter licence follow-up",
+                              directions={"M3": "higher"}, committees={"AAA", "BBB", "CCC", "DDD"})
+        note_store_target_changes(con, path)
+        assert pending_changes(con) == [("store_targets", dt.date(2025, 1, 1))]
+        result = build_marts(con, changes=pending_changes(con))
+        assert (result["mode"], result["periods"]) == ("incremental", 15 * 20)
+        row = con.execute("SELECT target, status, target_overridden FROM measure_values WHERE measure_id = 'M3' "
+                          "AND committee_code = 'AAA' AND grain = 'month' AND period = '2025-03'").fetchone()
+        assert row == (95.0, "red", True)  # 82.5 % used
+        assert_same_as_full(con, path, tmp_path)
+    finally:
+        reset_stores()
+
+
+def test_a_load_command_publishes_with_an_incremental_build(built, tmp_path):
+    """`python -m etl load` (pipeline.cli.run_batches → publish): the publish passes the load's changes."""
+    from pipeline.cli import plan_files, run_batches
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built, path)
+    src = tmp_path / "it_costs_2025-02.csv"
+    with open(src, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(cost_row("L9", "2025-02", "AAA", 90000)))
+        writer.writeheader()
+        writer.writerow(cost_row("L9", "2025-02", "AAA", 90000))
+    [result] = run_batches(plan_files([src], "it_costs"), path)
+    assert result.status == "loaded", result.message
+    con = duckdb.connect(str(path))
+    try:
+        assert rewritten(con) == ("incremental", ["C1", "C2", "C3"], 81)
+        version, published_at = con.execute("SELECT max(version), max(published_at) FROM measure_status_history").fetchone()
+        history = con.execute("SELECT * FROM measure_status_history WHERE version = ? ORDER BY ALL", [version]).fetchall()
+        assert len(history) == 4 * 15 * 4  # committees × measures × the latest complete period of each grain
+        assert_same_as_full(con, path, tmp_path)
+    finally:
+        con.close()
+    # the status history (for the alerts) recorded from the incremental marts is the one a full build gives
+    full = duckdb.connect(str(tmp_path / "full.duckdb"))  # the fully rebuilt copy made by assert_same_as_full
+    try:
+        assert status_history.record(full, version, published_at) == len(history)
+        assert full.execute("SELECT * FROM measure_status_history WHERE version = ? ORDER BY ALL",
+                            [version]).fetchall() == history
+    finally:
+        full.close()
+
+
+def test_a_changed_seed_is_recorded_and_reaches_no_measure(inc, tmp_path):
+    from etl.load import CHANGES_DDL
+    from etl.seeds import load_seeds
+
+    con, path = inc
+    con.execute(CHANGES_DDL)
+    seeds = tmp_path / "seeds"
+    shutil.copytree(Path(__file__).parents[2] / "seeds", seeds)
+    load_seeds(con, seeds)  # the same seeds as in the warehouse: nothing written, nothing recorded
+    assert pending_changes(con) == []
+    text = (seeds / "perspectives.csv").read_text(encoding="utf-8")
+    (seeds / "perspectives.csv").write_text(text.replace("External benefit", "External value"), encoding="utf-8")
+    load_seeds(con, seeds)
+    assert pending_changes(con) == [("dim_perspectives", None)]
+    result = build_marts(con, changes=pending_changes(con))
+    assert (result["mode"], result["measures"], result["periods"]) == ("incremental", [], 0)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_month_before_the_horizon_rebuilds_in_full(inc, tmp_path, caplog):
+    """New periods at the start could give existing periods a value to carry forward: the build is not sure."""
+    con, path = inc
+    deliver(con, tmp_path, "eservice_transactions", [
+        dict(month="2024-03", eservice_id="ES001", channel="digital", completed=40, straight_through="")])
+    with caplog.at_level("INFO", logger="metrics.build"):
+        result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "full"
+    assert "first month moved" in caplog.text
+    assert con.execute("SELECT min(start_month) FROM scorecard_periods WHERE grain = 'month'").fetchone()[0] == \
+        dt.date(2024, 3, 1)
+    assert_same_as_full(con, path, tmp_path)
