@@ -10,7 +10,7 @@ from followup.store import get_store
 from settings import followup_store_url
 from ui.auth import require
 from ui.page import setup_page
-from ui.tables import download_buttons
+from ui.tables import show_table, download_buttons
 
 ctx = setup_page("audit_log", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -41,5 +41,5 @@ view = pd.DataFrame({
     t("audit.col.what"): log.what,
     t("audit.col.reason"): log.reason.fillna("–"),
 })
-st.dataframe(view, hide_index=True, width="stretch", key="audit_table_view")
+show_table(view, "audit_table_view")
 download_buttons(view, f"granskningslogg_{since}_{until}", t, ctx.lang, key="audit")

@@ -10,7 +10,7 @@ from followup.identity import drilldown_scope
 from ui import state
 from ui.auth import current_identity
 from ui.page import setup_page
-from ui.tables import download_buttons, show_table
+from ui.tables import download_buttons, show_records, show_table
 
 ctx = setup_page("measure_explorer")
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
@@ -223,7 +223,11 @@ if tab_drill.open:
         st.info(t("label.no_rows"))
     else:
         ddisp = views.records_table(dd, lang)
-        st.dataframe(ddisp, hide_index=True, key="explorer_drill_table")
+        # a page of records at a time (thousands would make the page unreadable); sorted by the raw values
+        show_records(ddisp, "explorer_drill_table", t, fmt.number, sort_values=views.translate_columns(dd, lang),
+                     numeric=[c for c, raw in zip(ddisp.columns, dd.columns)
+                              if pd.api.types.is_numeric_dtype(dd[raw]) and not pd.api.types.is_bool_dtype(dd[raw])],
+                     anywhere=list(ddisp.columns))
         download_buttons(views.records_export(dd, lang), f"underlag_{measure_id}_{dcode}_{dperiod}", t, lang, key="drill",
                          meta=ctx.export_meta(f"{measure_id} {mnames[measure_id]} – {t('explorer.drilldown')}",
                                               [(t("label.committee"), names.get(dcode, dcode)),

@@ -89,9 +89,46 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
+def display_frame(df: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
+    """Numbers a page left as numbers become text in the UI language's format (counts without
+    decimals, other numbers with one); missing values become "–". Text columns pass unchanged."""
+    from ui.formatting import format_number
+
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_integer_dtype(s):
+            out[c] = [format_number(v, 0, lang) for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            vals = s.dropna()
+            whole = bool(len(vals)) and bool((vals == vals.round(0)).all())
+            out[c] = [format_number(v, 0 if whole else 1, lang) for v in s]
+    return out
+
+
+def numeric_columns(df: pd.DataFrame) -> list:
+    """Columns whose every shown cell is a number (as sort_key reads it, units allowed): they are
+    right-aligned."""
+    cols = []
+    for c in df.columns:
+        keys = [sort_key(v) for v in df[c]]
+        if any(k[0] == 0 for k in keys) and all(k[0] != 1 for k in keys):
+            cols.append(c)
+    return cols
+
+
 def show_table(df: pd.DataFrame, key: str, **kw: Any) -> None:
+    """Put an HTML table on the page. Numbers left as numbers are formatted in the UI language;
+    without `numeric`, the columns holding only numbers are right-aligned."""
     import streamlit as st
 
+    from ui.page import current_lang
+
+    df = display_frame(df, current_lang())
+    if "numeric" not in kw:
+        kw["numeric"] = numeric_columns(df)
     st.html(html_table(df, key, **kw))
 
 
@@ -231,3 +268,96 @@ def download_buttons(df: pd.DataFrame, name: str, t: Any, lang: str, key: str,
     row.download_button(t("label.download_xlsx"), data=lambda: to_xlsx_bytes(df, t("export.data_sheet"), meta, formats, meta_sheet),
                         file_name=f"{safe}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table_view:",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ---------------------------------------------------------------- long record lists: sort and page
+
+PAGE_SIZE = 50  # rows of a record list shown at once; the download always holds them all
+SORT_MIN_ROWS = 10  # a shorter table is read at a glance and gets no sort control
+
+_NUMBER_TEXT = re.compile(r"^\s*([−-]?)\s*(\d[\d \u00a0\u202f]*)(?:,(\d+))?(?:\s+[^\d\s]\S*|\s*%)?\s*$")
+
+
+def sort_key(value: Any) -> tuple:
+    """A sort key for a cell as shown: numbers in Swedish format ("1 234,5 tkr", "−3", "12 %") sort
+    as numbers, other text case-blind; missing ("", "–", None, nan) after everything. Numbers sort
+    before text, so a column mixing them keeps its numbers together."""
+    if is_missing(value) or (isinstance(value, str) and value.strip() in ("", "–", "-")):
+        return (2, 0.0, "")
+    if isinstance(value, bool):
+        return (1, 0.0, str(value))
+    if isinstance(value, (int, float)) or hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return (0, float(value), "")
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp)):
+        return (1, 0.0, pd.Timestamp(value).isoformat())
+    text = str(value)
+    m = _NUMBER_TEXT.match(text)
+    if m:
+        whole = re.sub(r"[ \u00a0\u202f]", "", m.group(2))
+        number = float(f"{whole}.{m.group(3) or 0}")
+        return (0, -number if m.group(1) else number, "")
+    return (1, 0.0, text.casefold())
+
+
+def sorted_positions(values: Sequence[Any], descending: bool = False) -> list[int]:
+    """Row positions in sort order of `values` (see sort_key); ties keep their order; missing values
+    stay last in both directions."""
+    keys = [sort_key(v) for v in values]
+    present = [i for i, k in enumerate(keys) if k[0] != 2]
+    missing = [i for i, k in enumerate(keys) if k[0] == 2]
+    present.sort(key=lambda i: keys[i], reverse=descending)  # Python keeps ties in order with reverse=True
+    return present + missing
+
+
+def page_bounds(n_rows: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int, int]:
+    """(first row, end row (exclusive), page) of page `page` (1-based, clamped to 1..pages)."""
+    pages = max(1, -(-n_rows // page_size))
+    page = min(max(1, int(page)), pages)
+    lo = (page - 1) * page_size
+    return lo, min(n_rows, lo + page_size), page
+
+
+def show_records(df: pd.DataFrame, key: str, t: Any, fmt_number: Any, sort_values: pd.DataFrame | None = None,
+                 page_size: int = PAGE_SIZE, sortable: bool = True, **kw: Any) -> None:
+    """A long list of records as an HTML table (nothing cut off, cards on a phone): sortable by any
+    column (by its raw value when `sort_values` — same columns, same rows — has it, else by the
+    text as shown, numbers as numbers) and shown `page_size` rows at a time with previous / next.
+    `links` and `statuses` (kw) follow the rows. The caller offers the full download."""
+    import streamlit as st
+
+    n = len(df)
+    cols = list(df.columns)
+    order = list(range(n))
+    if sortable and n > SORT_MIN_ROWS:
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        by = c1.selectbox(t("table.sort_by"), [None, *cols], key=f"_tbl_{key}_sort",
+                          format_func=lambda c: t("table.sort_as_listed") if c is None else str(c))
+        desc = c2.toggle(t("table.descending"), key=f"_tbl_{key}_desc")
+        if by is not None:
+            vals = sort_values[by] if sort_values is not None and by in sort_values.columns else df[by]
+            order = sorted_positions(list(vals), desc)
+    pk = f"_tbl_{key}_page"
+    lo, hi, page = page_bounds(n, st.session_state.get(pk, 1), page_size)
+    st.session_state[pk] = page
+    rows = order[lo:hi]
+    shown = df.iloc[rows].reset_index(drop=True)
+    if kw.get("links"):
+        kw["links"] = {c: [list(v)[i] for i in rows] for c, v in kw["links"].items()}
+    if kw.get("statuses") is not None:
+        kw["statuses"] = kw["statuses"].iloc[rows].reset_index(drop=True)
+    show_table(shown, key, **kw)
+    pages = max(1, -(-n // page_size))
+    if pages > 1:
+        def go(step: int) -> None:
+            st.session_state[pk] = min(max(1, st.session_state.get(pk, 1) + step), pages)
+
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        bar.button(t("table.previous"), key=f"_tbl_{key}_prev", on_click=go, args=(-1,), disabled=page == 1,
+                   icon=":material/chevron_left:")
+        bar.markdown(t("table.rows_of", first=fmt_number(lo + 1), last=fmt_number(hi), n=fmt_number(n),
+                       page=fmt_number(page), pages=fmt_number(pages)))
+        bar.button(t("table.next"), key=f"_tbl_{key}_next", on_click=go, args=(1,), disabled=page == pages,
+                   icon=":material/chevron_right:")
