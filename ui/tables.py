@@ -340,6 +340,10 @@ def show_records(df: pd.DataFrame, key: str, t: Any, fmt_number: Any, sort_value
             vals = sort_values[by] if sort_values is not None and by in sort_values.columns else df[by]
             order = sorted_positions(list(vals), desc)
     pk = f"_tbl_{key}_page"
+    signature = (n, tuple(cols), st.session_state.get(f"_tbl_{key}_sort"), st.session_state.get(f"_tbl_{key}_desc"))
+    if st.session_state.get(f"_tbl_{key}_sig") != signature:  # another order or other rows: back to the first page
+        st.session_state[f"_tbl_{key}_sig"] = signature
+        st.session_state[pk] = 1
     lo, hi, page = page_bounds(n, st.session_state.get(pk, 1), page_size)
     st.session_state[pk] = page
     rows = order[lo:hi]
