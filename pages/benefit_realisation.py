@@ -7,7 +7,7 @@ import streamlit as st
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.page import setup_page
-from ui.tables import show_table
+from ui.tables import quantity_cells, show_table
 
 ctx = setup_page("benefit_realisation", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -56,10 +56,11 @@ if not nonmon.empty:
             t("council.label.project"): nonmon.project_id,
             t("council.col.description"): nonmon.description,
             t("council.col.committee"): nonmon.committee_en if ctx.lang == "en" else nonmon.committee_sv,
-            t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(nonmon.baseline, nonmon.unit)],
-            t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(nonmon.target, nonmon.unit)],
-            t("council.col.planned_value_due"): [fmt.quantity(v, u) for v, u in zip(nonmon.planned_value_due, nonmon.unit)],
-            t("council.col.realised_value"): [fmt.quantity(v, u) for v, u in zip(nonmon.realised_value, nonmon.unit)],
+            t("council.col.unit"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[1],
+            t("council.col.baseline"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[0],
+            t("council.col.target"): quantity_cells(nonmon.target, nonmon.unit, ctx.lang)[0],
+            t("council.col.planned_value_due"): quantity_cells(nonmon.planned_value_due, nonmon.unit, ctx.lang)[0],
+            t("council.col.realised_value"): quantity_cells(nonmon.realised_value, nonmon.unit, ctx.lang)[0],
             t("council.col.achieved"): [fmt.percent(v, 0) for v in nonmon.achieved_pct],
         }), "benefit_non_monetary", nowrap=[t("council.label.project")],
             links={t("council.label.project"): [ctx.link("project", project=p) for p in nonmon.project_id]})

@@ -26,13 +26,15 @@ table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px
 table.sc-table td{padding:4px 5px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
   overflow-wrap:break-word}
 table.sc-table td.any{overflow-wrap:anywhere}
-table.sc-table td.num{text-align:right;white-space:nowrap}
+table.sc-table td.num{text-align:right;white-space:normal}  /* a number holds together by its no-break spaces; a unit may go to the next line */
 table.sc-table th.num{text-align:right}
 table.sc-table td.st{overflow-wrap:normal}
 table.sc-table td.nw{white-space:nowrap;overflow-wrap:normal}
 table.sc-table td a{color:#0B5CAD;text-decoration:underline;text-underline-offset:2px}
 table.sc-table tr:hover td{background-image:linear-gradient(rgba(0,0,0,.03),rgba(0,0,0,.03))}
 table.sc-table td.st{border-left:5px solid transparent}
+table.sc-table.sc-dense{font-size:.8rem}
+table.sc-table.sc-dense td,table.sc-table.sc-dense th{padding:4px 4px}
 @media (max-width: 640px){
   table.sc-cards thead{display:none}
   table.sc-cards,table.sc-cards tbody,table.sc-cards tr,table.sc-cards td{display:block;width:100%;box-sizing:border-box}
@@ -46,6 +48,27 @@ table.sc-table td.st{border-left:5px solid transparent}
 </style>
 """
 
+DENSE_COLUMNS = 8  # a table with this many columns or more gets a smaller type (it fits at 1280 px)
+HYPHENATE_FROM = 8  # header words this long get soft hyphens (Swedish compounds are long)
+
+
+def _hyphenator(lang: str):
+    import pyphen
+
+    return _HYPHENATORS.setdefault(lang, pyphen.Pyphen(lang="sv_SE" if lang == "sv" else "en_GB"))
+
+
+_HYPHENATORS: dict = {}
+
+
+def hyphenate(text: str, lang: str = "sv") -> str:
+    """Soft hyphens (U+00AD) at the language's hyphenation points in words of HYPHENATE_FROM letters
+    or more: a narrow column breaks "Nyttorealiseringsgrad" as "Nyttorealise-/ringsgrad" instead of
+    running past its neighbours. Shown text is unchanged where the column is wide enough."""
+    h = _hyphenator(lang)
+    return re.sub(rf"\w{{{HYPHENATE_FROM},}}", lambda m: h.inserted(m.group(0), hyphen="\u00ad"), text)
+
+
 # status look for a table cell (Okabe–Ito edge colour, light tint, dark text)
 def _status_css(status: str) -> str:
     s = S.norm(status)
@@ -56,7 +79,7 @@ def _status_css(status: str) -> str:
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
                raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = (),
-               anywhere: Iterable[str] = ()) -> str:
+               anywhere: Iterable[str] = (), lang: str = "sv") -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
     right-aligned; `nowrap` columns are never broken; `anywhere` columns (file names, units) may break
@@ -67,7 +90,8 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
     nowrap = set(nowrap)  # short codes and sparklines: never broken
     anywhere = set(anywhere)  # long unbroken words (file names, units): may break inside a word
     cols = list(df.columns)
-    head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
+    head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(hyphenate(str(c), lang))}</th>'
+                   for c in cols)
     body = []
     for i, row in enumerate(df.itertuples(index=False)):
         cells = []
@@ -85,7 +109,9 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             cells.append(f'<td class="{" ".join(cls)}" data-label="{html.escape(str(c), quote=True)}"{style}>{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}" data-key="{html.escape(key, quote=True)}">{cap}'
+    dense = " sc-dense" if len(cols) >= DENSE_COLUMNS else ""
+    return (f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}{dense}" lang="{lang}" '
+            f'data-key="{html.escape(key, quote=True)}">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
@@ -119,6 +145,23 @@ def numeric_columns(df: pd.DataFrame) -> list:
     return cols
 
 
+def quantity_cells(values: Iterable[Any], units: Iterable[Any], lang: str = "sv") -> tuple[list[str], list[str]]:
+    """Values in their own units split in two columns, the number and the unit (a table with four
+    quantity columns then names the unit once and stays narrow). Money keeps its kr/tkr/mnkr with the
+    number, as format_quantity shows it, and leaves the unit cell empty."""
+    from ui.formatting import format_number, format_quantity
+
+    numbers, unit_texts = [], []
+    for v, u in zip(values, units):
+        if str(u).strip().upper() in ("SEK", "KR"):
+            numbers.append(format_quantity(v, u, lang))
+            unit_texts.append("")
+        else:
+            numbers.append(format_number(v, 0, lang))
+            unit_texts.append("" if is_missing(u) else str(u))
+    return numbers, unit_texts
+
+
 def show_table(df: pd.DataFrame, key: str, **kw: Any) -> None:
     """Put an HTML table on the page. Numbers left as numbers are formatted in the UI language;
     without `numeric`, the columns holding only numbers are right-aligned."""
@@ -126,10 +169,11 @@ def show_table(df: pd.DataFrame, key: str, **kw: Any) -> None:
 
     from ui.page import current_lang
 
-    df = display_frame(df, current_lang())
+    lang = current_lang()
+    df = display_frame(df, lang)
     if "numeric" not in kw:
         kw["numeric"] = numeric_columns(df)
-    st.html(html_table(df, key, **kw))
+    st.html(html_table(df, key, lang=lang, **kw))
 
 
 # ---------------------------------------------------------------- exports

@@ -34,7 +34,7 @@ class TableParser(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell))
+            self._row.append("".join(self._cell).replace("\u00ad", ""))  # soft hyphens in headers: not text
             self._cell = None
         elif tag == "thead":
             self._in_head = False

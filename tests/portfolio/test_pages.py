@@ -303,8 +303,9 @@ def test_benefit_page_shows_classes_separately(app_wh):
 def test_double_counting_links_both_projects(app_wh):
     at = run_page("double_counting")
     table = frame_with(at, "Projekt A")
-    assert list(table["Projekt A"]) == ["P0001", "P0001"]  # each a link to the project (tests/e2e follow them)
-    assert list(table["Projekt B"]) == ["P0002", "P0002"]
+    # each project with its benefit in the claim, a link to the project (tests/e2e follow them)
+    assert list(table["Projekt A"]) == ["P0001 (B0001)", "P0001 (B0002)"]  # operational: B0001 ↔ B0003; citizen: B0002 ↔ B0008
+    assert list(table["Projekt B"]) == ["P0002 (B0003)", "P0002 (B0008)"]
     html = "".join(h.proto.body for h in at.get("html"))
     assert html.count('href="project?lang=sv&amp;project=P0001"') == 2
     assert html.count('href="project?lang=sv&amp;project=P0002"') == 2
