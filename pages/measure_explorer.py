@@ -204,7 +204,10 @@ if tab_drill.open:
     if d_url in codes:
         st.session_state.pop(dkey, None)
     d_initial = d_url if d_url in codes else ctx.initial("explorer_drill_committee", st.session_state.get("_committee"))
-    dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c),
+    def keep_drill_tab() -> None:  # a browser that joined a fresh server can send a stale tab with the change
+        st.session_state[tab_key] = TABS["drilldown"]
+
+    dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c), on_change=keep_drill_tab,
                          index=codes.index(d_initial) if d_initial in codes else 0)
     prange = periods_old_first[periods_old_first.index(p_from): end_idx + 1][::-1]
     pkey = ctx.key("explorer_drill_period")
@@ -214,7 +217,7 @@ if tab_drill.open:
     if p_url in prange:
         st.session_state.pop(pkey, None)
     p_initial = p_url if p_url in prange else ctx.initial("explorer_drill_period", prange[0])
-    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period,
+    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period, on_change=keep_drill_tab,
                            index=prange.index(p_initial) if p_initial in prange else 0)
     state.write(drill_committee=dcode, drill_period=dperiod)
     dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod, drilldown_scope(current_identity()))
@@ -225,6 +228,7 @@ if tab_drill.open:
         ddisp = views.records_table(dd, lang)
         # a page of records at a time (thousands would make the page unreadable); sorted by the raw values
         show_records(ddisp, "explorer_drill_table", t, fmt.number, sort_values=views.translate_columns(dd, lang),
+                     keep={tab_key: TABS["drilldown"]},
                      numeric=[c for c, raw in zip(ddisp.columns, dd.columns)
                               if pd.api.types.is_numeric_dtype(dd[raw]) and not pd.api.types.is_bool_dtype(dd[raw])],
                      anywhere=list(ddisp.columns))

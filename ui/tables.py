@@ -365,21 +365,26 @@ def page_bounds(n_rows: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int
 
 
 def show_records(df: pd.DataFrame, key: str, t: Any, fmt_number: Any, sort_values: pd.DataFrame | None = None,
-                 page_size: int = PAGE_SIZE, sortable: bool = True, **kw: Any) -> None:
+                 page_size: int = PAGE_SIZE, sortable: bool = True, keep: dict | None = None, **kw: Any) -> None:
     """A long list of records as an HTML table (nothing cut off, cards on a phone): sortable by any
     column (by its raw value when `sort_values` — same columns, same rows — has it, else by the
     text as shown, numbers as numbers) and shown `page_size` rows at a time with previous / next.
-    `links` and `statuses` (kw) follow the rows. The caller offers the full download."""
+    `links` and `statuses` (kw) follow the rows. The caller offers the full download. `keep`: session
+    values the table's own widgets set again when used (the open tab of a page with lazy tabs: a
+    browser that joined a fresh server can send a stale tab with the click)."""
     import streamlit as st
+
+    def keep_state() -> None:
+        st.session_state.update(keep or {})
 
     n = len(df)
     cols = list(df.columns)
     order = list(range(n))
     if sortable and n > SORT_MIN_ROWS:
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        by = c1.selectbox(t("table.sort_by"), [None, *cols], key=f"_tbl_{key}_sort",
+        c1, c2, _ = st.columns([3, 2, 3], vertical_alignment="bottom")
+        by = c1.selectbox(t("table.sort_by"), [None, *cols], key=f"_tbl_{key}_sort", on_change=keep_state,
                           format_func=lambda c: t("table.sort_as_listed") if c is None else str(c))
-        desc = c2.toggle(t("table.descending"), key=f"_tbl_{key}_desc")
+        desc = c2.toggle(t("table.descending"), key=f"_tbl_{key}_desc", on_change=keep_state)
         if by is not None:
             vals = sort_values[by] if sort_values is not None and by in sort_values.columns else df[by]
             order = sorted_positions(list(vals), desc)
@@ -400,6 +405,7 @@ def show_records(df: pd.DataFrame, key: str, t: Any, fmt_number: Any, sort_value
     pages = max(1, -(-n // page_size))
     if pages > 1:
         def go(step: int) -> None:
+            keep_state()
             st.session_state[pk] = min(max(1, st.session_state.get(pk, 1) + step), pages)
 
         bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
