@@ -225,13 +225,14 @@ if tab_drill.open:
     if dd.empty:
         st.info(t("label.no_rows"))
     else:
-        ddisp = views.records_table(dd, lang)
+        # on screen without the committee's code (the heading names the committee); the download keeps it
+        dd_shown = dd.drop(columns=["committee_code"], errors="ignore")
+        ddisp = views.records_table(dd_shown, lang)
         # a page of records at a time (thousands would make the page unreadable); sorted by the raw values
-        show_records(ddisp, "explorer_drill_table", t, fmt.number, sort_values=views.translate_columns(dd, lang),
+        show_records(ddisp, "explorer_drill_table", t, fmt.number, sort_values=views.translate_columns(dd_shown, lang),
                      keep={tab_key: TABS["drilldown"]},
-                     numeric=[c for c, raw in zip(ddisp.columns, dd.columns)
-                              if pd.api.types.is_numeric_dtype(dd[raw]) and not pd.api.types.is_bool_dtype(dd[raw])],
-                     anywhere=list(ddisp.columns))
+                     numeric=[c for c, raw in zip(ddisp.columns, dd_shown.columns)
+                              if pd.api.types.is_numeric_dtype(dd[raw]) and not pd.api.types.is_bool_dtype(dd[raw])])
         download_buttons(views.records_export(dd, lang), f"underlag_{measure_id}_{dcode}_{dperiod}", t, lang, key="drill",
                          meta=ctx.export_meta(f"{measure_id} {mnames[measure_id]} – {t('explorer.drilldown')}",
                                               [(t("label.committee"), names.get(dcode, dcode)),

@@ -19,7 +19,7 @@ from ui.formatting import is_missing
 
 TABLE_CSS = """
 <style>
-.sc-wrap{overflow-x:auto;margin:0 0 .5rem 0}
+.sc-wrap{overflow-x:auto;margin:0 0 .5rem 0;container-type:inline-size}
 table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:1.3}
 table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 5px;border-bottom:2px solid #D0D3DA;
   vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
@@ -49,6 +49,38 @@ table.sc-table.sc-dense td,table.sc-table.sc-dense th{padding:4px 4px}
 """
 
 DENSE_COLUMNS = 8  # a table with this many columns or more gets a smaller type (it fits at 1280 px)
+PHONE_PX = 640  # every table of cards becomes cards below this screen width (TABLE_CSS)
+RECORD_COLUMNS = 12  # a table this wide (a record list) becomes cards wherever its place is narrower than it needs
+
+# the card rules of TABLE_CSS for one table, used when its place is narrower than the table needs
+_CARD_RULES = """
+  {t} thead{{display:none}}
+  {t},{t} tbody,{t} tr,{t} td{{display:block;width:100%;box-sizing:border-box}}
+  {t} tr{{border:1px solid #D0D3DA;border-radius:6px;margin:0 0 10px 0;padding:4px 0;background:#fff}}
+  {t} td{{display:flex;justify-content:space-between;gap:12px;border-bottom:1px solid #F0F2F6;text-align:right}}
+  {t} td.num,{t} td.st{{white-space:normal}}
+  {t} td::before{{content:attr(data-label);font-weight:600;text-align:left;color:#31333F;flex:0 0 45%}}
+  {t} td:first-child{{font-weight:600}}
+  {t} td:empty{{display:none}}
+"""
+
+
+def needed_width(df: pd.DataFrame, numeric: Iterable[str] = (), nowrap: Iterable[str] = ()) -> int:
+    """An estimate (px, dense type) of the narrowest the table can be without cutting text: per column
+    its longest unbreakable piece (a word; a whole number or a no-wrap cell), a header word at most a
+    hyphenated syllable run, plus padding. Generous rather than tight: a table estimated too wide is
+    shown as cards a little early, never cut."""
+    nowrap = set(nowrap)
+    total = 0
+    for c in df.columns:
+        widest = 0
+        for v in df[c].head(200):
+            text = "" if is_missing(v) else str(v)
+            pieces = [text] if c in nowrap else re.split(r"[\s\-–/]+", text)
+            widest = max([widest] + [len(p) for p in pieces])
+        head = max([len(w) for w in re.split(r"[\s\-–/]+", str(c))] + [0])
+        total += max(widest * 6.5, min(head, 9) * 7) + 10
+    return int(total)
 HYPHENATE_FROM = 8  # header words this long get soft hyphens (Swedish compounds are long)
 
 
@@ -110,7 +142,12 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""
     dense = " sc-dense" if len(cols) >= DENSE_COLUMNS else ""
-    return (f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}{dense}" lang="{lang}" '
+    style = ""
+    need = needed_width(df, numeric, nowrap) if cards and len(cols) >= RECORD_COLUMNS else 0
+    if need > PHONE_PX:  # wider than its place (a long record list at 1280 px): cards there too
+        sel = f'table.sc-cards[data-key="{html.escape(key, quote=True)}"]'
+        style = f"<style>@container (max-width: {need}px){{{_CARD_RULES.format(t=sel)}}}</style>"
+    return (f'{style}<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}{dense}" lang="{lang}" '
             f'data-key="{html.escape(key, quote=True)}">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 

@@ -107,3 +107,26 @@ def test_show_records_pages_sorts_and_keeps_links_with_their_rows():
     html = "".join(h.proto.body for h in at.get("html"))
     i0 = expected[0]
     assert f'<a href="records?id=INC{i0:04d}" target="_self">INC{i0:04d}</a>' in html
+
+
+def test_a_wide_record_list_becomes_cards_where_it_does_not_fit():
+    from ui.tables import RECORD_COLUMNS, html_table, needed_width
+
+    narrow = pd.DataFrame({f"K{i}": ["abc"] for i in range(RECORD_COLUMNS - 1)})
+    assert "@container" not in html_table(narrow, "n")  # a table that fits stays a table (cards only on a phone)
+    wide = pd.DataFrame({f"Kolumn {i}": ["Stadsbyggnadsnämnden"] for i in range(RECORD_COLUMNS)})
+    need = needed_width(wide)
+    # per column: the longest word, 20 letters × 6,5 px, + 10 px padding
+    assert need == RECORD_COLUMNS * (20 * 6.5 + 10)
+    out = html_table(wide, "w")
+    assert f'@container (max-width: {need}px)' in out and 'table.sc-cards[data-key="w"] thead{display:none}' in out
+    assert "@container" not in html_table(wide, "w", cards=False)
+
+
+def test_headers_get_soft_hyphens_but_labels_and_cells_keep_their_text():
+    from ui.tables import hyphenate, html_table
+
+    assert hyphenate("Nyttorealiseringsgrad").replace("\u00ad", "") == "Nyttorealiseringsgrad"
+    assert "\u00ad" in hyphenate("Nyttorealiseringsgrad") and hyphenate("Nytta") == "Nytta"
+    out = html_table(pd.DataFrame({"Nyttorealiseringsgrad": ["Stadsbyggnadsnämnden"]}), "k")
+    assert 'data-label="Nyttorealiseringsgrad"' in out and ">Stadsbyggnadsnämnden<" in out
