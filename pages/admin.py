@@ -14,6 +14,7 @@ from metrics import query
 from settings import followup_store_url
 from ui.auth import refusal, require
 from ui.page import setup_page
+from ui.tables import show_table
 
 ctx = setup_page("admin", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -74,13 +75,13 @@ with tab_roles:
             if isinstance(code, str):
                 return cnames.get(code, code)
             return t("admin.all_city") if r == "analyst" else "–"
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("admin.col.principal"): current.principal,
             t("admin.col.role"): [t(f"role.{r}") for r in current.role],
             t("admin.col.committee"): [scope_name(c, r) for c, r in zip(current.committee_code, current.role)],
             t("admin.col.granted_by"): current.author,
             t("admin.col.granted_at"): [fmt.date(d, with_time=True) for d in current.recorded_at],
-        }), hide_index=True, width="stretch")
+        }), "admin_grants")
         labels = {int(r.entity_id): f"{r.principal} · {t('role.' + r.role)} · {scope_name(r.committee_code, r.role)}"
                   for r in current.itertuples()}
         with st.form("admin_revoke_form"):
@@ -134,7 +135,7 @@ with tab_targets:
     if cur.empty:
         st.info(t("admin.targets.none"))
     else:
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("label.committee"): [cnames.get(c, c) for c in cur.committee_code],
             t("admin.targets.year"): cur.year.astype(int).astype(str),
             t("admin.targets.measure"): [f"{m} · {mnames.get(m, m)}" for m in cur.measure_id],
@@ -143,7 +144,7 @@ with tab_targets:
             t("admin.col.changed_by"): cur.changed_by_name,
             t("admin.col.changed_at"): [fmt.date(d, with_time=True) for d in cur.changed_at],
             t("audit.col.reason"): cur.reason,
-        }), hide_index=True, width="stretch")
+        }), "admin_targets")
         tl = {int(r.entity_id): f"{cnames.get(r.committee_code, r.committee_code)} · {int(r.year)} · {r.measure_id}"
               for r in cur.itertuples()}
         with st.form("admin_target_withdraw_form"):

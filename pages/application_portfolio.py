@@ -7,6 +7,7 @@ import streamlit as st
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.page import setup_page
+from ui.tables import show_table
 
 ctx = setup_page("application_portfolio", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -63,7 +64,7 @@ def flags(r) -> str:
     return " · ".join(out)
 
 
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.system"): shown.name,
     t("council.col.committee"): shown.committee_en if ctx.lang == "en" else shown.committee_sv,
     t("council.col.tier"): [t(f"council.tier.{x}") for x in shown.tier],
@@ -75,7 +76,7 @@ st.dataframe(pd.DataFrame({
     t("council.col.availability"): [fmt.percent(v, 2) for v in shown.availability_pct],
     t("council.col.incidents"): [fmt.number(v) for v in shown.incidents],
     t("council.col.direct_cost"): [fmt.mnkr(v, 2) for v in shown.direct_cost_sek],
-}), hide_index=True, width="stretch")
+}), "apps_systems")
 st.caption(t("council.label.money_unit"))
 
 # ---- possible duplicates ------------------------------------------------------------------------------------
@@ -88,12 +89,12 @@ else:
     g = (dup.groupby("system_kind").agg(n=("owner_committee", "nunique"), owners=(name, lambda s: ", ".join(sorted(set(s)))),
                                         cost=("direct_cost_sek", "sum"))
          .reset_index().sort_values(["n", "system_kind"], ascending=[False, True]))
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.system_kind"): g.system_kind,
         t("council.col.n_owners"): g.n,
         t("council.col.direct_cost"): [fmt.mnkr(v, 1) for v in g.cost],
         t("council.col.owners"): g.owners,
-    }), hide_index=True, width="stretch")
+    }), "apps_duplicates")
 
 # ---- pilots ----------------------------------------------------------------------------------------------
 st.subheader(t("council.section.pilots"))
@@ -101,7 +102,7 @@ if pil.empty:
     st.info(t("council.label.no"))
 else:
     pil = pil.sort_values(["overdue", "ended", "exit_date"], ascending=[False, True, True])
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.label.status"): [t("council.label.pilot_overdue") if o else t("council.label.pilot_ended") if e
                                     else t("council.label.pilot_on_time") for o, e in zip(pil.overdue, pil.ended)],
         t("council.col.kind_of"): [t(f"council.label.pilot_kind_{k}") for k in pil.kind],
@@ -109,7 +110,7 @@ else:
         t("council.col.committee"): pil.committee_en if ctx.lang == "en" else pil.committee_sv,
         t("council.col.exit_date"): [fmt.date(d) for d in pil.exit_date],
         t("council.col.exit_plan"): pil.exit_plan.fillna("–"),
-    }), hide_index=True, width="stretch")
+    }), "apps_pilots")
 
 # ---- central cost distribution ------------------------------------------------------------------------------
 if year is not None:
@@ -120,18 +121,18 @@ if year is not None:
     if committee is not None:
         cost = cost[cost.committee_code == committee]
     st.plotly_chart(figs.cost_distribution_figure(cost, t, ctx.lang), width="stretch")
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.committee"): cost[ctx.name_col],
         t("council.col.direct_cost"): [fmt.mnkr(v) for v in cost.direct_sek],
         t("council.col.distributed_cost"): [fmt.mnkr(v) for v in cost.distributed_sek],
         t("council.col.total_cost"): [fmt.mnkr(v) for v in cost.it_cost_sek],
         t("council.col.distributed_pct"): [fmt.percent(v) for v in cost.distributed_pct],
-    }), hide_index=True, width="stretch")
+    }), "apps_cost_distribution")
     pools = ctx.q(pq.central_pools, year)
     if not pools.empty:
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("council.col.system"): pools.name,
             t("council.col.distribution_key"): [t(f"council.key.{k}") for k in pools.distribution_key],
             t("council.col.pool"): [fmt.mnkr(v, 2) for v in pools.pool_sek],
             t("council.col.distributed_total"): [fmt.mnkr(v, 2) for v in pools.distributed_sek],
-        }), hide_index=True, width="stretch")
+        }), "apps_central_pools")

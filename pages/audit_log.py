@@ -10,7 +10,7 @@ from followup.store import get_store
 from settings import followup_store_url
 from ui.auth import require
 from ui.page import setup_page
-from ui.tables import download_buttons
+from ui.tables import download_buttons, show_records
 
 ctx = setup_page("audit_log", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -41,5 +41,8 @@ view = pd.DataFrame({
     t("audit.col.what"): log.what,
     t("audit.col.reason"): log.reason.fillna("–"),
 })
-st.dataframe(view, hide_index=True, width="stretch", key="audit_table_view")
+sort_values = view.copy()
+sort_values[t("audit.col.at")] = list(log.recorded_at)  # by time, not by the text of the date
+show_records(view, "audit_table_view", t, fmt.number, sort_values=sort_values,
+             nowrap=[t("audit.col.id"), t("audit.col.version")])
 download_buttons(view, f"granskningslogg_{since}_{until}", t, ctx.lang, key="audit")

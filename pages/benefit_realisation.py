@@ -7,6 +7,7 @@ import streamlit as st
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.page import setup_page
+from ui.tables import quantity_cells, show_table
 
 ctx = setup_page("benefit_realisation", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -35,7 +36,7 @@ st.caption(t("council.label.classes_note"))
 classes = ctx.q(pq.benefit_classes, as_of)
 st.plotly_chart(figs.classes_figure(classes, t, ctx.lang), width="stretch")
 yes_no = lambda b: t("council.label.yes") if b else t("council.label.no")  # noqa: E731
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.class"): [t(f"council.class.{c}") for c in classes.benefit_class],
     t("council.col.n_benefits"): classes.n_benefits,
     t("council.col.planned_sek_due"): [fmt.mnkr(v) if c else "–" for v, c in zip(classes.planned_sek_due, classes.counts_in_i1)],
@@ -46,28 +47,28 @@ st.dataframe(pd.DataFrame({
     t("council.col.rate"): [fmt.percent(v) for v in classes.rate],
     t("council.label.counts_in_i1"): [yes_no(b) for b in classes.counts_in_i1],
     t("council.label.counts_in_budget"): [yes_no(b) for b in classes.counts_in_budget],
-}), hide_index=True, width="stretch")
+}), "benefit_classes")
 nonmon = ctx.q(pq.non_monetary_benefits, as_of)
 if not nonmon.empty:
     with st.expander(f"{t('council.section.non_monetary')} ({len(nonmon)})"):
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("council.col.benefit_id"): nonmon.benefit_id,
-            t("council.label.project"): [f"project?project={p}" for p in nonmon.project_id],
+            t("council.label.project"): nonmon.project_id,
             t("council.col.description"): nonmon.description,
             t("council.col.committee"): nonmon.committee_en if ctx.lang == "en" else nonmon.committee_sv,
-            t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(nonmon.baseline, nonmon.unit)],
-            t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(nonmon.target, nonmon.unit)],
-            t("council.col.planned_value_due"): [fmt.quantity(v, u) for v, u in zip(nonmon.planned_value_due, nonmon.unit)],
-            t("council.col.realised_value"): [fmt.quantity(v, u) for v, u in zip(nonmon.realised_value, nonmon.unit)],
+            t("council.col.unit"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[1],
+            t("council.col.baseline"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[0],
+            t("council.col.target"): quantity_cells(nonmon.target, nonmon.unit, ctx.lang)[0],
+            t("council.col.planned_value_due"): quantity_cells(nonmon.planned_value_due, nonmon.unit, ctx.lang)[0],
+            t("council.col.realised_value"): quantity_cells(nonmon.realised_value, nonmon.unit, ctx.lang)[0],
             t("council.col.achieved"): [fmt.percent(v, 0) for v in nonmon.achieved_pct],
-        }), hide_index=True, width="stretch",
-            column_config={t("council.label.project"): st.column_config.LinkColumn(
-                display_text=r"project\?project=(.*)")})
+        }), "benefit_non_monetary", nowrap=[t("council.label.project")],
+            links={t("council.label.project"): [ctx.link("project", project=p) for p in nonmon.project_id]})
 
 st.subheader(t("council.section.versions"))
 st.caption(t("council.label.versions_note"))
 rp = ctx.q(pq.replan_summary, as_of)
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.portfolio"): [f"{int(i)}. {n}" for i, n in zip(rp.portfolio_id, rp[ctx.name_col])],
     t("council.col.n_replanned"): rp.n_replanned,
     t("council.col.approved_sek_due"): [fmt.mnkr(v) for v in rp.approved_sek_due],
@@ -76,26 +77,26 @@ st.dataframe(pd.DataFrame({
     t("council.col.realised_sek"): [fmt.mnkr(v) for v in rp.realised_sek],
     t("council.col.rate_vs_approved"): [fmt.percent(v) for v in rp.rate_vs_approved],
     t("council.col.rate_vs_latest"): [fmt.percent(v) for v in rp.rate_vs_latest],
-}), hide_index=True, width="stretch")
+}), "benefit_versions")
 
 st.subheader(t("council.section.by_portfolio"))
 by_p = ctx.q(pq.realisation, as_of, "portfolio")
 by_p["label"] = [f"{int(i)}. {n}" for i, n in zip(by_p.portfolio_id, by_p[ctx.name_col])]
 st.plotly_chart(figs.realisation_figure(by_p, "label", t, ctx.lang), width="stretch")
-st.dataframe(rate_table(by_p, by_p.label), hide_index=True, width="stretch")
+show_table(rate_table(by_p, by_p.label), "benefit_by_portfolio")
 
 st.subheader(t("council.section.by_committee"))
 by_c = ctx.q(pq.realisation, as_of, "committee")
 by_c["label"] = by_c[ctx.name_col].fillna(by_c.owner_committee)
 st.plotly_chart(figs.realisation_figure(by_c, "label", t, ctx.lang), width="stretch")
-st.dataframe(rate_table(by_c, by_c.label), hide_index=True, width="stretch")
+show_table(rate_table(by_c, by_c.label), "benefit_by_committee")
 
 st.subheader(t("council.section.overdue"))
 overdue = ctx.q(pq.overdue_benefits, as_of)
 if overdue.empty:
     st.success(t("council.empty.no_overdue"))
 else:
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.benefit_id"): overdue.benefit_id,
         t("council.label.project"): [f"{p} · {n}" for p, n in zip(overdue.project_id, overdue.project_name)],
         t("council.col.kind"): [t(f"council.kind.{k}") + (" (−)" if d else "")
@@ -106,14 +107,14 @@ else:
         t("council.col.months_overdue"): overdue.months_overdue,
         t("council.col.planned_sek_due"): [fmt.mnkr(v) for v in overdue.planned_sek_due],
         t("council.col.overdue"): t("council.label.overdue"),
-    }), hide_index=True, width="stretch")
+    }), "benefit_overdue")
 
 st.subheader(t("council.section.disbenefits"))
 dis = ctx.q(pq.disbenefits, as_of)
 if dis.empty:
     st.info(t("council.empty.no_disbenefits"))
 else:
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.benefit_id"): dis.benefit_id,
         t("council.label.project"): [f"{p} · {n}" for p, n in zip(dis.project_id, dis.project_name)],
         t("council.col.description"): dis.description,
@@ -122,4 +123,4 @@ else:
         t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(dis.target, dis.unit)],
         t("council.col.planned_sek_due"): [fmt.mnkr(v) for v in dis.planned_sek_due],
         t("council.col.realised_sek"): [fmt.mnkr(v) for v in dis.realised_sek],
-    }), hide_index=True, width="stretch")
+    }), "benefit_disbenefits")

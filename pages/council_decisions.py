@@ -13,6 +13,7 @@ from followup.store import StoreError
 from metrics import portfolio_query as pq
 from ui.auth import current_identity, refusal
 from ui.page import setup_page
+from ui.tables import show_table
 
 ctx = setup_page("council_decisions", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -78,7 +79,7 @@ log = pq.decision_log(ctx.wh, flt)
 if log.empty:
     st.info(t("council.empty.no_decisions"))
     st.stop()
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.decision_date"): [fmt.date(d) for d in log.decision_date],
     t("council.label.project"): [f"{p} · {n}" for p, n in zip(log.project_id, log.project_name.fillna(""))],
     t("council.col.decision"): [t(f"council.decision.{d}") for d in log.decision],
@@ -86,7 +87,7 @@ st.dataframe(pd.DataFrame({
     t("council.col.recorded_by"): log.recorded_by,
     t("council.col.recorded_at"): [fmt.date(d, with_time=True) for d in log.recorded_at],
     t("council.col.version"): [f"{int(v)} · {t('change.' + c)}" for v, c in zip(log.version, log.change)],
-}), hide_index=True, width="stretch")
+}), "council_decision_log")
 
 labels = {int(r.decision_id): f"{fmt.date(r.decision_date)} · {r.project_id} · {t('council.decision.' + r.decision)}"
           for r in log.itertuples()}
@@ -94,7 +95,7 @@ st.subheader(t("council.label.history"))
 chosen = st.selectbox(t("council.label.choose_decision"), list(labels), format_func=lambda k: labels[k],
                       key="cd_chosen")
 hist = pq.decision_history(ctx.wh, chosen)
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.version"): hist.version.astype(int),
     t("council.col.change"): [t(f"change.{c}") for c in hist.change],
     t("council.col.decision"): [t(f"council.decision.{d}") for d in hist.decision],
@@ -103,7 +104,7 @@ st.dataframe(pd.DataFrame({
     t("council.col.reason"): hist.reason.fillna("–"),
     t("council.col.recorded_by"): hist.recorded_by,
     t("council.col.recorded_at"): [fmt.date(d, with_time=True) for d in hist.recorded_at],
-}), hide_index=True, width="stretch")
+}), "council_decision_history")
 
 if may_record:
     last = hist.iloc[-1]

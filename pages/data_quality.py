@@ -8,10 +8,9 @@ from metrics import query
 from ui import views
 from ui.i18n import translation_table
 from ui.page import setup_page
-from ui.tables import download_buttons, show_table
+from ui.tables import download_buttons, show_records, show_table
 
 ctx = setup_page("data_quality", needs_period=False)
-QUARANTINE_SHOWN = 300  # on screen; the download holds every row
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
 
 def _source(s):
@@ -86,10 +85,13 @@ else:
         expected_period=[fmt.period(p) for p in fv["expected_period"]],
         first_period=[fmt.period(p) for p in fv["first_period"]],
         gap=[("⚠ " + t("word.yes")) if g else t("word.no") for g in fv["gap"]],
+        months_behind=[fmt.number(v) for v in fv["months_behind"]],
+        missing_months=[fmt.number(v) for v in fv["missing_months"]],
     )
     fd = views.translate_columns(fd, lang)
     st.caption(t("quality.gaps", n=fmt.number(int(fresh["gap"].sum()))))
-    st.dataframe(fd, hide_index=True, key="quality_freshness")
+    show_records(fd, "quality_freshness", t, fmt.number, sort_values=views.translate_columns(fv, lang),
+                 numeric=[t("col.months_behind"), t("col.missing_months")], nowrap=[t("col.gap")])
     download_buttons(fd, "aktualitet", t, lang, key="freshness", meta=ctx.export_meta(t("quality.freshness")))
 
 st.subheader(t("quality.unattributed"))
@@ -106,7 +108,9 @@ else:
         incidents=[fmt.number(v) for v in unattr["incidents"]],
         resolved=[fmt.number(v) for v in unattr["resolved"]],
     )
-    st.dataframe(views.translate_columns(ud, lang), hide_index=True, key="quality_unattributed")
+    show_records(views.translate_columns(ud, lang), "quality_unattributed", t, fmt.number,
+                 sort_values=views.translate_columns(unattr, lang), numeric=[t("col.incidents"), t("col.resolved")],
+                 anywhere=[t("col.cmdb_ci"), t("col.location"), t("col.assignment_group")])
     download_buttons(unattr, "incidenter_utan_namnd", t, lang, key="unattributed")
 
 st.subheader(t("quality.quarantine"))
@@ -123,12 +127,10 @@ else:
                    rule=[t(f"rule.{r}") if f"rule.{r}" in translation_table() else t("rule.other") for r in qv["rule"]],
                    column_name=[t(f"col.{c}") if f"col.{c}" in translation_table() else str(c) for c in qv["column_name"]],
                    source_row=[fmt.number(v) for v in qv["source_row"]])
-    shown = qd.head(QUARANTINE_SHOWN)
-    show_table(views.translate_columns(shown.drop(columns=["raw_values"], errors="ignore"), lang), "quality_quarantine",
-               anywhere=[t("col.file_name"), t("col.reason")],
-               numeric=[t("col.batch_id"), t("col.source_row")])
-    if len(qd) > QUARANTINE_SHOWN:
-        st.caption(t("quality.quarantine_more", shown=fmt.number(QUARANTINE_SHOWN), n=fmt.number(len(qd))))
+    show_records(views.translate_columns(qd.drop(columns=["raw_values"], errors="ignore"), lang), "quality_quarantine",
+                 t, fmt.number, sort_values=views.translate_columns(qv.drop(columns=["raw_values"], errors="ignore"), lang),
+                 anywhere=[t("col.file_name"), t("col.reason")],
+                 numeric=[t("col.batch_id"), t("col.source_row")])
     download_buttons(views.translate_columns(qd, lang), "karantan", t, lang, key="quarantine",
                      meta=ctx.export_meta(t("quality.quarantine")))
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics import portfolio_query as pq
 from ui.page import setup_page
+from ui.tables import show_table
 
 ctx = setup_page("double_counting", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -25,23 +26,22 @@ def month(d) -> str:
     return fmt.period(pd.Timestamp(d).strftime("%Y-%m"))
 
 
-link = st.column_config.LinkColumn
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.label.status"): [t("council.label.flagged") if f else t("council.label.not_flagged")
                                 for f in shown.above_baseline],
     t("council.col.committee"): shown.committee_en if ctx.lang == "en" else shown.committee_sv,
     t("council.col.errand_type"): shown.errand_type,
     t("council.col.kind"): [t(f"council.kind.{k}") for k in shown.kind],
-    t("council.col.project_a"): [f"project?project={p}" for p in shown.project_id_a],
-    t("council.col.project_b"): [f"project?project={p}" for p in shown.project_id_b],
-    t("council.col.benefits_ab"): [f"{a} / {b}" for a, b in zip(shown.benefit_id_a, shown.benefit_id_b)],
+    # each project with its benefit in the claim: "P0001 (B0003)" (one column fewer: the table fits at 1280 px)
+    t("council.col.project_a"): [f"{p} ({b})" for p, b in zip(shown.project_id_a, shown.benefit_id_a)],
+    t("council.col.project_b"): [f"{p} ({b})" for p, b in zip(shown.project_id_b, shown.benefit_id_b)],
     t("council.col.improvement"): [fmt.quantity(v, u) for v, u in zip(shown.claimed_total, shown.unit)],
     t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(shown.process_baseline, shown.unit)],
     t("council.col.overlap"): [f"{month(a)} – {month(b)}" for a, b in zip(shown.overlap_first, shown.overlap_last)],
     t("council.col.claims"): shown.n_claims,
-}), hide_index=True, width="stretch",
-    column_config={t("council.col.project_a"): link(display_text=r"project\?project=(.*)"),
-                   t("council.col.project_b"): link(display_text=r"project\?project=(.*)")})
+}), "double_counting_pairs",
+    links={t("council.col.project_a"): [ctx.link("project", project=p) for p in shown.project_id_a],
+           t("council.col.project_b"): [ctx.link("project", project=p) for p in shown.project_id_b]})
 
 # ---- one pair side by side ---------------------------------------------------------------------------------
 labels = [f"{r.benefit_id_a} ({r.project_id_a}) ↔ {r.benefit_id_b} ({r.project_id_b}) · {r.errand_type}"

@@ -10,7 +10,7 @@ from followup.identity import drilldown_scope
 from ui import state
 from ui.auth import current_identity
 from ui.page import setup_page
-from ui.tables import download_buttons, show_table
+from ui.tables import download_buttons, show_records, show_table
 
 ctx = setup_page("measure_explorer")
 t, lang, fmt = ctx.t, ctx.lang, ctx.fmt
@@ -204,7 +204,10 @@ if tab_drill.open:
     if d_url in codes:
         st.session_state.pop(dkey, None)
     d_initial = d_url if d_url in codes else ctx.initial("explorer_drill_committee", st.session_state.get("_committee"))
-    dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c),
+    def keep_drill_tab() -> None:  # a browser that joined a fresh server can send a stale tab with the change
+        st.session_state[tab_key] = TABS["drilldown"]
+
+    dcode = d1.selectbox(t("label.committee"), codes, key=dkey, format_func=lambda c: names.get(c, c), on_change=keep_drill_tab,
                          index=codes.index(d_initial) if d_initial in codes else 0)
     prange = periods_old_first[periods_old_first.index(p_from): end_idx + 1][::-1]
     pkey = ctx.key("explorer_drill_period")
@@ -214,7 +217,7 @@ if tab_drill.open:
     if p_url in prange:
         st.session_state.pop(pkey, None)
     p_initial = p_url if p_url in prange else ctx.initial("explorer_drill_period", prange[0])
-    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period,
+    dperiod = d2.selectbox(t("label.period"), prange, key=pkey, format_func=fmt.period, on_change=keep_drill_tab,
                            index=prange.index(p_initial) if p_initial in prange else 0)
     state.write(drill_committee=dcode, drill_period=dperiod)
     dd = ctx.q(query.drilldown, measure_id, dcode, ctx.grain, dperiod, drilldown_scope(current_identity()))
@@ -222,8 +225,14 @@ if tab_drill.open:
     if dd.empty:
         st.info(t("label.no_rows"))
     else:
-        ddisp = views.records_table(dd, lang)
-        st.dataframe(ddisp, hide_index=True, key="explorer_drill_table")
+        # on screen without the committee's code (the heading names the committee); the download keeps it
+        dd_shown = dd.drop(columns=["committee_code"], errors="ignore")
+        ddisp = views.records_table(dd_shown, lang)
+        # a page of records at a time (thousands would make the page unreadable); sorted by the raw values
+        show_records(ddisp, "explorer_drill_table", t, fmt.number, sort_values=views.translate_columns(dd_shown, lang),
+                     keep={tab_key: TABS["drilldown"]},
+                     numeric=[c for c, raw in zip(ddisp.columns, dd_shown.columns)
+                              if pd.api.types.is_numeric_dtype(dd[raw]) and not pd.api.types.is_bool_dtype(dd[raw])])
         download_buttons(views.records_export(dd, lang), f"underlag_{measure_id}_{dcode}_{dperiod}", t, lang, key="drill",
                          meta=ctx.export_meta(f"{measure_id} {mnames[measure_id]} – {t('explorer.drilldown')}",
                                               [(t("label.committee"), names.get(dcode, dcode)),

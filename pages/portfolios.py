@@ -6,6 +6,7 @@ import streamlit as st
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.page import setup_page
+from ui.tables import show_table
 
 ctx = setup_page("portfolios", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -40,7 +41,7 @@ if portfolio is not None:
     years_df = years_df[years_df.portfolio_id == portfolio]
 st.plotly_chart(figs.frames_figure(years_df, t, ctx.lang), width="stretch")
 shown = years_df if year is None else years_df[years_df.year == year]
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.year"): shown.year.astype(str),
     t("council.col.portfolio"): [port_name[int(p)] for p in shown.portfolio_id],
     t("council.col.frame_sek"): [fmt.mnkr(v) for v in shown.frame_sek],
@@ -48,7 +49,7 @@ st.dataframe(pd.DataFrame({
     t("council.col.granted_pct"): [fmt.percent(v) for v in shown.granted_pct],
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in shown.spent_sek],
     t("council.col.spent_pct"): [fmt.percent(v) for v in shown.spent_pct],
-}), hide_index=True, width="stretch")
+}), "portfolios_frames")
 first_year = ctx.q(pq.ledger_first_year)
 note = t("council.label.money_unit")
 if first_year is not None and (years_df.year < first_year).any():
@@ -68,27 +69,27 @@ else:
                   application=t("council.label.months_value", value=fmt.number(last.application_to_decision_months, 1)),
                   n=int(last.n_decisions)))
     st.plotly_chart(figs.lead_time_figure(lead, t, ctx.lang), width="stretch")
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.decision_year"): lead.decision_year.astype(int).astype(str),
         t("council.col.n_decisions"): lead.n_decisions,
         t("council.col.need_to_decision"): [t("council.label.months_value", value=fmt.number(v, 1))
                                             for v in lead.need_to_decision_months],
         t("council.col.application_to_decision"): [t("council.label.months_value", value=fmt.number(v, 1))
                                                    for v in lead.application_to_decision_months],
-    }), hide_index=True, width="stretch")
+    }), "portfolios_lead_time")
 
 # ---- balance across the five focus areas -------------------------------------------------------
 st.subheader(t("council.section.balance"))
 balance = ctx.q(pq.portfolio_balance, year)
 st.plotly_chart(figs.balance_figure(balance, t, ctx.lang), width="stretch")
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.portfolio"): [port_name[int(p)] for p in balance.portfolio_id],
     t("council.col.frame_sek"): [fmt.mnkr(v) for v in balance.frame_sek],
     t("council.col.granted_sek"): [fmt.mnkr(v) for v in balance.granted_sek],
     t("council.col.granted_share"): [fmt.percent(v) for v in balance.granted_share],
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in balance.spent_sek],
     t("council.label.n_projects"): balance.n_projects,
-}), hide_index=True, width="stretch")
+}), "portfolios_balance")
 
 # ---- projects by status and tier ---------------------------------------------------------------
 st.subheader(t("council.section.status"))
@@ -98,7 +99,7 @@ m1, m2 = st.columns(2)
 m1.metric(t("council.label.n_projects"), fmt.number(len(plist)))
 m2.metric(t("council.label.n_over_budget"), fmt.number(int(plist.over_budget.sum())))
 st.subheader(t("council.section.project_list"))
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.project_id"): plist.project_id,
     t("council.col.name"): plist.name,
     t("council.col.portfolio"): [port_name[int(x)] for x in plist.portfolio_id],
@@ -109,6 +110,6 @@ st.dataframe(pd.DataFrame({
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in plist.spent_sek],
     t("council.col.over_budget"): [t("council.label.over_budget") if o else t("council.label.within_budget")
                                    for o in plist.over_budget],
-    t("council.col.link"): [f"project?project={pid}" for pid in plist.project_id],
-}), hide_index=True, width="stretch",
-    column_config={t("council.col.link"): st.column_config.LinkColumn(display_text=t("council.label.open_project"))})
+}), "portfolios_projects", nowrap=[t("council.col.project_id")],
+    links={c: [ctx.link("project", project=pid) for pid in plist.project_id]
+           for c in (t("council.col.project_id"), t("council.col.name"))})

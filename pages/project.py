@@ -17,6 +17,7 @@ from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.auth import current_identity, refusal
 from ui.page import setup_page
+from ui.tables import quantity_cells, show_table
 
 ctx = setup_page("project", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -71,7 +72,7 @@ else:
     s3.metric(t("council.label.lead_application"),
               months_text(None if row is None else row.application_to_decision_months))
     st.plotly_chart(figs.timeline_figure(history, t, ctx.lang), width="stretch")
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.stage"): [t(f"council.stage.{s}") for s in history.stage],
         t("council.col.entered_on"): [fmt.date(d) for d in history.entered_on],
         t("council.col.person"): history.person,
@@ -79,7 +80,7 @@ else:
         t("council.label.stage_note"): history.note.fillna(""),
         t("council.col.recorded_by_login"): [r if s == "recorded" else t("council.label.stage_source_loaded")
                                              for s, r in zip(history.source, history.recorded_by)],
-    }), hide_index=True, width="stretch")
+    }), "project_stages")
 
 # ---- move the project to its next stage (council secretary) ---------------------------------------------
 identity = current_identity()
@@ -153,7 +154,7 @@ if not calc["totals"]["development_cost"]:
     st.warning(t("council.label.no_development_cost"))
 flows = calc["flows"]
 st.plotly_chart(figs.flows_figure(flows, t, ctx.lang), width="stretch")
-st.dataframe(pd.DataFrame({
+show_table(pd.DataFrame({
     t("council.col.year"): flows.calendar_year.astype(str),
     t("council.col.budget_benefit"): [fmt.mnkr(v) for v in flows.budget_benefit],
     t("council.col.time_benefit"): [fmt.mnkr(v) for v in flows.time_benefit],
@@ -161,7 +162,7 @@ st.dataframe(pd.DataFrame({
     t("council.col.running_cost"): [fmt.mnkr(v) for v in flows.running_cost],
     t("council.col.net"): [fmt.mnkr(v) for v in flows.net],
     t("council.col.present_value"): [fmt.mnkr(v) for v in flows.present_value],
-}), hide_index=True, width="stretch")
+}), "project_calculation")
 
 # ---- expected effect on the scorecard ---------------------------------------------------------------
 st.subheader(t("council.section.perspectives"))
@@ -176,7 +177,7 @@ else:
             return t("council.label.not_measured_yet")
         return t("council.label.moved_as_expected") if r.direction_ok else t("council.label.moved_wrong_way")
 
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.measure"): [f"{m} {n}" for m, n in zip(exp.measure_id, exp[ctx.name_col].fillna(""))],
         t("council.col.perspective"): [t(f"perspective.{x}") if isinstance(x, str) else "" for x in exp.perspective],
         t("council.col.committee"): exp.committee_en if ctx.lang == "en" else exp.committee_sv,
@@ -189,7 +190,7 @@ else:
         t("council.col.measured_change"): [fmt.number(v, 1) for v in exp.measured_change],
         t("council.col.achieved"): [fmt.percent(v, 0) for v in exp.achieved_pct],
         t("council.col.result"): [result(r) for r in exp.itertuples()],
-    }), hide_index=True, width="stretch")
+    }), "project_perspectives")
 
 # ---- planned vs realised ------------------------------------------------------------------------
 st.subheader(t("council.section.curves"))
@@ -204,7 +205,7 @@ benefits = ctx.q(pq.project_benefits, pid, as_of) if as_of else pd.DataFrame()
 if benefits.empty:
     st.info(t("council.empty.no_benefits"))
 else:
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.benefit_id"): benefits.benefit_id,
         t("council.col.kind"): [t(f"council.kind.{k}") + (" (−)" if d else "")
                                 for k, d in zip(benefits.kind, benefits.disbenefit)],
@@ -216,12 +217,12 @@ else:
         t("council.col.realised_sek"): [fmt.mnkr(v) for v in benefits.realised_sek],
         t("council.col.rate"): [fmt.percent(v) for v in benefits.rate],
         t("council.col.overdue"): [t("council.label.overdue") if o else "" for o in benefits.overdue],
-    }), hide_index=True, width="stretch")
+    }), "project_benefits")
     versions = ctx.q(pq.plan_versions, as_of, pid)
     if not versions.empty:
         st.subheader(t("council.section.versions"))
         st.caption(t("council.label.versions_note"))
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("council.col.benefit_id"): versions.benefit_id,
             t("council.col.plan_version"): [t("council.label.not_replanned") if v == 1 else
                                        t("council.label.replanned", date=fmt.date(d), version=int(v))
@@ -232,19 +233,20 @@ else:
             t("council.col.realised_sek"): [fmt.mnkr(v) for v in versions.realised_sek],
             t("council.col.rate_vs_approved"): [fmt.percent(v) for v in versions.rate_vs_approved],
             t("council.col.rate_vs_latest"): [fmt.percent(v) for v in versions.rate_vs_latest],
-        }), hide_index=True, width="stretch")
+        }), "project_versions")
     nonmon = ctx.q(pq.non_monetary_benefits, as_of, pid)
     if not nonmon.empty:
         st.subheader(t("council.section.non_monetary"))
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             t("council.col.benefit_id"): nonmon.benefit_id,
             t("council.col.description"): nonmon.description,
-            t("council.col.baseline"): [fmt.quantity(v, u) for v, u in zip(nonmon.baseline, nonmon.unit)],
-            t("council.col.target"): [fmt.quantity(v, u) for v, u in zip(nonmon.target, nonmon.unit)],
-            t("council.col.planned_value_due"): [fmt.quantity(v, u) for v, u in zip(nonmon.planned_value_due, nonmon.unit)],
-            t("council.col.realised_value"): [fmt.quantity(v, u) for v, u in zip(nonmon.realised_value, nonmon.unit)],
+            t("council.col.unit"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[1],
+            t("council.col.baseline"): quantity_cells(nonmon.baseline, nonmon.unit, ctx.lang)[0],
+            t("council.col.target"): quantity_cells(nonmon.target, nonmon.unit, ctx.lang)[0],
+            t("council.col.planned_value_due"): quantity_cells(nonmon.planned_value_due, nonmon.unit, ctx.lang)[0],
+            t("council.col.realised_value"): quantity_cells(nonmon.realised_value, nonmon.unit, ctx.lang)[0],
             t("council.col.achieved"): [fmt.percent(v, 0) for v in nonmon.achieved_pct],
-        }), hide_index=True, width="stretch")
+        }), "project_non_monetary")
     overdue = benefits[benefits.overdue]
     st.subheader(t("council.section.overdue"))
     if overdue.empty:
@@ -259,12 +261,12 @@ st.subheader(t("council.section.cost"))
 cost = ctx.q(pq.project_cost, pid)
 if not cost.empty:
     st.plotly_chart(figs.cost_figure(cost, t, ctx.lang), width="stretch")
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.year"): cost.year.astype(str),
         t("council.col.granted_sek"): [fmt.mnkr(v) for v in cost.granted_sek],
         t("council.col.spent_sek"): [fmt.mnkr(v) for v in cost.spent_sek],
         t("council.col.over_budget"): [budget_label(o, s) for o, s in zip(cost.over_grant, cost.spent_sek)],
-    }), hide_index=True, width="stretch")
+    }), "project_cost")
 
 # ---- decisions (council store: read fresh, not cached) ------------------------------------------
 st.subheader(t("council.section.decisions"))
@@ -272,9 +274,9 @@ log = pq.decision_log(ctx.wh, pid)
 if log.empty:
     st.info(t("council.empty.no_decisions"))
 else:
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         t("council.col.decision_date"): [fmt.date(d) for d in log.decision_date],
         t("council.col.decision"): [t(f"council.decision.{d}") for d in log.decision],
         t("council.col.rationale"): log.rationale,
         t("council.col.recorded_by"): log.recorded_by,
-    }), hide_index=True, width="stretch")
+    }), "project_decisions")

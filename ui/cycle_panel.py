@@ -7,6 +7,7 @@ refused. The acting identity comes from the login (ui.auth.current_identity); a 
 everything read-only."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from followup import cycle as C
@@ -16,6 +17,7 @@ from reports import model as RM
 from reports.render import file_name, render
 from ui import status as S
 from ui.alerts import render_alerts  # noqa: F401  (the start page's alerts live in ui/alerts.py)
+from ui.tables import show_table
 
 
 def current_identity(ctx):
@@ -77,11 +79,11 @@ def render_panel(ctx, code: str) -> None:
         changes = RC.changes_since_close(frozen, live)
         if changes:
             st.warning(t("cycle.changed_since_close", n=len(changes)))
-            st.dataframe({
+            show_table(pd.DataFrame({
                 t("label.measure"): [f"{c['measure_id']} {c['name_' + lang] or c['name_sv']}" for c in changes],
                 t("cycle.value_at_close"): [f"{fmt.value(c['old_value'], c['unit'])} {S.label(c['old_status'], lang)}" for c in changes],
                 t("cycle.value_now"): [f"{fmt.value(c['new_value'], c['unit'])} {S.label(c['new_status'], lang)}" for c in changes],
-            }, hide_index=True, key="cycle_changes")
+            }), "cycle_changes")
         cyc = frozen["cycle"] if frozen else cyc
     editable = (store is not None and may_report and not closed and wf["state"] in C.EDITABLE_STATES)
 
@@ -129,14 +131,14 @@ def render_panel(ctx, code: str) -> None:
     st.markdown(f"**{t('cycle.actions')}**")
     acts = cyc["actions"]
     if acts:
-        st.dataframe({
+        show_table(pd.DataFrame({
             t("cycle.action.what"): [a["what"] for a in acts],
             t("label.measure"): [a.get("measure_id") or "–" for a in acts],
             t("cycle.action.responsible"): [a["responsible"] for a in acts],
             t("cycle.action.due"): [fmt.date(a["due_date"]) for a in acts],
             t("cycle.action.status"): [t("cycle.action.status." + a["status"]) for a in acts],
             t("cycle.action.since"): [fmt.period(a["period_created"]) for a in acts],
-        }, hide_index=True, key="cycle_actions")
+        }), "cycle_actions")
     else:
         st.caption(t("cycle.no_actions"))
     if editable:
@@ -236,7 +238,6 @@ def render_reporting_status(ctx) -> None:
         status = C.reporting_status(ctx.period, codes, store)
         closed = C.closed_info(ctx.period, store)
     else:
-        import pandas as pd
         status = pd.DataFrame({"committee_code": codes, "state": "not_started", "submitted_at": None,
                                "submitted_by": None, "approved_at": None, "approved_by": None, "deadline": None,
                                "overdue": False})
@@ -251,7 +252,7 @@ def render_reporting_status(ctx) -> None:
                   version=closed["data_version"]))
     order = {"returned": 0, "not_started": 1, "draft": 2, "submitted": 3, "approved": 4}
     status = status.assign(_o=status["state"].map(order)).sort_values(["_o", "committee_code"])
-    st.dataframe({
+    show_table(pd.DataFrame({
         t("label.committee"): [names.get(c, c) for c in status["committee_code"]],
         t("cycle.state"): [t("cycle.state." + s) for s in status["state"]],
         t("reporting.submitted_at"): [fmt.date(x, with_time=True) if x else "–" for x in status["submitted_at"]],
@@ -259,7 +260,7 @@ def render_reporting_status(ctx) -> None:
         t("reporting.approved_at"): [fmt.date(x, with_time=True) if x else "–" for x in status["approved_at"]],
         t("reporting.approved_by"): [x or "–" for x in status["approved_by"]],
         t("reporting.overdue"): [t("reporting.overdue_yes") if o else "" for o in status["overdue"]],
-    }, hide_index=True, key="reporting_table")
+    }), "reporting_table", nowrap=[t("reporting.overdue")])
     if is_admin and store is not None and not closed:
         c1, c2 = st.columns(2)
         with c1.form(f"reporting_deadline_{lang}"):

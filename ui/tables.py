@@ -19,20 +19,22 @@ from ui.formatting import is_missing
 
 TABLE_CSS = """
 <style>
-.sc-wrap{overflow-x:auto;margin:0 0 .5rem 0}
+.sc-wrap{overflow-x:auto;margin:0 0 .5rem 0;container-type:inline-size}
 table.sc-table{border-collapse:collapse;width:100%;font-size:.86rem;line-height:1.3}
 table.sc-table th{background:#F0F2F6;text-align:left;font-weight:600;padding:5px 5px;border-bottom:2px solid #D0D3DA;
   vertical-align:bottom;white-space:normal;overflow-wrap:break-word}
 table.sc-table td{padding:4px 5px;border-bottom:1px solid #E6E8EC;vertical-align:top;white-space:normal;
   overflow-wrap:break-word}
 table.sc-table td.any{overflow-wrap:anywhere}
-table.sc-table td.num{text-align:right;white-space:nowrap}
+table.sc-table td.num{text-align:right;white-space:normal}  /* a number holds together by its no-break spaces; a unit may go to the next line */
 table.sc-table th.num{text-align:right}
 table.sc-table td.st{overflow-wrap:normal}
 table.sc-table td.nw{white-space:nowrap;overflow-wrap:normal}
 table.sc-table td a{color:#0B5CAD;text-decoration:underline;text-underline-offset:2px}
 table.sc-table tr:hover td{background-image:linear-gradient(rgba(0,0,0,.03),rgba(0,0,0,.03))}
 table.sc-table td.st{border-left:5px solid transparent}
+table.sc-table.sc-dense{font-size:.8rem}
+table.sc-table.sc-dense td,table.sc-table.sc-dense th{padding:4px 4px}
 @media (max-width: 640px){
   table.sc-cards thead{display:none}
   table.sc-cards,table.sc-cards tbody,table.sc-cards tr,table.sc-cards td{display:block;width:100%;box-sizing:border-box}
@@ -46,6 +48,59 @@ table.sc-table td.st{border-left:5px solid transparent}
 </style>
 """
 
+DENSE_COLUMNS = 8  # a table with this many columns or more gets a smaller type (it fits at 1280 px)
+PHONE_PX = 640  # every table of cards becomes cards below this screen width (TABLE_CSS)
+RECORD_COLUMNS = 12  # a table this wide (a record list) becomes cards wherever its place is narrower than it needs
+
+# the card rules of TABLE_CSS for one table, used when its place is narrower than the table needs
+_CARD_RULES = """
+  {t} thead{{display:none}}
+  {t},{t} tbody,{t} tr,{t} td{{display:block;width:100%;box-sizing:border-box}}
+  {t} tr{{border:1px solid #D0D3DA;border-radius:6px;margin:0 0 10px 0;padding:4px 0;background:#fff}}
+  {t} td{{display:flex;justify-content:space-between;gap:12px;border-bottom:1px solid #F0F2F6;text-align:right}}
+  {t} td.num,{t} td.st{{white-space:normal}}
+  {t} td::before{{content:attr(data-label);font-weight:600;text-align:left;color:#31333F;flex:0 0 45%}}
+  {t} td:first-child{{font-weight:600}}
+  {t} td:empty{{display:none}}
+"""
+
+
+def needed_width(df: pd.DataFrame, numeric: Iterable[str] = (), nowrap: Iterable[str] = ()) -> int:
+    """An estimate (px, dense type) of the narrowest the table can be without cutting text: per column
+    its longest unbreakable piece (a word; a whole number or a no-wrap cell), a header word at most a
+    hyphenated syllable run, plus padding. Generous rather than tight: a table estimated too wide is
+    shown as cards a little early, never cut."""
+    nowrap = set(nowrap)
+    total = 0
+    for c in df.columns:
+        widest = 0
+        for v in df[c].head(200):
+            text = "" if is_missing(v) else str(v)
+            pieces = [text] if c in nowrap else re.split(r"[\s\-–/]+", text)
+            widest = max([widest] + [len(p) for p in pieces])
+        head = max([len(w) for w in re.split(r"[\s\-–/]+", str(c))] + [0])
+        total += max(widest * 6.5, min(head, 9) * 7) + 10
+    return int(total)
+HYPHENATE_FROM = 8  # header words this long get soft hyphens (Swedish compounds are long)
+
+
+def _hyphenator(lang: str):
+    import pyphen
+
+    return _HYPHENATORS.setdefault(lang, pyphen.Pyphen(lang="sv_SE" if lang == "sv" else "en_GB"))
+
+
+_HYPHENATORS: dict = {}
+
+
+def hyphenate(text: str, lang: str = "sv") -> str:
+    """Soft hyphens (U+00AD) at the language's hyphenation points in words of HYPHENATE_FROM letters
+    or more: a narrow column breaks "Nyttorealiseringsgrad" as "Nyttorealise-/ringsgrad" instead of
+    running past its neighbours. Shown text is unchanged where the column is wide enough."""
+    h = _hyphenator(lang)
+    return re.sub(rf"\w{{{HYPHENATE_FROM},}}", lambda m: h.inserted(m.group(0), hyphen="\u00ad"), text)
+
+
 # status look for a table cell (Okabe–Ito edge colour, light tint, dark text)
 def _status_css(status: str) -> str:
     s = S.norm(status)
@@ -56,7 +111,7 @@ def _status_css(status: str) -> str:
 def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]] | None = None,
                statuses: pd.DataFrame | None = None, numeric: Iterable[str] = (), caption: str = "",
                raw: Iterable[str] = (), cards: bool = True, nowrap: Iterable[str] = (),
-               anywhere: Iterable[str] = ()) -> str:
+               anywhere: Iterable[str] = (), lang: str = "sv") -> str:
     """An HTML table of a display frame (every cell already text). `links[col][i]` makes cell
     (i, col) a link; `statuses` (same shape, status codes or "") tints cells; `numeric` columns are
     right-aligned; `nowrap` columns are never broken; `anywhere` columns (file names, units) may break
@@ -67,7 +122,8 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
     nowrap = set(nowrap)  # short codes and sparklines: never broken
     anywhere = set(anywhere)  # long unbroken words (file names, units): may break inside a word
     cols = list(df.columns)
-    head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(str(c))}</th>' for c in cols)
+    head = "".join(f'<th class="{"num" if c in numeric else ""}" scope="col">{html.escape(hyphenate(str(c), lang))}</th>'
+                   for c in cols)
     body = []
     # the statuses row by row as plain dicts (positional, like df's rows): one pandas row lookup per cell
     # cost ~0.1 s per table on the start page
@@ -89,14 +145,76 @@ def html_table(df: pd.DataFrame, key: str, links: dict[str, Sequence[str | None]
             cells.append(f'<td class="{" ".join(cls)}" data-label="{html.escape(str(c), quote=True)}"{style}>{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='caption-side:bottom;text-align:left;color:#555;font-size:.8rem'>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}" data-key="{html.escape(key, quote=True)}">{cap}'
+    dense = " sc-dense" if len(cols) >= DENSE_COLUMNS else ""
+    style = ""
+    need = needed_width(df, numeric, nowrap) if cards and len(cols) >= RECORD_COLUMNS else 0
+    if need > PHONE_PX:  # wider than its place (a long record list at 1280 px): cards there too
+        sel = f'table.sc-cards[data-key="{html.escape(key, quote=True)}"]'
+        style = f"<style>@container (max-width: {need}px){{{_CARD_RULES.format(t=sel)}}}</style>"
+    return (f'{style}<div class="sc-wrap"><table class="sc-table{" sc-cards" if cards else ""}{dense}" lang="{lang}" '
+            f'data-key="{html.escape(key, quote=True)}">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
+def display_frame(df: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
+    """Numbers a page left as numbers become text in the UI language's format (counts without
+    decimals, other numbers with one); missing values become "–". Text columns pass unchanged."""
+    from ui.formatting import format_number
+
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_integer_dtype(s):
+            out[c] = [format_number(v, 0, lang) for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            vals = s.dropna()
+            whole = bool(len(vals)) and bool((vals == vals.round(0)).all())
+            out[c] = [format_number(v, 0 if whole else 1, lang) for v in s]
+    return out
+
+
+def numeric_columns(df: pd.DataFrame) -> list:
+    """Columns whose every shown cell is a number (as sort_key reads it, units allowed): they are
+    right-aligned."""
+    cols = []
+    for c in df.columns:
+        keys = [sort_key(v) for v in df[c]]
+        if any(k[0] == 0 for k in keys) and all(k[0] != 1 for k in keys):
+            cols.append(c)
+    return cols
+
+
+def quantity_cells(values: Iterable[Any], units: Iterable[Any], lang: str = "sv") -> tuple[list[str], list[str]]:
+    """Values in their own units split in two columns, the number and the unit (a table with four
+    quantity columns then names the unit once and stays narrow). Money keeps its kr/tkr/mnkr with the
+    number, as format_quantity shows it, and leaves the unit cell empty."""
+    from ui.formatting import format_number, format_quantity
+
+    numbers, unit_texts = [], []
+    for v, u in zip(values, units):
+        if str(u).strip().upper() in ("SEK", "KR"):
+            numbers.append(format_quantity(v, u, lang))
+            unit_texts.append("")
+        else:
+            numbers.append(format_number(v, 0, lang))
+            unit_texts.append("" if is_missing(u) else str(u))
+    return numbers, unit_texts
+
+
 def show_table(df: pd.DataFrame, key: str, **kw: Any) -> None:
+    """Put an HTML table on the page. Numbers left as numbers are formatted in the UI language;
+    without `numeric`, the columns holding only numbers are right-aligned."""
     import streamlit as st
 
-    st.html(html_table(df, key, **kw))
+    from ui.page import current_lang
+
+    lang = current_lang()
+    df = display_frame(df, lang)
+    if "numeric" not in kw:
+        kw["numeric"] = numeric_columns(df)
+    st.html(html_table(df, key, lang=lang, **kw))
 
 
 # ---------------------------------------------------------------- exports
@@ -235,3 +353,106 @@ def download_buttons(df: pd.DataFrame, name: str, t: Any, lang: str, key: str,
     row.download_button(t("label.download_xlsx"), data=lambda: to_xlsx_bytes(df, t("export.data_sheet"), meta, formats, meta_sheet),
                         file_name=f"{safe}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table_view:",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ---------------------------------------------------------------- long record lists: sort and page
+
+PAGE_SIZE = 50  # rows of a record list shown at once; the download always holds them all
+SORT_MIN_ROWS = 10  # a shorter table is read at a glance and gets no sort control
+
+_NUMBER_TEXT = re.compile(r"^\s*([−-]?)\s*(\d[\d \u00a0\u202f]*)(?:,(\d+))?(?:\s+[^\d\s]\S*|\s*%)?\s*$")
+
+
+def sort_key(value: Any) -> tuple:
+    """A sort key for a cell as shown: numbers in Swedish format ("1 234,5 tkr", "−3", "12 %") sort
+    as numbers, other text case-blind; missing ("", "–", None, nan) after everything. Numbers sort
+    before text, so a column mixing them keeps its numbers together."""
+    if is_missing(value) or (isinstance(value, str) and value.strip() in ("", "–", "-")):
+        return (2, 0.0, "")
+    if isinstance(value, bool):
+        return (1, 0.0, str(value))
+    if isinstance(value, (int, float)) or hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return (0, float(value), "")
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp)):
+        return (1, 0.0, pd.Timestamp(value).isoformat())
+    text = str(value)
+    m = _NUMBER_TEXT.match(text)
+    if m:
+        whole = re.sub(r"[ \u00a0\u202f]", "", m.group(2))
+        number = float(f"{whole}.{m.group(3) or 0}")
+        return (0, -number if m.group(1) else number, "")
+    return (1, 0.0, text.casefold())
+
+
+def sorted_positions(values: Sequence[Any], descending: bool = False) -> list[int]:
+    """Row positions in sort order of `values` (see sort_key); ties keep their order; missing values
+    stay last in both directions."""
+    keys = [sort_key(v) for v in values]
+    present = [i for i, k in enumerate(keys) if k[0] != 2]
+    missing = [i for i, k in enumerate(keys) if k[0] == 2]
+    present.sort(key=lambda i: keys[i], reverse=descending)  # Python keeps ties in order with reverse=True
+    return present + missing
+
+
+def page_bounds(n_rows: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int, int]:
+    """(first row, end row (exclusive), page) of page `page` (1-based, clamped to 1..pages)."""
+    pages = max(1, -(-n_rows // page_size))
+    page = min(max(1, int(page)), pages)
+    lo = (page - 1) * page_size
+    return lo, min(n_rows, lo + page_size), page
+
+
+def show_records(df: pd.DataFrame, key: str, t: Any, fmt_number: Any, sort_values: pd.DataFrame | None = None,
+                 page_size: int = PAGE_SIZE, sortable: bool = True, keep: dict | None = None, **kw: Any) -> None:
+    """A long list of records as an HTML table (nothing cut off, cards on a phone): sortable by any
+    column (by its raw value when `sort_values` — same columns, same rows — has it, else by the
+    text as shown, numbers as numbers) and shown `page_size` rows at a time with previous / next.
+    `links` and `statuses` (kw) follow the rows. The caller offers the full download. `keep`: session
+    values the table's own widgets set again when used (the open tab of a page with lazy tabs: a
+    browser that joined a fresh server can send a stale tab with the click)."""
+    import streamlit as st
+
+    def keep_state() -> None:
+        st.session_state.update(keep or {})
+
+    n = len(df)
+    cols = list(df.columns)
+    order = list(range(n))
+    if sortable and n > SORT_MIN_ROWS:
+        c1, c2, _ = st.columns([3, 2, 3], vertical_alignment="bottom")
+        by = c1.selectbox(t("table.sort_by"), [None, *cols], key=f"_tbl_{key}_sort", on_change=keep_state,
+                          format_func=lambda c: t("table.sort_as_listed") if c is None else str(c))
+        desc = c2.toggle(t("table.descending"), key=f"_tbl_{key}_desc", on_change=keep_state)
+        if by is not None:
+            vals = sort_values[by] if sort_values is not None and by in sort_values.columns else df[by]
+            order = sorted_positions(list(vals), desc)
+    pk = f"_tbl_{key}_page"
+    signature = (n, tuple(cols), st.session_state.get(f"_tbl_{key}_sort"), st.session_state.get(f"_tbl_{key}_desc"))
+    if st.session_state.get(f"_tbl_{key}_sig") != signature:  # another order or other rows: back to the first page
+        st.session_state[f"_tbl_{key}_sig"] = signature
+        st.session_state[pk] = 1
+    lo, hi, page = page_bounds(n, st.session_state.get(pk, 1), page_size)
+    st.session_state[pk] = page
+    rows = order[lo:hi]
+    shown = df.iloc[rows].reset_index(drop=True)
+    if kw.get("links"):
+        kw["links"] = {c: [list(v)[i] for i in rows] for c, v in kw["links"].items()}
+    if kw.get("statuses") is not None:
+        kw["statuses"] = kw["statuses"].iloc[rows].reset_index(drop=True)
+    show_table(shown, key, **kw)
+    pages = max(1, -(-n // page_size))
+    if pages > 1:
+        def go(step: int) -> None:
+            keep_state()
+            st.session_state[pk] = min(max(1, st.session_state.get(pk, 1) + step), pages)
+
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        bar.button(t("table.previous"), key=f"_tbl_{key}_prev", on_click=go, args=(-1,), disabled=page == 1,
+                   icon=":material/chevron_left:")
+        bar.markdown(t("table.rows_of", first=fmt_number(lo + 1), last=fmt_number(hi), n=fmt_number(n),
+                       page=fmt_number(page), pages=fmt_number(pages)))
+        bar.button(t("table.next"), key=f"_tbl_{key}_next", on_click=go, args=(1,), disabled=page == pages,
+                   icon=":material/chevron_right:")

@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_tables import table, tables  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "etl"))
 
@@ -43,8 +45,8 @@ def run(page: str, lang: str | None = None) -> AppTest:
 
 
 def table_with(at: AppTest, column: str):
-    hits = [d.value for d in at.dataframe if column in d.value.columns]
-    assert len(hits) == 1, [list(d.value.columns) for d in at.dataframe]
+    hits = [d.value for d in tables(at) if column in d.value.columns]
+    assert len(hits) == 1, [list(d.value.columns) for d in tables(at)]
     return hits[0]
 
 

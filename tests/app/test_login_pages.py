@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_tables import table, tables  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,7 +46,7 @@ def test_demo_login_off_when_forbidden_or_not_the_demo_warehouse(store_env, monk
     at = page("city_overview", user=None)
     at.run()
     assert [e.value for e in at.error] == ["Ingen inloggning är konfigurerad och detta är inte demodatalagret."]
-    assert not at.dataframe and not at.metric                            # nothing of the data is shown
+    assert not at.dataframe and not tables(at) and not at.metric                            # nothing of the data is shown
     # unset: only the demo warehouse (warehouse_meta origin = demo) allows it
     monkeypatch.delenv("SCORECARD_DEMO_LOGIN")
     from metrics.warehouse import Warehouse
@@ -117,14 +119,14 @@ def test_admin_grants_a_role_changes_a_target_and_the_audit_page_shows_both(stor
     audit = page("audit_log")
     audit.run()
     assert not audit.exception, [e.value for e in audit.exception]
-    table = audit.dataframe[0].value
+    table = tables(audit)[0].value
     assert list(table["Typ"]) == ["Målvärde", "Roll"]
     assert list(table["Vem"]) == ["Eva Holm (admin@demo.stad.invalid)"] * 2
     assert list(table["Via"]) == ["Demoläge"] * 2
     assert "principal=anna.berg@stad.se, role=chair, committee_code=SKARHOLMEN" in list(table["Vad"])
     assert list(table["Skäl"]) == ["Nämndens beslut 2026-03", "–"]
     audit.selectbox(key="audit_table").set_value("role_grants").run()
-    assert list(audit.dataframe[0].value["Typ"]) == ["Roll"]
+    assert list(tables(audit)[0].value["Typ"]) == ["Roll"]
     audit.text_input(key="audit_who").input("nobody").run()
     assert "Inga händelser för urvalet." in [i.value for i in audit.info]
 
@@ -133,4 +135,4 @@ def test_audit_page_refuses_a_secretary(store_env):
     at = page("audit_log", user="secretary")
     at.run()
     assert [w.value for w in at.warning] == ["Du har inte behörighet att läsa granskningsloggen."]
-    assert not at.dataframe
+    assert not at.dataframe and not tables(at)

@@ -12,6 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_tables import table, tables  # noqa: F401
+
 from cycle_helpers import ROOT, pdf_text
 
 
@@ -107,7 +109,7 @@ def test_closed_report_survives_a_revision_and_the_live_scorecard_shows_the_chan
     assert "Ändrat sedan perioden stängdes" in warnings
     info = " ".join(i.value for i in at.info)
     assert "Perioden är stängd (bokslut)" in info
-    table = next(d.value for d in at.dataframe if "Vid stängning" in d.value.columns)
+    table = next(d.value for d in tables(at) if "Vid stängning" in d.value.columns)
     row = table[table["Mätetal"].str.startswith("C2 ")].iloc[0]
     kr = lambda v: f"{v:,.0f}".replace(",", "\u00a0") + "\u00a0kr"  # noqa: E731
     assert kr(old_c2) in row["Vid stängning"] and kr(new_c2) in row["Nu"]

@@ -8,6 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_tables import table, tables  # noqa: F401
+
 from cycle_helpers import ROOT
 
 
@@ -114,7 +116,7 @@ def test_the_directors_page_lists_who_has_not_reported(app, store, people, perio
     at = app("reporting_status", "reader")
     n = len(query.committees(demo_wh))
     assert f"{n - 1} av {n} har inte skickat in" in " ".join(m.value for m in at.markdown)
-    table = next(d.value for d in at.dataframe if "Inskickad av" in d.value.columns)
+    table = next(d.value for d in tables(at) if "Inskickad av" in d.value.columns)
     assert len(table) == n
     row = table[table["Nämnd/bolag"] == "Farsta stadsdelsnämnd"].iloc[0]
     assert row["Rapportens status"] == "Inskickad" and row["Inskickad av"] == "Anna"

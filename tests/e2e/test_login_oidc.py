@@ -85,7 +85,7 @@ def test_login_through_oidc_lands_with_role_and_scope_and_logs_out(oidc_provider
     body = page.locator("[data-testid='stApp']")
     assert "Logga in med ditt konto i staden" in body.inner_text()
     assert "Demoläge" not in body.inner_text()                  # impossible once [auth] is configured
-    assert page.locator("[data-testid='stDataFrame'], [data-testid='stMetric']").count() == 0  # no data shown
+    assert page.locator("[data-testid='stDataFrame'], [data-testid='stMetric'], table.sc-table").count() == 0  # no data shown
     page.get_by_role("button", name="Logga in").click()
 
     # the provider's own authorisation form

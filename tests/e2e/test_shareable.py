@@ -185,14 +185,56 @@ TRUNCATED_JS = """() => {
 }"""
 
 
+# a canvas grid (st.dataframe) cuts cells off and cannot be measured: every table is an HTML table
+GRIDS_JS = """() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stDataFrame'], [data-testid='stMain'] [data-testid='stDataEditor']")]
+  .filter(e => e.offsetParent !== null).length"""
+
+# at phone width: nothing wider than the screen (no sideways scrolling of the page or of a table), every
+# table of cards shows no header row and each card fits the screen, no cell cut off
+PHONE_JS = """() => {
+  const bad = [];
+  const vw = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > vw + 1) bad.push('page ' + document.documentElement.scrollWidth + '>' + vw);
+  const main = document.querySelector("[data-testid='stMain']");
+  if (main.scrollWidth > main.clientWidth + 1) bad.push('main ' + main.scrollWidth + '>' + main.clientWidth);
+  for (const t of main.querySelectorAll('table.sc-table')) {
+    if (t.offsetParent === null) continue;
+    const key = t.dataset.key;
+    const w = t.closest('.sc-wrap');
+    if (w.scrollWidth > w.clientWidth + 1) bad.push(key + ' scrolls sideways ' + w.scrollWidth + '>' + w.clientWidth);
+    const r = t.getBoundingClientRect();
+    if (r.right > vw + 1 || r.left < -1) bad.push(key + ' outside the screen');
+    if (t.classList.contains('sc-cards')) {
+      const head = t.querySelector('thead');
+      if (head && getComputedStyle(head).display !== 'none') bad.push(key + ' shows a header row');
+      const row = t.querySelector('tbody tr');
+      if (row && getComputedStyle(row).display !== 'block') bad.push(key + ' rows are not cards');
+    }
+    for (const td of t.querySelectorAll('td')) {
+      if (td.offsetParent !== null && td.scrollWidth > td.clientWidth + 1) bad.push(key + ' cell cut: ' + td.innerText.slice(0, 40));
+    }
+  }
+  return bad;
+}"""
+
+
+def check_tables(page, width: int, what: str) -> None:
+    """Every visible table of the page at this width: an HTML table, nothing cut off (1280 px and
+    wider), cards that fit the screen (390 px)."""
+    assert page.evaluate(GRIDS_JS) == 0, f"{what}: a canvas grid (st.dataframe) is shown"
+    if width >= 1280:
+        assert page.evaluate(TRUNCATED_JS) == [], f"{what} at {width} px"
+    else:
+        assert page.evaluate(PHONE_JS) == [], f"{what} at {width} px"
+
+
 @pytest.mark.parametrize("path,nav_key", EXISTING, ids=[u for u, _ in EXISTING])
 def test_no_truncated_cell_at_1280_and_screenshots(server, browser, artifacts, path, nav_key):
     for width, height in ((1280, 900), (1440, 900), (390, 844)):
         ctx, page = open_page(browser, url_of(server, path), width, height)
         assert_clean(page, translate(nav_key, "sv"))
         settle(page)
-        if width == 1280:
-            assert page.evaluate(TRUNCATED_JS) == [], path
+        check_tables(page, width, path)
         if width != 1280:
             full_shot(page, artifacts / f"issue14_{path}_{width}.png", width)
         ctx.close()

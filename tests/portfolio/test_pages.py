@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_tables import table, tables  # noqa: F401
+
 from metrics.build import build_marts
 
 NBSP = "\u00a0"
@@ -56,16 +58,16 @@ def texts(at: AppTest) -> str:
 
 def frame_with(at: AppTest, column: str):
     """The first table on the page with this column (tables are found by what they show, not by position)."""
-    for df in at.dataframe:
+    for df in tables(at):
         if column in df.value.columns:
             return df.value
-    raise AssertionError(f"no table with column {column!r}: {[list(d.value.columns) for d in at.dataframe]}")
+    raise AssertionError(f"no table with column {column!r}: {[list(d.value.columns) for d in tables(at)]}")
 
 
 def test_portfolios_page(app_wh):
     at = run_page("portfolios")
     assert at.title[0].value == "Portföljer"
-    years = at.dataframe[0].value
+    years = tables(at)[0].value
     # 2020 portfolio 1: frame 2 000 000, granted 1 000 000 (50,0 %), spent 1 200 000 (120,0 %)
     row = years[years["År"] == "2020"].iloc[0]
     # money in mnkr in the tables as in the charts (issue 14)
@@ -81,7 +83,7 @@ def test_portfolios_page(app_wh):
 def test_portfolios_page_english(app_wh):
     at = run_page("portfolios", lang="en")
     assert at.title[0].value == "Portfolios"
-    assert "Granted of frame" in at.dataframe[0].value.columns
+    assert "Granted of frame" in tables(at)[0].value.columns
 
 
 def test_project_page(app_wh):
@@ -107,13 +109,13 @@ def test_project_page(app_wh):
 def test_benefit_realisation_page(app_wh):
     at = run_page("benefit_realisation")
     assert at.title[0].value == "Nyttorealisering"
-    by_committee = [d.value for d in at.dataframe if "Namn" in d.value.columns][1]
+    by_committee = [d.value for d in tables(at) if "Namn" in d.value.columns][1]
     # UTBN by 2021-12: 180 000 ÷ 678 000 = 26,5 %
     row = by_committee[by_committee["Namn"] == "Utbildningsnämnden"].iloc[0]
     assert row["Realiseringsgrad"] == f"26,5{NBSP}%"
     overdue = frame_with(at, "Förfallen sedan")
     assert list(overdue["Nytta"]) == ["B0003", "B0008"]
-    dis = [d.value for d in at.dataframe if "Utgångsläge" in d.value.columns][-1]   # after the non-monetary
+    dis = [d.value for d in tables(at) if "Utgångsläge" in d.value.columns][-1]   # after the non-monetary
     assert list(dis["Nytta"]) == ["B0006"]
     # an earlier month: by 2021-06 nothing is overdue
     at.selectbox(key="br_as_of").set_value("2021-06").run()
@@ -126,10 +128,10 @@ def test_double_counting_page(app_wh):
     assert "1 par över utgångsläget av 2 överlappande par" in body
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and f"11{NBSP}000 timmar" in errors[0] and f"10{NBSP}000 timmar" in errors[0]
-    table = at.dataframe[0].value
+    table = tables(at)[0].value
     assert list(table["Status"]) == ["⚑ Över utgångsläget", "✔ Inom utgångsläget"]
     at.checkbox(key="dc_only_flagged").check().run()
-    assert len(at.dataframe[0].value) == 1
+    assert len(tables(at)[0].value) == 1
 
 
 def _as_demo(at: AppTest, user: str) -> AppTest:
@@ -169,7 +171,7 @@ def test_council_decisions_page_form(app_wh):
     assert not at.exception
     assert any("Pausa för P0004" in s.value for s in at.success)
     at.button(key="cd_submit").click().run()
-    log = at.dataframe[0].value
+    log = tables(at)[0].value
     assert list(log["Beslut"]) == ["Pausa"] and list(log["Registrerat av"]) == ["Johan Berg"]
     stored = council.decisions(store=store)
     assert list(stored.project_id) == ["P0004"] and list(stored.decision) == ["pause"]
@@ -182,8 +184,8 @@ def test_council_decisions_page_form(app_wh):
     at.text_input(key="cd_edit_reason_1").input("Förtydligande")
     at.button(key="cd_save_edit_1").click().run()
     assert "Beslutet är ändrat (version 2)." in [s.value for s in at.success]
-    hist = at.dataframe[1].value
-    assert list(hist["Version"]) == [1, 2] and list(hist["Ändring"]) == ["Ny", "Ändrad"]
+    hist = tables(at)[1].value
+    assert list(hist["Version"]) == ["1", "2"] and list(hist["Ändring"]) == ["Ny", "Ändrad"]
     assert list(hist["Motivering"]) == ["Dubbelräkning mot P0001 ska utredas", "Utreds till februari"]
     assert list(council.decision_history(1, store=store).version) == [1, 2]
     # withdraw: gone from the log, kept in the history
@@ -295,14 +297,18 @@ def test_benefit_page_shows_classes_separately(app_wh):
     # freed hours: 120 000 / 180 + 30 000 / 180 = 833,3 → "833"
     assert classes["Frigjorda timmar"].iloc[1] == "833"
     rp = frame_with(at, "Omplanerade nyttor")
-    assert list(rp["Omplanerade nyttor"]) == [1, 0, 0, 0, 0]
+    assert list(rp["Omplanerade nyttor"]) == ["1", "0", "0", "0", "0"]
 
 
 def test_double_counting_links_both_projects(app_wh):
     at = run_page("double_counting")
     table = frame_with(at, "Projekt A")
-    assert list(table["Projekt A"]) == ["project?project=P0001", "project?project=P0001"]
-    assert list(table["Projekt B"]) == ["project?project=P0002", "project?project=P0002"]
+    # each project with its benefit in the claim, a link to the project (tests/e2e follow them)
+    assert list(table["Projekt A"]) == ["P0001 (B0001)", "P0001 (B0002)"]  # operational: B0001 ↔ B0003; citizen: B0002 ↔ B0008
+    assert list(table["Projekt B"]) == ["P0002 (B0003)", "P0002 (B0008)"]
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert html.count('href="project?lang=sv&amp;project=P0001"') == 2
+    assert html.count('href="project?lang=sv&amp;project=P0002"') == 2
     assert "[P0001 · E-tjänst för förskoleplats](project?project=P0001)" in texts(at)
     assert len(at.error) == 1                                  # one pair in detail, not a card per pair
 
@@ -352,7 +358,7 @@ def test_application_portfolio_page(app_wh_systems):
         "● Kritiskt · Central tjänst – fördelas efter It-användare")
     assert systems[systems["System"] == "Paraplyet – Socialtjänst"].iloc[0]["Livscykel"] == "Under avveckling"
     dup = frame_with(at, "Ägande nämnder")
-    assert list(dup["Slag av system"]) == ["Paraplyet"] and list(dup["Ägande nämnder"]) == [2]
+    assert list(dup["Slag av system"]) == ["Paraplyet"] and list(dup["Ägande nämnder"]) == ["2"]
     cost = frame_with(at, "Fördelad central kostnad")
     by = dict(zip(cost["Nämnd/bolag"], cost["Fördelad central kostnad"]))
     assert by["Bromma stadsdelsnämnd"] == f"0{NBSP}mnkr" or by["Bromma stadsdelsnämnd"] == f"0,0{NBSP}mnkr"
