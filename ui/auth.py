@@ -22,6 +22,9 @@ from followup.identity import Grant, Identity, PermissionDenied
 
 IDENTITY_KEY = "_identity"
 DEMO_KEY = "_demo_user"
+# Streamlit forgets a widget's state when a page without that widget runs (each page renders its own
+# sidebar picker), so the choice is also kept under a plain key that survives a page switch.
+DEMO_KEPT_KEY = "_demo_user_kept"
 
 # (key, e-mail, name, grants): one demo user per role; .invalid addresses can never be real ones
 DEMO_USERS: list[tuple[str, str, str, tuple[Grant, ...]]] = [
@@ -147,13 +150,15 @@ def login_guard(ctx) -> Identity:
     elif demo_allowed(ctx.wh):
         keys = [u[0] for u in DEMO_USERS]
         if st.session_state.get(DEMO_KEY) not in keys:
-            st.session_state[DEMO_KEY] = DEMO_DEFAULT
+            kept = st.session_state.get(DEMO_KEPT_KEY)
+            st.session_state[DEMO_KEY] = kept if kept in keys else DEMO_DEFAULT
         names = {u[0]: u[2] for u in DEMO_USERS}
         box = st.sidebar.container(border=True)
         box.markdown(f"**⚠ {t('auth.demo_title')}**")
         box.caption(t("auth.demo_help"))
         key = box.selectbox(t("auth.demo_user"), keys, key=DEMO_KEY,
                             format_func=lambda k: f"{names[k]} · {t('role.' + k)}")
+        st.session_state[DEMO_KEPT_KEY] = key
         identity = demo_identity(key, ctx.wh)
         # also in the page itself: on a phone the sidebar is collapsed
         st.caption(f":material/warning: **{t('auth.demo_title')}** · {names[key]} · {t('role.' + key)}",

@@ -136,3 +136,21 @@ def test_audit_page_refuses_a_secretary(store_env):
     at.run()
     assert [w.value for w in at.warning] == ["Du har inte behörighet att läsa granskningsloggen."]
     assert not at.dataframe and not tables(at)
+
+
+def test_demo_user_survives_a_page_switch(store_env):
+    """Streamlit drops a widget's state when a page without that widget runs (each page draws its own
+    picker); the chosen demo user is also kept under a plain key, so the next page starts with the same
+    user, not the reader."""
+    at = page("city_overview", user=None)
+    at.run()
+    at.sidebar.selectbox(key="_demo_user").set_value("chair").run()
+    assert at.session_state["_identity"].email == "ordforande.skarholmen@demo.stad.invalid"
+    assert at.session_state["_demo_user_kept"] == "chair"
+    # the next page: the widget's own state is gone, the kept choice is there
+    nxt = page("measure_explorer", user=None)
+    nxt.session_state["_demo_user_kept"] = "chair"
+    nxt.run()
+    assert not nxt.exception
+    assert nxt.sidebar.selectbox(key="_demo_user").value == "chair"
+    assert nxt.session_state["_identity"].email == "ordforande.skarholmen@demo.stad.invalid"

@@ -145,7 +145,8 @@ def test_admin_pages_tables(server, browser, artifacts):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.locator("[data-testid='stSidebarNav'] a", has_text="Granskningslogg").click()
     assert_clean(page, "Granskningslogg")
-    as_admin(page)  # (the demo user is chosen per page)
+    # the demo user chosen on one page stays chosen on the next (not reset to the reader)
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("Eva Holm · Administratör", timeout=15_000)
     settle(page)
     assert rows(page, "audit_table_view").count() >= 1, page.locator("[data-testid='stMain']").inner_text()[:800]
     assert re.search(r"Roll", page.locator("table[data-key='audit_table_view']").inner_text())
