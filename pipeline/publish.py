@@ -3,9 +3,12 @@
 The orchestration step above etl/ and metrics/: the loads (etl) and the build (metrics) both run
 inside the staging copy, and only then is it published.
 
-lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
-write warehouse_meta → close → os.replace(staging, published). Any failure deletes the staging
-file and leaves the published file byte-identical.
+lock → copy the published catalog to staging → begin a new fact-store version (hard links of the
+published one, etl/factstore.py) → run the loads in staging → refresh dim_calendar → build marts →
+write warehouse_meta, the catalog tables as Parquet and the manifest → close → os.replace(staging,
+published) → switch the store's `current` link → collect old versions. Any failure before the
+os.replace deletes the staging file and the new version directory and leaves the published catalog
+and the published Parquet byte-identical (docs/storage.md).
 
 Before the build, the follow-up store's current target changes (made by administrators in the app)
 are copied into the warehouse table `store_targets`; the measure build takes the most recent of a
@@ -24,11 +27,12 @@ from typing import Callable, TypeVar
 import duckdb
 
 from etl.contracts import load_contracts
+from etl.factstore import FactStore
 from etl.rules import q
 from etl.schema import create_all, refresh_calendar
 from metrics import status_history
 from metrics.build import build_marts
-from settings import etl_memory_limit, lock_path, staging_path, warehouse_path
+from settings import etl_memory_limit, fact_store_path, fact_store_retention, lock_path, staging_path, warehouse_path
 
 T = TypeVar("T")
 
@@ -65,8 +69,12 @@ def loaded_month_range(con) -> tuple[str, str] | None:
 
 def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None,
             with_marts: bool = True, meta: dict[str, str] | None = None) -> T:
-    """Run `work(con)` on a staging copy of the warehouse and publish it atomically; returns its result.
-    `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
+    """Run `work(con)` on a staging copy of the warehouse catalog and a new fact-store version, and
+    publish both atomically; returns its result. `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
+
+    The catalog is small (facts live in the Parquet fact store, etl/factstore.py), so its copy costs
+    little; the fact store's new version is hard links plus the files this publish writes. The commit
+    point is os.replace(staging, catalog): the catalog's views name their version directory.
 
     `with_marts=False` is for benchmarks that time the measure build on its own; loads always build."""
     warehouse = Path(warehouse or warehouse_path())
@@ -74,6 +82,7 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
     staging = staging_path(warehouse)
     with exclusive_lock(warehouse):
         _remove(staging)
+        store: FactStore | None = None
         try:
             if warehouse.exists():
                 shutil.copyfile(warehouse, staging)
@@ -81,13 +90,19 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
             try:
-                result = _run_in_staging(con, work, with_marts, warehouse, meta)
+                store = FactStore.begin(con, fact_store_path(warehouse))
+                result = _run_in_staging(con, work, with_marts, warehouse, meta, store)
             finally:
+                if store is not None:
+                    store.release()
                 con.close()
             os.replace(staging, warehouse)
         except BaseException:
             _remove(staging)
+            if store is not None:
+                store.abort()
             raise
+        store.commit(*fact_store_retention())  # published: `current` follows, old versions are collected
     return result
 
 
@@ -112,7 +127,7 @@ def copy_store_targets(con, warehouse: Path | None) -> int:
 
 
 def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
-                    meta: dict[str, str] | None = None):
+                    meta: dict[str, str] | None = None, store: FactStore | None = None):
     create_all(con)
     result = work(con)
     copy_store_targets(con, warehouse)
@@ -129,5 +144,7 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [key, str(value)])
     if with_marts:
         status_history.record(con, version, published_at)  # for the alerts: what turned red since the last publish
+    if store is not None:
+        store.finish(con, published_at)  # the catalog tables as Parquet, the manifest, store_version
     con.execute("CHECKPOINT")
     return result
