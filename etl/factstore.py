@@ -150,9 +150,10 @@ class FactStore:
         self.release()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def finish(self, con, published_at: str) -> None:
-        """Before the catalog is closed: empty the trash, write the catalog tables as Parquet, record the
-        version in warehouse_meta and write the manifest."""
+    def finish(self, con, published_at: str, skip: frozenset[str] = frozenset()) -> None:
+        """Before the catalog is closed: empty the trash, write the catalog tables as Parquet (but `skip`:
+        the declared models materialized as tables, derived from the facts), record the version in
+        warehouse_meta and write the manifest."""
         shutil.rmtree(self.dir / TRASH, ignore_errors=True)
         shutil.rmtree(self.dir / NEW, ignore_errors=True)
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('store_version', ?), ('store_path', ?)",
@@ -161,7 +162,7 @@ class FactStore:
         tables_dir.mkdir(exist_ok=True)
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
-            "AND schema_name = 'main' ORDER BY table_name").fetchall()]
+            "AND schema_name = 'main' ORDER BY table_name").fetchall() if t not in skip]
         for table in tables:
             con.execute(f"COPY (SELECT * FROM {q(table)}) TO {lit(str(tables_dir / (table + '.parquet')))} "
                         "(FORMAT parquet)")
@@ -207,7 +208,7 @@ class FactStore:
 
     def refresh_view(self, con, contract: Contract) -> None:
         cols = [(c.name, c.duckdb_type) for c in contract.columns] + [("_batch_id", "BIGINT"), ("_source_row", "BIGINT")]
-        if self.files(contract):
+        if next(self.source_dir(contract).glob(f"{PARTITION}=*/*.parquet"), None) is not None:
             pattern = str(self.source_dir(contract) / f"{PARTITION}=*" / "*.parquet")
             select = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in cols)
             body = f"SELECT {select} FROM read_parquet({lit(pattern)}, hive_partitioning = false)"

@@ -32,6 +32,7 @@ from etl.rules import q
 from etl.schema import create_all, refresh_calendar
 from metrics import status_history
 from metrics.build import build_marts
+from metrics.models import load_models
 from settings import etl_memory_limit, fact_store_path, fact_store_retention, lock_path, staging_path, warehouse_path
 
 T = TypeVar("T")
@@ -145,6 +146,8 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
     if with_marts:
         status_history.record(con, version, published_at)  # for the alerts: what turned red since the last publish
     if store is not None:
-        store.finish(con, published_at)  # the catalog tables as Parquet, the manifest, store_version
+        # the catalog tables as Parquet (not the models materialized as tables: derived from the facts), the
+        # manifest, store_version
+        store.finish(con, published_at, skip=frozenset(m.decl.name for m in load_models()))
     con.execute("CHECKPOINT")
     return result
