@@ -13,6 +13,11 @@ file that happened to be at the path when it was stat'ed.
   version) fixed to one version for as long as it lives. A page run reads through one snapshot from
   start to end, and the app's cache key is the snapshot's version (ui/data.py).
 
+The published file is the catalog of a Parquet fact store (docs/storage.md): its fact tables are views
+naming one version directory of `warehouse.parquet/`, so a pinned catalog also pins its fact files; the
+publish keeps superseded version directories for a while (settings.fact_store_retention()) for readers
+still holding them.
+
 Every query gets its own cursor (Streamlit runs sessions in threads); a cursor does not inherit USE,
 so each one selects `wh` itself.
 """
