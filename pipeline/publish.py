@@ -28,7 +28,7 @@ import duckdb
 
 from etl.contracts import load_contracts
 from etl.factstore import FactStore
-from etl.rules import q
+from etl.rules import lit, q
 from etl.schema import create_all, refresh_calendar
 from metrics import status_history
 from metrics.build import build_marts
@@ -90,21 +90,47 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             limit = etl_memory_limit()
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
+            compact = None
             try:
                 store = FactStore.begin(con, fact_store_path(warehouse))
                 result = _run_in_staging(con, work, with_marts, warehouse, meta, store)
+                compact = _compact_if_sparse(con, staging)
             finally:
                 if store is not None:
                     store.release()
                 con.close()
+            if compact is not None:
+                os.replace(compact, staging)
             os.replace(staging, warehouse)
         except BaseException:
             _remove(staging)
+            _remove(staging.with_name(staging.name + ".compact"))
             if store is not None:
                 store.abort()
             raise
         store.commit(*fact_store_retention())  # published: `current` follows, old versions are collected
     return result
+
+
+COMPACT_WHEN = 2.0  # the catalog is rewritten when its file is over twice the size of its live data
+
+
+def _compact_if_sparse(con, staging: Path) -> Path | None:
+    """Rebuilding the marts every publish leaves freed blocks that DuckDB reuses but never gives back: when
+    the staging catalog's file is over COMPACT_WHEN × its live data, copy its database into a fresh file
+    (returned; the caller renames it onto the staging file after closing). Keeps the catalog small."""
+    name, block, used = con.execute("SELECT database_name, block_size, used_blocks FROM pragma_database_size() "
+                                    "WHERE database_name = current_database()").fetchall()[0]
+    if staging.stat().st_size <= COMPACT_WHEN * block * used:
+        return None
+    compact = staging.with_name(staging.name + ".compact")
+    _remove(compact)
+    con.execute(f"ATTACH {lit(str(compact))} AS _compact")
+    try:
+        con.execute(f"COPY FROM DATABASE {q(name)} TO _compact")
+    finally:
+        con.execute("DETACH _compact")
+    return compact
 
 
 STORE_TARGETS_DDL = """CREATE OR REPLACE TABLE store_targets (committee_code VARCHAR, year INTEGER, measure_id VARCHAR,
