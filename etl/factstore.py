@@ -109,6 +109,10 @@ class _Undo:
     trashed: list[tuple[Path, Path]] = field(default_factory=list)   # (original, in trash)
 
 
+class StoreMissing(RuntimeError):
+    """The catalog names a fact-store version whose directory is gone: nothing is published."""
+
+
 class FactStore:
     """One publish's view of the store: the new version directory it writes (see the module doc)."""
 
@@ -131,6 +135,9 @@ class FactStore:
         for v in versions(root):       # directories of versions that were never published (a crash)
             if v > published:
                 shutil.rmtree(root / version_name(v), ignore_errors=True)
+        if previous and not (Path(previous) / "facts").is_dir():
+            raise StoreMissing(f"the warehouse catalog's facts are in {previous}, which is missing; restore that "
+                               "directory (or load every source again into a new warehouse); nothing was published")
         store = cls(root, published + 1, Path(previous) if previous else None)
         shutil.rmtree(store.dir, ignore_errors=True)
         (store.dir / "facts").mkdir(parents=True)

@@ -185,3 +185,18 @@ def test_the_catalog_stays_small_over_many_publishes(tmp_path, monkeypatch):
         assert query(wh, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'") == [(5,)]
     assert query(wh, "SELECT count(*) FROM fact_it_costs") == query(wh, "SELECT rows_loaded FROM etl_batches "
                                                                        "ORDER BY batch_id DESC LIMIT 1")
+
+
+def test_a_missing_fact_store_stops_the_publish_and_changes_nothing(tmp_path):
+    import shutil
+
+    from etl.factstore import StoreMissing
+
+    wh = tmp_path / "warehouse.duckdb"
+    load(wh, "committees.csv", "it_costs_2024.csv")
+    before = wh.read_bytes()
+    shutil.rmtree(tmp_path / "warehouse.parquet")
+    with pytest.raises(StoreMissing, match="warehouse.parquet/v000001, which is missing"):
+        load(wh, "it_costs_2024-02_revision.csv")
+    assert wh.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb", "warehouse.duckdb.lock", "warehouse.parquet"]
