@@ -11,7 +11,8 @@ per fact table over that table's Parquet files in the store `warehouse.parquet/`
       v000012/tables/<table>.parquet              (every catalog table: marts, dimensions, load log)
 
 A fact table is a contract table whose period column is a month, date or timestamp (`is_fact`). Each
-Parquet file holds rows of one batch and one month and is never written again. A version directory is
+Parquet file holds rows of one batch (part-0-…: a table moved from an older warehouse) and one month
+and is never written again. A version directory is
 made of HARD LINKS to the unchanged files of the version before plus the files this publish wrote, so
 publishing costs what changed, and a reader of an older catalog (the app pins one per page run) still
 finds its files: the catalog's views name their version directory.
