@@ -225,6 +225,12 @@ class FactStore:
             body = f"SELECT {select} WHERE false"
         con.execute(f"CREATE OR REPLACE VIEW {contract.table} AS {body}")
 
+    def month_range(self) -> tuple[str, str] | None:
+        """Earliest and latest month with a file in any fact source (from the partition names, no data read)."""
+        months = sorted(d.name.removeprefix(f"{PARTITION}=") for d in (self.dir / "facts").glob(f"source=*/{PARTITION}=*")
+                        if d.name != f"{PARTITION}=none" and next(d.glob("*.parquet"), None) is not None)
+        return (months[0] + "-01", months[-1] + "-01") if months else None
+
     # ---- one batch -----------------------------------------------------------------------------------
     def write(self, con, contract: Contract, batch_id: int, keep: str) -> tuple[int, _Undo]:
         """Replace the batch's revision scope and add its accepted rows (TEMP table `typed`, filtered by

@@ -55,8 +55,11 @@ def _remove(path: Path) -> None:
     shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill files
 
 
-def loaded_month_range(con) -> tuple[str, str] | None:
-    """Earliest and latest month with data in any month-grain period column."""
+def loaded_month_range(con, store: FactStore | None = None) -> tuple[str, str] | None:
+    """Earliest and latest month with data in any month-grain period column. With a fact store these are
+    all fact tables, and its partition names say it without reading data."""
+    if store is not None:
+        return store.month_range()
     parts = []
     for c in load_contracts().values():
         if c.period_column and c.column(c.period_column).type in ("month", "date", "timestamp"):
@@ -158,7 +161,7 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
     create_all(con)
     result = work(con)
     copy_store_targets(con, warehouse)
-    months = loaded_month_range(con)
+    months = loaded_month_range(con, store)
     if months:
         refresh_calendar(con, *months)
     if with_marts:
