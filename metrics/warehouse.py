@@ -58,6 +58,7 @@ class _Version:
             st = os.fstat(self.fd)
             self.id = f"{st.st_ino}-{st.st_mtime_ns}"
             self.con = duckdb.connect(":memory:")
+            self.con.execute("SET parquet_metadata_cache = true")  # fact-store files are immutable (docs/storage.md)
             # Through the descriptor the ATTACH reads exactly the inode stat'ed above, even when a
             # publish renames a new file onto the path in between. The path is digits only.
             target = _PROC_FD / str(self.fd) if _PROC_FD.is_dir() else Path(path)

@@ -93,6 +93,7 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             limit = etl_memory_limit()
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
+            con.execute("SET parquet_metadata_cache = true")  # fact-store files are immutable: read their footers once
             compact = None
             try:
                 store = FactStore.begin(con, fact_store_path(warehouse))
