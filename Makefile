@@ -55,4 +55,4 @@ bench: $(VENV)/.installed
 	$(PY) -m benchmarks --scale 1 10
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb* data/warehouse.followup.sqlite* data/sample test-artifacts
+	rm -rf $(VENV) data/warehouse.duckdb* data/warehouse.parquet data/warehouse.followup.sqlite* data/sample test-artifacts

@@ -49,6 +49,21 @@ def staging_path(warehouse: Path | None = None) -> Path:
     return wh.with_name(wh.name + ".staging")
 
 
+def fact_store_path(warehouse: Path | None = None) -> Path:
+    """The Parquet fact store beside the warehouse catalog: `warehouse.duckdb` → `warehouse.parquet/`
+    (docs/storage.md)."""
+    wh = Path(warehouse or warehouse_path())
+    return wh.with_name(wh.stem + ".parquet")
+
+
+def fact_store_retention() -> tuple[int, float]:
+    """How long superseded fact-store versions are kept: (the newest N versions, seconds after they were
+    superseded). Env SCORECARD_STORE_KEEP_VERSIONS (default 3), SCORECARD_STORE_KEEP_SECONDS (default 600)."""
+    versions = int(os.environ.get("SCORECARD_STORE_KEEP_VERSIONS") or 3)
+    seconds = float(os.environ.get("SCORECARD_STORE_KEEP_SECONDS") or 600)
+    return max(versions, 1), max(seconds, 0.0)
+
+
 def lock_path(warehouse: Path | None = None) -> Path:
     """The lock file that keeps publishing to one writer at a time."""
     wh = Path(warehouse or warehouse_path())

@@ -13,6 +13,7 @@ from typing import Callable
 
 import duckdb
 
+from etl import factstore
 from etl.contracts import Contract
 from etl.gate import ROW_OK, BatchCounts, GateResult, allowed_bad, gate_columns, rows_pass, run_suite
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
@@ -259,7 +260,22 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
 
 
 def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> int:
-    """Replace the scope, insert the accepted rows, quarantine the others: all or nothing."""
+    """Replace the scope, insert the accepted rows, quarantine the others: all or nothing.
+
+    A fact table kept in the Parquet fact store (etl/factstore.py) gets new files and loses the files of
+    its replaced scope before the catalog transaction; when that transaction fails they are put back."""
+    store = factstore.store_for(con)
+    if store is not None and factstore.is_fact(contract):
+        replaced, undo = store.write(con, contract, batch_id, _ACCEPTED)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _quarantine(con, contract, file_name, batch_id, present)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            store.undo(undo, con, contract)
+            raise
+        return replaced
     con.execute("BEGIN TRANSACTION")
     try:
         replaced = _delete_scope(con, contract)
@@ -272,8 +288,13 @@ def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[
     return replaced
 
 
+_ACCEPTED = "_source_row NOT IN (SELECT _source_row FROM violations)"
+
+
 def _table_exists(con, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+    """A table or (a fact table in the fact store) a view of the warehouse, not a TEMP table."""
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                       "AND table_catalog = current_database() AND table_schema = 'main'",
                        [table]).fetchall()[0][0] > 0
 
 

@@ -8,6 +8,7 @@ import duckdb
 
 import periods as P
 
+from etl import factstore
 from etl.contracts import Contract, load_contracts
 from settings import default_itsm_system
 from etl.seeds import load_seeds
@@ -22,12 +23,16 @@ def contract_ddl(contract: Contract) -> str:
 
 
 def create_all(con: duckdb.DuckDBPyConnection) -> None:
-    """Idempotent: creates whatever is missing, never drops data."""
+    """Idempotent: creates whatever is missing, never drops data. With a fact store registered for the
+    connection (a publish), fact tables are views over its Parquet files."""
     _upgrade_incident_tables(con)
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
+    store = factstore.store_for(con)
     for contract in load_contracts().values():
         con.execute(contract_ddl(contract))
+        if store is not None and factstore.is_fact(contract):
+            store.ensure(con, contract)  # a view over the Parquet fact store (etl/factstore.py)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -39,7 +39,8 @@ _FRESHNESS_SQL = {
 
 
 def _tables(wh) -> set[str]:
-    df = wh.df("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'")
+    # tables and views: fact tables in the Parquet fact store are views of the catalog (docs/storage.md)
+    df = wh.df("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'wh'")
     return set(df["table_name"])
 
 

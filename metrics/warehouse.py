@@ -13,6 +13,11 @@ file that happened to be at the path when it was stat'ed.
   version) fixed to one version for as long as it lives. A page run reads through one snapshot from
   start to end, and the app's cache key is the snapshot's version (ui/data.py).
 
+The published file is the catalog of a Parquet fact store (docs/storage.md): its fact tables are views
+naming one version directory of `warehouse.parquet/`, so a pinned catalog also pins its fact files; the
+publish keeps superseded version directories for a while (settings.fact_store_retention()) for readers
+still holding them.
+
 Every query gets its own cursor (Streamlit runs sessions in threads); a cursor does not inherit USE,
 so each one selects `wh` itself.
 """
@@ -53,6 +58,7 @@ class _Version:
             st = os.fstat(self.fd)
             self.id = f"{st.st_ino}-{st.st_mtime_ns}"
             self.con = duckdb.connect(":memory:")
+            self.con.execute("SET parquet_metadata_cache = true")  # fact-store files are immutable (docs/storage.md)
             # Through the descriptor the ATTACH reads exactly the inode stat'ed above, even when a
             # publish renames a new file onto the path in between. The path is digits only.
             target = _PROC_FD / str(self.fd) if _PROC_FD.is_dir() else Path(path)

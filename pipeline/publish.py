@@ -3,11 +3,14 @@
 The orchestration step above etl/ and metrics/: the loads (etl) and the build (metrics) both run
 inside the staging copy, and only then is it published.
 
-lock → copy published to staging → run the loads in staging → refresh dim_calendar → build marts →
-write warehouse_meta → close → os.replace(staging, published). The build is incremental: the loads record
-the (table, month) pairs they change in the TEMP table etl_changes and metrics.build rebuilds only what
-they reach (a demo builds in full). Any failure deletes the staging
-file and leaves the published file byte-identical.
+lock → copy the published catalog to staging → begin a new fact-store version (hard links of the
+published one, etl/factstore.py) → run the loads in staging → refresh dim_calendar → build marts →
+write warehouse_meta, the catalog tables as Parquet and the manifest → close → os.replace(staging,
+published) → switch the store's `current` link → collect old versions. Any failure before the
+os.replace deletes the staging file and the new version directory and leaves the published catalog
+and the published Parquet byte-identical (docs/storage.md).
+The build is incremental: the loads record the (table, month) pairs they change in the TEMP table
+etl_changes and metrics.build rebuilds only what they reach (a demo builds in full).
 
 Before the build, the follow-up store's current target changes (made by administrators in the app)
 are copied into the warehouse table `store_targets`; the measure build takes the most recent of a
@@ -26,12 +29,14 @@ from typing import Callable, TypeVar
 import duckdb
 
 from etl.contracts import load_contracts
+from etl.factstore import FactStore
 from etl.load import CHANGES_DDL
-from etl.rules import q
+from etl.rules import lit, q
 from etl.schema import create_all, refresh_calendar
 from metrics import status_history
 from metrics.build import build_marts, pending_changes
-from settings import etl_memory_limit, lock_path, staging_path, warehouse_path
+from metrics.models import load_models
+from settings import etl_memory_limit, fact_store_path, fact_store_retention, lock_path, staging_path, warehouse_path
 
 T = TypeVar("T")
 
@@ -53,8 +58,11 @@ def _remove(path: Path) -> None:
     shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill files
 
 
-def loaded_month_range(con) -> tuple[str, str] | None:
-    """Earliest and latest month with data in any month-grain period column."""
+def loaded_month_range(con, store: FactStore | None = None) -> tuple[str, str] | None:
+    """Earliest and latest month with data in any month-grain period column. With a fact store these are
+    all fact tables, and its partition names say it without reading data."""
+    if store is not None:
+        return store.month_range()
     parts = []
     for c in load_contracts().values():
         if c.period_column and c.column(c.period_column).type in ("month", "date", "timestamp"):
@@ -68,8 +76,12 @@ def loaded_month_range(con) -> tuple[str, str] | None:
 
 def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None,
             with_marts: bool = True, meta: dict[str, str] | None = None) -> T:
-    """Run `work(con)` on a staging copy of the warehouse and publish it atomically; returns its result.
-    `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
+    """Run `work(con)` on a staging copy of the warehouse catalog and a new fact-store version, and
+    publish both atomically; returns its result. `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
+
+    The catalog is small (facts live in the Parquet fact store, etl/factstore.py), so its copy costs
+    little; the fact store's new version is hard links plus the files this publish writes. The commit
+    point is os.replace(staging, catalog): the catalog's views name their version directory.
 
     `with_marts=False` is for benchmarks that time the measure build on its own; loads always build."""
     warehouse = Path(warehouse or warehouse_path())
@@ -77,21 +89,55 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
     staging = staging_path(warehouse)
     with exclusive_lock(warehouse):
         _remove(staging)
+        store: FactStore | None = None
         try:
             if warehouse.exists():
                 shutil.copyfile(warehouse, staging)
             limit = etl_memory_limit()
             con = duckdb.connect(str(staging), config={"memory_limit": limit} if limit else {})
             con.execute("SET enable_progress_bar = false")
+            con.execute("SET parquet_metadata_cache = true")  # fact-store files are immutable: read their footers once
+            compact = None
             try:
-                result = _run_in_staging(con, work, with_marts, warehouse, meta)
+                store = FactStore.begin(con, fact_store_path(warehouse))
+                result = _run_in_staging(con, work, with_marts, warehouse, meta, store)
+                compact = _compact_if_sparse(con, staging)
             finally:
+                if store is not None:
+                    store.release()
                 con.close()
+            if compact is not None:
+                os.replace(compact, staging)
             os.replace(staging, warehouse)
         except BaseException:
             _remove(staging)
+            _remove(staging.with_name(staging.name + ".compact"))
+            if store is not None:
+                store.abort()
             raise
+        store.commit(*fact_store_retention())  # published: `current` follows, old versions are collected
     return result
+
+
+COMPACT_WHEN = 2.0  # the catalog is rewritten when its file is over twice the size of its live data
+
+
+def _compact_if_sparse(con, staging: Path) -> Path | None:
+    """Rebuilding the marts every publish leaves freed blocks that DuckDB reuses but never gives back: when
+    the staging catalog's file is over COMPACT_WHEN × its live data, copy its database into a fresh file
+    (returned; the caller renames it onto the staging file after closing). Keeps the catalog small."""
+    name, block, used = con.execute("SELECT database_name, block_size, used_blocks FROM pragma_database_size() "
+                                    "WHERE database_name = current_database()").fetchall()[0]
+    if staging.stat().st_size <= COMPACT_WHEN * block * used:
+        return None
+    compact = staging.with_name(staging.name + ".compact")
+    _remove(compact)
+    con.execute(f"ATTACH {lit(str(compact))} AS _compact")
+    try:
+        con.execute(f"COPY FROM DATABASE {q(name)} TO _compact")
+    finally:
+        con.execute("DETACH _compact")
+    return compact
 
 
 STORE_TARGETS_DDL = """CREATE OR REPLACE TABLE store_targets (committee_code VARCHAR, year INTEGER, measure_id VARCHAR,
@@ -128,12 +174,12 @@ def note_store_target_changes(con, warehouse: Path | None) -> None:
 
 
 def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
-                    meta: dict[str, str] | None = None):
+                    meta: dict[str, str] | None = None, store: FactStore | None = None):
     con.execute(CHANGES_DDL)  # what the loads (and seeds, store targets) change: the measure build reads it
     create_all(con)
     result = work(con)
     note_store_target_changes(con, warehouse)
-    months = loaded_month_range(con)
+    months = loaded_month_range(con, store)
     if months:
         refresh_calendar(con, *months)
     if with_marts:  # the demo builds in full; a load rebuilds what its changes reach
@@ -146,5 +192,9 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [key, str(value)])
     if with_marts:
         status_history.record(con, version, published_at)  # for the alerts: what turned red since the last publish
+    if store is not None:
+        # the catalog tables as Parquet (not the models materialized as tables: derived from the facts), the
+        # manifest, store_version
+        store.finish(con, published_at, skip=frozenset(m.decl.name for m in load_models()))
     con.execute("CHECKPOINT")
     return result

@@ -28,11 +28,13 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
 
 
 def snapshot(warehouse: Path, exclude=("warehouse_meta",)) -> dict[str, list[tuple]]:
-    """Every table's full content, sorted, keyed by table name."""
+    """Every table's full content, sorted, keyed by table name — fact tables in the Parquet fact store
+    (views over their files, etl/factstore.py) included."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall() if t not in exclude]
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() "
+            "WHERE NOT internal AND NOT temporary ORDER BY 1").fetchall() if t not in exclude]
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     finally:
         con.close()

@@ -396,10 +396,13 @@ def test_source_per_file_on_the_command_line(tmp_path):
 def test_a_warehouse_of_the_earlier_version_is_upgraded(tmp_path):
     wh = tmp_path / "w.duckdb"
     load(wh, "committees.csv", "incident_mapping.csv", "incidents_servicenow.csv")
-    con = duckdb.connect(str(wh))   # make it look like the earlier version: SLA seed, no source_system
-    try:
+    con = duckdb.connect(str(wh))   # make it look like the earlier version: SLA seed, no source_system,
+    try:                            # facts in the warehouse file (no Parquet fact store)
         con.execute("DROP TABLE int_incidents")
-        con.execute("ALTER TABLE fact_incidents DROP COLUMN source_system")
+        con.execute("CREATE TABLE fact_incidents_native AS SELECT * EXCLUDE (source_system) FROM fact_incidents")
+        con.execute("DROP VIEW fact_incidents")
+        con.execute("ALTER TABLE fact_incidents_native RENAME TO fact_incidents")
+        con.execute("DELETE FROM warehouse_meta WHERE key LIKE 'store_%'")
         con.execute("DROP TABLE dim_incident_sla")
         con.execute("CREATE TABLE dim_incident_sla (priority VARCHAR PRIMARY KEY, resolve_hours DOUBLE NOT NULL)")
         con.execute("INSERT INTO dim_incident_sla VALUES ('1 - Critical', 4), ('2 - High', 8), ('3 - Moderate', 24), "
@@ -414,6 +417,11 @@ def test_a_warehouse_of_the_earlier_version_is_upgraded(tmp_path):
                      "ORDER BY 1") == [(p, h, "24x7", datetime(1900, 1, 1).date(), None) for p, h in
                                        (("1 - Critical", 4.0), ("2 - High", 8.0), ("3 - Moderate", 24.0), ("4 - Low", 72.0))]
     assert query(wh, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v_incidents'") == [(0,)]
+    # the native table moved into the Parquet fact store: 18 earlier incidents (one replaced) + the update
+    assert query(wh, "SELECT table_type FROM information_schema.tables WHERE table_name = 'fact_incidents'") == [
+        ("VIEW",)]
+    assert query(wh, "SELECT count(*) FROM read_parquet('" + str(tmp_path / "w.parquet" / "current" / "facts")
+                 + "/source=incidents/*/*.parquet')") == [(19,)]
     assert query(wh, "SELECT agreed_hours, in_time_rule FROM int_incidents WHERE number = 'INC0000001'") == [
         (24.0, "made_sla")]
 

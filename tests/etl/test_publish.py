@@ -1,4 +1,12 @@
-"""Atomic publish: readers never block a load, failures leave the published file byte-identical."""
+"""Atomic publish: readers never block a load, failures leave the published state (the catalog file and
+the current version of the Parquet fact store) byte-identical."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -16,6 +24,8 @@ def test_open_read_only_connection_does_not_block_a_load(warehouse):
     assert result.status == "loaded"
     # the open connection still reads the file it opened; the load did not wait for it
     assert reader.execute("SELECT count(*) FROM etl_batches").fetchall() == [(1,)]
+    # and its fact views still read the fact-store version it names (no rows then), not the new one
+    assert reader.execute("SELECT count(*) FROM fact_it_costs").fetchall() == [(0,)]
     reader.close()
     assert query(warehouse, "SELECT count(*) FROM fact_it_costs") == [(19,)]
 
@@ -32,20 +42,76 @@ def test_app_style_attach_sees_new_data_after_reattach(warehouse):
     app.close()
 
 
-def test_failure_during_publish_leaves_published_file_byte_identical(warehouse):
-    load(warehouse, "committees.csv")
-    before = warehouse.read_bytes()
-    (batch,) = plan_files([fixture("it_costs_2024.csv")])
+def published_state(warehouse: Path) -> tuple:
+    """The catalog's bytes, what `current` points at and every file of that fact-store version with its bytes."""
+    current = warehouse.with_name(warehouse.stem + ".parquet") / "current"
+    files = {str(p.relative_to(current)): p.read_bytes() for p in sorted(current.rglob("*")) if p.is_file()}
+    return warehouse.read_bytes(), os.readlink(current), files
+
+
+@pytest.mark.parametrize("first, then", [
+    (("committees.csv", "it_costs_2024.csv"), "it_costs_2024-02_revision.csv"),          # period scope: whole month
+    (("committees.csv", "incident_mapping.csv", "incidents_servicenow.csv"),
+     "incidents_servicenow_update.csv"),                                                 # key scope: rewritten file
+])
+def test_failure_during_publish_leaves_published_state_byte_identical(warehouse, first, then):
+    load(warehouse, *first)
+    before = published_state(warehouse)
+    assert any(name.startswith("facts/") for name in before[2])  # the facts are in the published Parquet
+    (batch,) = plan_files([fixture(then)])
 
     def load_then_fail(con):
-        load_batch(con, batch.contract, batch.read, batch.name)
-        assert con.execute("SELECT count(*) FROM fact_it_costs").fetchall() == [(19,)]
+        result = load_batch(con, batch.contract, batch.read, batch.name, batch.given)
+        assert result.status == "loaded" and result.rows_replaced > 0   # files were replaced in the new version
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
         publish(load_then_fail, warehouse)
-    assert warehouse.read_bytes() == before
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["warehouse.duckdb", "warehouse.duckdb.lock"]
+    assert published_state(warehouse) == before
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "warehouse.duckdb", "warehouse.duckdb.lock", "warehouse.parquet"]
+    assert sorted(p.name for p in warehouse.with_name("warehouse.parquet").iterdir()) == ["current", before[1]]
+
+
+KILLED_LOADER = """
+import sys, time
+from pathlib import Path
+from pipeline.cli import plan_files
+from pipeline.publish import publish
+from etl.load import load_batch
+(batch,) = plan_files([Path(sys.argv[2])])
+def load_and_hang(con):
+    load_batch(con, batch.contract, batch.read, batch.name, batch.given)
+    Path(sys.argv[3]).write_text("in staging")
+    time.sleep(600)
+publish(load_and_hang, Path(sys.argv[1]))
+"""
+
+
+def test_kill_9_during_publish_leaves_published_state_and_the_next_load_works(warehouse, tmp_path):
+    load(warehouse, "committees.csv", "it_costs_2024.csv")
+    before = published_state(warehouse)
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOADER, str(warehouse),
+                             str(fixture("it_costs_2024-02_revision.csv")), str(marker)],
+                            cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the loader never reached staging"
+            time.sleep(0.1)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    store = warehouse.with_name("warehouse.parquet")
+    assert published_state(warehouse) == before
+    assert len([p for p in store.iterdir() if p.name.startswith("v")]) == 2   # the dead loader's version is left
+    (result,) = load(warehouse, "it_costs_2024-02_revision.csv")               # … and removed by the next load
+    assert result.status == "loaded" and result.rows_replaced > 0
+    # the dead loader's v000002 was never published: removed, and the number is the next publish's
+    assert os.readlink(store / "current") == "v000002" and before[1] == "v000001"
+    assert sorted(p.name for p in store.iterdir()) == ["current", "v000001", "v000002"]
+    assert query(warehouse, "SELECT count(*) FROM fact_it_costs WHERE _batch_id = ?", [result.batch_id])[0][0] > 0
 
 
 def test_first_publish_failing_leaves_no_warehouse(warehouse):

@@ -1,0 +1,365 @@
+"""The fact store: fact tables as immutable Parquet files beside the warehouse catalog (docs/storage.md).
+
+A publish no longer copies the whole warehouse. The published `warehouse.duckdb` is the small
+*catalog* (load log, quarantine, seeds and dimensions, calendar, marts, meta) and holds one VIEW
+per fact table over that table's Parquet files in the store `warehouse.parquet/`:
+
+    warehouse.parquet/
+      current -> v000012                          (symlink, switched after the catalog)
+      v000012/manifest.json                       (version, publish time, files and row counts)
+      v000012/facts/source=<source>/period=YYYY-MM/part-<batch>-<n>.parquet
+      v000012/tables/<table>.parquet              (every catalog table: marts, dimensions, load log)
+
+A fact table is a contract table whose period column is a month, date or timestamp (`is_fact`). Each
+Parquet file holds rows of one batch (part-0-…: a table moved from an older warehouse) and one month
+and is never written again. A version directory is
+made of HARD LINKS to the unchanged files of the version before plus the files this publish wrote, so
+publishing costs what changed, and a reader of an older catalog (the app pins one per page run) still
+finds its files: the catalog's views name their version directory.
+
+One publish (`pipeline.publish`, under its lock):
+  `FactStore.begin` removes directories of versions never published (a crash), makes `v<N+1>` as
+  hard links of the published version's facts and registers itself for the staging connection;
+  `ensure` creates the views (and moves a native fact table of an older warehouse into Parquet);
+  `write` (etl/load.py `_write`) replaces a batch's revision scope: period-scoped sources drop the
+  files of the re-delivered months (rewriting a file only where the scope also names another column),
+  key-scoped ones (incidents) rewrite only the files holding superseded keys; the new rows are
+  written partitioned by month. `undo` reverses one batch's file changes when its catalog
+  transaction fails. `finish` writes the catalog tables as Parquet and the manifest; after the
+  catalog's os.replace, `commit` switches `current` and collects old versions; `abort` deletes the
+  new version directory, so a failed publish leaves the catalog and the published Parquet as they were.
+
+Without a registered store (a bare or in-memory connection, e.g. test fixtures) fact tables are
+ordinary DuckDB tables, as before. Paths in SQL are built from settings and contract names only
+(validated by pattern), never from file content.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from etl.contracts import Contract
+from etl.rules import lit, q, scope_expr
+
+FACT_TYPES = ("month", "date", "timestamp")
+PARTITION = "period"            # hive key of the month partition (contract columns never use this name)
+VERSION_DIR = re.compile(r"^v(\d{6})$")
+CURRENT = "current"
+TRASH = ".trash"
+NEW = ".new"
+_ACTIVE: dict[int, "FactStore"] = {}
+
+
+def is_fact(contract: Contract) -> bool:
+    """Kept as Parquet in the store: a contract table with a month/date/timestamp period column."""
+    return bool(contract.period_column) and contract.column(contract.period_column).type in FACT_TYPES
+
+
+def store_for(con) -> "FactStore | None":
+    """The store a publish registered for this connection, or None (fact tables are plain tables)."""
+    return _ACTIVE.get(id(con))
+
+
+def version_name(version: int) -> str:
+    return f"v{version:06d}"
+
+
+def versions(root: Path) -> list[int]:
+    """Version numbers with a directory in the store, ascending."""
+    if not root.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in root.iterdir() if (m := VERSION_DIR.match(p.name)) and p.is_dir())
+
+
+def _link_tree(src: Path, dst: Path) -> int:
+    """Hard-link every file under src into the same place under dst (copy across file systems)."""
+    count = 0
+    for folder, _dirs, files in os.walk(src):
+        rel = Path(folder).relative_to(src)
+        if rel.parts and rel.parts[0] in (TRASH, NEW):
+            continue
+        target = dst / rel
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.link(Path(folder) / name, target / name)
+            except OSError:
+                shutil.copy2(Path(folder) / name, target / name)
+            count += 1
+    return count
+
+
+def _meta(con, key: str) -> str | None:
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+                        "AND table_name = 'warehouse_meta'").fetchall()[0][0]
+    if not found:
+        return None
+    rows = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+@dataclass
+class _Undo:
+    created: list[Path] = field(default_factory=list)
+    trashed: list[tuple[Path, Path]] = field(default_factory=list)   # (original, in trash)
+
+
+class StoreMissing(RuntimeError):
+    """The catalog names a fact-store version whose directory is gone: nothing is published."""
+
+
+class FactStore:
+    """One publish's view of the store: the new version directory it writes (see the module doc)."""
+
+    def __init__(self, root: Path, version: int, previous: Path | None):
+        self.root = root
+        self.version = version
+        self.dir = root / version_name(version)
+        self.previous = previous
+        self._con_id: int | None = None
+        self._serial = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------------------
+    @classmethod
+    def begin(cls, con, root: Path) -> "FactStore":
+        """Start a new version for the staging catalog `con` (a copy of the published one)."""
+        root = Path(root).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        published = int(_meta(con, "store_version") or 0)
+        previous = _meta(con, "store_path")
+        for v in versions(root):       # directories of versions that were never published (a crash)
+            if v > published:
+                shutil.rmtree(root / version_name(v), ignore_errors=True)
+        if previous and not (Path(previous) / "facts").is_dir():
+            raise StoreMissing(f"the warehouse catalog's facts are in {previous}, which is missing; restore that "
+                               "directory (or load every source again into a new warehouse); nothing was published")
+        store = cls(root, published + 1, Path(previous) if previous else None)
+        shutil.rmtree(store.dir, ignore_errors=True)
+        (store.dir / "facts").mkdir(parents=True)
+        if store.previous is not None and (store.previous / "facts").is_dir():
+            _link_tree(store.previous / "facts", store.dir / "facts")
+        store._con_id = id(con)
+        _ACTIVE[id(con)] = store
+        return store
+
+    def release(self) -> None:
+        if self._con_id is not None:
+            _ACTIVE.pop(self._con_id, None)
+            self._con_id = None
+
+    def abort(self) -> None:
+        """Forget everything this publish wrote; the published version is untouched."""
+        self.release()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def finish(self, con, published_at: str, skip: frozenset[str] = frozenset()) -> None:
+        """Before the catalog is closed: empty the trash, write the catalog tables as Parquet (but `skip`:
+        the declared models materialized as tables, derived from the facts), record the version in
+        warehouse_meta and write the manifest."""
+        shutil.rmtree(self.dir / TRASH, ignore_errors=True)
+        shutil.rmtree(self.dir / NEW, ignore_errors=True)
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('store_version', ?), ('store_path', ?)",
+                    [str(self.version), str(self.dir)])
+        tables_dir = self.dir / "tables"
+        tables_dir.mkdir(exist_ok=True)
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
+            "AND schema_name = 'main' ORDER BY table_name").fetchall() if t not in skip]
+        for table in tables:
+            con.execute(f"COPY (SELECT * FROM {q(table)}) TO {lit(str(tables_dir / (table + '.parquet')))} "
+                        "(FORMAT parquet)")
+        files = {}
+        for path in sorted((self.dir / "facts").rglob("*.parquet")):
+            files[str(path.relative_to(self.dir))] = path.stat().st_size
+        manifest = {"version": self.version, "published_at": published_at,
+                    "facts": files, "tables": [f"tables/{t}.parquet" for t in tables]}
+        (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+    def commit(self, keep_versions: int, keep_seconds: float) -> None:
+        """After the catalog was published: point `current` at this version, collect old versions."""
+        self.release()
+        link = self.root / CURRENT
+        tmp = self.root / f".{CURRENT}.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        os.symlink(self.dir.name, tmp)
+        os.replace(tmp, link)
+        collect(self.root, self.version, keep_versions, keep_seconds)
+
+    # ---- views -------------------------------------------------------------------------------------------
+    def source_dir(self, contract: Contract) -> Path:
+        return self.dir / "facts" / f"source={contract.source}"
+
+    def files(self, contract: Contract, periods: list[str] | None = None) -> list[Path]:
+        base = self.source_dir(contract)
+        if periods is None:
+            return sorted(base.glob(f"{PARTITION}=*/*.parquet"))
+        return sorted(p for period in periods for p in (base / f"{PARTITION}={period}").glob("*.parquet"))
+
+    def ensure(self, con, contract: Contract) -> None:
+        """The fact table as a view over this version's files; a native table (an older warehouse, or a
+        new catalog's empty table) is moved into Parquet first."""
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+                           "AND table_schema = 'main' AND table_name = ?", [contract.table]).fetchall()
+        if kind and kind[0][0] == "BASE TABLE":
+            for path in self.files(contract):  # the native table is the truth of an older catalog
+                path.unlink()
+            if con.execute(f"SELECT count(*) > 0 FROM {contract.table}").fetchall()[0][0]:
+                self._write_rows(con, contract, f"SELECT * FROM {contract.table}", "0", "ORDER BY _batch_id, _source_row")
+            con.execute(f"DROP TABLE {contract.table}")
+        self.refresh_view(con, contract)
+
+    def refresh_view(self, con, contract: Contract) -> None:
+        cols = [(c.name, c.duckdb_type) for c in contract.columns] + [("_batch_id", "BIGINT"), ("_source_row", "BIGINT")]
+        if next(self.source_dir(contract).glob(f"{PARTITION}=*/*.parquet"), None) is not None:
+            pattern = str(self.source_dir(contract) / f"{PARTITION}=*" / "*.parquet")
+            select = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in cols)
+            body = f"SELECT {select} FROM read_parquet({lit(pattern)}, hive_partitioning = false)"
+        else:
+            select = ", ".join(f"CAST(NULL AS {t}) AS {q(n)}" for n, t in cols)
+            body = f"SELECT {select} WHERE false"
+        con.execute(f"CREATE OR REPLACE VIEW {contract.table} AS {body}")
+
+    def month_range(self) -> tuple[str, str] | None:
+        """Earliest and latest month with a file in any fact source (from the partition names, no data read)."""
+        months = sorted(d.name.removeprefix(f"{PARTITION}=") for d in (self.dir / "facts").glob(f"source=*/{PARTITION}=*")
+                        if d.name != f"{PARTITION}=none" and next(d.glob("*.parquet"), None) is not None)
+        return (months[0] + "-01", months[-1] + "-01") if months else None
+
+    # ---- one batch -----------------------------------------------------------------------------------
+    def write(self, con, contract: Contract, batch_id: int, keep: str) -> tuple[int, _Undo]:
+        """Replace the batch's revision scope and add its accepted rows (TEMP table `typed`, filtered by
+        the SQL condition `keep`) as new files. Returns the number of rows replaced and the undo record."""
+        undo = _Undo()
+        try:
+            replaced = self._delete_scope(con, contract, batch_id, keep, undo)
+            undo.created += self._write_rows(
+                con, contract, f"SELECT {', '.join(q(c) for c in contract.column_names)}, {batch_id} AS _batch_id, "
+                               f"_source_row FROM typed WHERE {keep}", str(batch_id), "ORDER BY _source_row")
+        except BaseException:
+            self.undo(undo)
+            raise
+        finally:
+            con.execute("DROP TABLE IF EXISTS _scope")
+        self.refresh_view(con, contract)
+        return replaced, undo
+
+    def undo(self, undo: _Undo, con=None, contract: Contract | None = None) -> None:
+        for path in undo.created:
+            path.unlink(missing_ok=True)
+        for original, trashed in undo.trashed:
+            os.replace(trashed, original)
+        if con is not None and contract is not None:
+            self.refresh_view(con, contract)
+
+    def _trash(self, path: Path, undo: _Undo) -> None:
+        self._serial += 1
+        target = self.dir / TRASH / f"{self._serial}-{path.name}"
+        target.parent.mkdir(exist_ok=True)
+        os.replace(path, target)
+        undo.trashed.append((path, target))
+
+    def _delete_scope(self, con, contract: Contract, batch_id: int, keep: str, undo: _Undo) -> int:
+        names = list(contract.scope)
+        inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
+        match = " AND ".join(f"{scope_expr(contract, n, 't')} = s.s{i}" for i, n in enumerate(names))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {inner} FROM typed WHERE {keep}")
+        period = q(contract.period_column)
+        by_month = any(self._is_month_scope(contract, n) for n in names)
+        if by_month:   # the batch's months bound the files that can hold rows of its scope
+            months = [m for (m,) in con.execute(
+                f"SELECT DISTINCT strftime({period}, '%Y-%m') FROM typed WHERE {keep} AND {period} IS NOT NULL"
+            ).fetchall()]
+            candidates = self.files(contract, months)
+        else:
+            candidates = self.files(contract)
+        if not candidates:
+            return 0
+        only_month = all(self._is_month_scope(contract, n) for n in names)
+        if only_month:  # period scope: each candidate file lies wholly inside a re-delivered month
+            counts = [(str(p), None, None) for p in candidates]
+        else:
+            listed = "[" + ", ".join(lit(str(p)) for p in candidates) + "]"
+            counts = con.execute(f"""
+                SELECT t.filename, count(s.s0) AS hit, count(*) AS n
+                FROM read_parquet({listed}, filename = true, hive_partitioning = false) t
+                LEFT JOIN _scope s ON {match}
+                GROUP BY t.filename HAVING count(s.s0) > 0 ORDER BY t.filename""").fetchall()
+        replaced = 0
+        for name, hit, total in counts:
+            path = Path(name)
+            if hit is None:
+                hit = total = con.execute(f"SELECT count(*) FROM read_parquet({lit(name)})").fetchall()[0][0]
+            replaced += hit
+            if hit < total:
+                self._serial += 1
+                stem = path.stem.split("-r")[0]
+                rewritten = path.with_name(f"{stem}-r{batch_id}-{self._serial}.parquet")
+                con.execute(f"""COPY (SELECT * FROM read_parquet({lit(name)}, hive_partitioning = false) t
+                                      WHERE NOT EXISTS (SELECT 1 FROM _scope s WHERE {match})
+                                      ORDER BY _source_row)
+                                TO {lit(str(rewritten))} (FORMAT parquet)""")
+                undo.created.append(rewritten)
+            self._trash(path, undo)
+        return replaced
+
+    @staticmethod
+    def _is_month_scope(contract: Contract, name: str) -> bool:
+        """The scope column is the month of the period column (the month partition)."""
+        if name == "month" and "month" not in contract.column_names:
+            return True
+        return name == contract.period_column and contract.column(name).type == "month"
+
+    def _write_rows(self, con, contract: Contract, select: str, tag: str, order: str) -> list[Path]:
+        """Write rows (the contract's columns, _batch_id, _source_row) partitioned by month; returns the files."""
+        cols = [c.name for c in contract.columns] + ["_batch_id", "_source_row"]
+        types = [c.duckdb_type for c in contract.columns] + ["BIGINT", "BIGINT"]
+        typed = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in zip(cols, types))
+        staging = self.dir / NEW / f"{tag}-{self._serial + 1}"
+        self._serial += 1
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        period = q(contract.period_column)
+        con.execute(f"""COPY (SELECT {typed}, coalesce(strftime({period}, '%Y-%m'), 'none') AS {PARTITION}
+                              FROM ({select}) {order})
+                        TO {lit(str(staging))} (FORMAT parquet, PARTITION_BY ({PARTITION}),
+                                                FILENAME_PATTERN {lit(f'part-{tag}-{self._serial}-{{i}}')})""")
+        created = []
+        if staging.is_dir():
+            for path in sorted(staging.rglob("*.parquet")):
+                target = self.source_dir(contract) / path.parent.name / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                created.append(target)
+            shutil.rmtree(staging, ignore_errors=True)
+        return created
+
+
+def collect(root: Path, current: int, keep_versions: int, keep_seconds: float) -> list[int]:
+    """Delete old version directories: keep the newest `keep_versions` up to `current` and every version
+    superseded less than `keep_seconds` ago (a reader may still have it pinned). Returns those deleted."""
+    have = [v for v in versions(root) if v <= current]
+    keep = set(have[-keep_versions:])
+    now = time.time()
+    deleted = []
+    for i, v in enumerate(have):
+        if v in keep:
+            continue
+        successor = root / version_name(have[i + 1]) / "manifest.json" if i + 1 < len(have) else None
+        try:
+            superseded = successor.stat().st_mtime if successor else now
+        except FileNotFoundError:
+            superseded = now
+        if now - superseded >= keep_seconds:
+            shutil.rmtree(root / version_name(v), ignore_errors=True)
+            deleted.append(v)
+    return deleted
+
+
+def published_at_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
