@@ -156,7 +156,8 @@ def fresh_copy(build_dir: Path, run_dir: Path) -> float:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     t0 = time.perf_counter()
-    shutil.copytree(build_dir, run_dir, ignore=shutil.ignore_patterns("sample", "build.json", "build.log", "*.lock"))
+    shutil.copytree(build_dir, run_dir, symlinks=True,  # the fact store's `current` link stays a link
+                    ignore=shutil.ignore_patterns("sample", "build.json", "build.log", "*.lock"))
     return time.perf_counter() - t0
 
 

@@ -278,11 +278,58 @@ def detect_encoding(path: Path) -> str:
 
 
 def hash_and_detect_encoding(path: Path) -> tuple[str, str]:
-    """(sha256, encoding) in one pass over the file for UTF-8; a second pass only for Windows-1252."""
+    """(sha256, encoding) in one pass over the file for UTF-8; a second pass only for Windows-1252 (or
+    for a UTF-8 file with characters a Swedish export rarely has: `_check_not_cp1252_read_as_utf8`)."""
     content_hash, has_bom, err = _hash_and_utf8_error(path)
     if err is None:
+        if not has_bom:
+            _check_not_cp1252_read_as_utf8(path)
         return content_hash, "utf-8 with BOM" if has_bom else "utf-8"
     return content_hash, _not_utf8(path, has_bom, err.reason)
+
+
+# Characters of Windows-1252 text in a Swedish export: the letters of Western European languages and the
+# punctuation Excel and Word put in (– — ’ “ ” … € • ™ § °). Text in another language or of symbols (¸ ­ ¤ ‚ Ÿ
+# ˜ …) is not what a Windows-1252 reading of such an export gives.
+CP1252_PLAUSIBLE = frozenset("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ"
+                             "–—‘’“”…€•™§°½´\xa0")
+# a UTF-8 character outside Latin-1 and the common punctuation/€/™ (lead bytes C4–DF, or E0–EF except E2 80/81
+# (General Punctuation), E2 82 AC (€) and E2 84 A2 (™)): the only kind a Windows-1252 file can be mistaken for
+UNUSUAL_UTF8 = re.compile(rb"[\xc4-\xdf][\x80-\xbf]|(?!\xe2[\x80\x81]|\xe2\x82\xac|\xe2\x84\xa2)[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def cp1252_reading_is_plausible(raw: bytes) -> bool:
+    """True when the bytes also read as Windows-1252 text of the kind a Swedish export has."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isascii() or ch in CP1252_PLAUSIBLE for ch in text)
+
+
+def _check_not_cp1252_read_as_utf8(path: Path) -> None:
+    """A file that is valid UTF-8 can still be Windows-1252 text whose bytes happen to form UTF-8
+    characters ("Ä–" is the bytes C4 96, which UTF-8 reads as "Ė"). Where a line's UTF-8 reading has such
+    an unusual character and its Windows-1252 reading is ordinary Swedish text, the product cannot be
+    sure which was meant: the file is rejected with both readings rather than loaded as either."""
+    if not any(UNUSUAL_UTF8.search(chunk) for chunk in _chunks_overlapping(path)):
+        return  # the usual case: ASCII, å ä ö, punctuation — one pass over the bytes, no decoding
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            raw = line.rstrip(b"\r\n")
+            if UNUSUAL_UTF8.search(raw) and cp1252_reading_is_plausible(raw):
+                utf8, cp1252 = (_excerpt(raw.decode(enc), raw) for enc in ("utf-8", "cp1252"))
+                raise UnreadableSource(
+                    f"cannot be read with certainty: line {number} is valid UTF-8 (\"{utf8}\") but reads just as "
+                    f"well as Windows-1252 (\"{cp1252}\"); save the file as CSV UTF-8 (with BOM) and load it again")
+
+
+def _excerpt(text: str, raw: bytes, width: int = 40) -> str:
+    """The part of a line around its first unusual character, for a message."""
+    first = UNUSUAL_UTF8.search(raw).start()
+    at = len(raw[:first].decode("utf-8", "replace"))
+    start = max(0, at - width // 2)
+    return ("…" if start else "") + text[start:start + width] + ("…" if start + width < len(text) else "")
 
 
 UTF16_MESSAGE = "is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it again"
@@ -319,7 +366,12 @@ def _check_single_encoding(path: Path) -> None:
                 continue
             try:
                 line.decode("utf-8")
-                utf8_line = utf8_line or number
+                # valid UTF-8, but Windows-1252 Swedish text can form UTF-8 characters by chance ("Ä–" →
+                # "Ė"): such a line is one more Windows-1252 line of this Windows-1252 file
+                if UNUSUAL_UTF8.search(line) and cp1252_reading_is_plausible(line.rstrip(b"\r\n")):
+                    cp1252_line = cp1252_line or number
+                else:
+                    utf8_line = utf8_line or number
             except UnicodeDecodeError:
                 cp1252_line = cp1252_line or number
             if utf8_line and cp1252_line:

@@ -244,6 +244,38 @@ def test_mixed_utf8_and_windows_1252_is_rejected(con, tmp_path):
         "whole file in one encoding (CSV UTF-8) and load it again; nothing loaded")
 
 
+HEAD_C = "committee_code;name_sv;name_en;kind;peer_group\n"
+
+
+@pytest.mark.parametrize("name,data,outcome", [
+    # Windows-1252 bytes that are valid UTF-8 by chance: "Ä–" (C4 96) reads as "Ė" — two readings, rejected
+    ("committees_amb.csv", (HEAD_C + "AMB1;Ä–;A;company;companies\n").encode("cp1252"),
+     'committees_amb.csv cannot be read with certainty: line 2 is valid UTF-8 ("AMB1;Ė;A;company;companies") but '
+     'reads just as well as Windows-1252 ("AMB1;Ä–;A;company;companies"); save the file as CSV UTF-8 (with BOM) '
+     'and load it again; nothing loaded'),
+    # one such line in a file that is Windows-1252 elsewhere: one more Windows-1252 line, not "mixed"
+    ("committees_amb_mixed.csv", (HEAD_C + "AMB1;Ä–nämnd;A;company;companies\nAMB2;Älvsjö;B;company;companies\n"
+                                  ).encode("cp1252"), ["Ä–nämnd", "Älvsjö"]),
+    # real UTF-8 with characters of other languages (Polish, Turkish, Chinese) is not ambiguous
+    ("committees_intl.csv", (HEAD_C + "INT1;Łódź Kuşadası 中文;A;company;companies\n").encode("utf-8"),
+     ["Łódź Kuşadası 中文"]),
+    # the same ambiguous text saved with a BOM declares UTF-8: loaded as UTF-8
+    ("committees_bom.csv", b"\xef\xbb\xbf" + (HEAD_C + "BOM1;Ėlė;A;company;companies\n").encode("utf-8"), ["Ėlė"]),
+])
+def test_bytes_with_two_readings_are_never_loaded_as_either(con, tmp_path, name, data, outcome):
+    path = write(tmp_path, name, data)
+    result = load_batch(con, load_contracts()["committees"], lambda: read_file(path), path.name)
+    if isinstance(outcome, str):
+        assert result.status == "rejected"
+        assert result.message == outcome
+        assert con.execute("SELECT count(*) FROM dim_committees WHERE committee_code LIKE 'AMB%'").fetchall() == [(0,)]
+    else:
+        assert result.status == "loaded", result.message
+        got = [r[0] for r in con.execute("SELECT name_sv FROM dim_committees WHERE _batch_id = ? ORDER BY _source_row",
+                                         [result.batch_id]).fetchall()]
+        assert got == outcome
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("committees_u16.csv", "committee_code;name_sv\nA;b\n".encode("utf-16"),
      "committees_u16.csv is saved as UTF-16 (or is not a text file at all); save it as CSV UTF-8 and load it "
