@@ -19,8 +19,8 @@ from typing import Any
 import streamlit as st
 
 from followup.identity import Grant, Identity, PermissionDenied
+from ui.nav import IDENTITY_KEY  # (one place: the navigation reads it too)
 
-IDENTITY_KEY = "_identity"
 DEMO_KEY = "_demo_user"
 # Streamlit forgets a widget's state when a page without that widget runs (each page renders its own
 # sidebar picker), so the choice is also kept under a plain key that survives a page switch.
@@ -168,8 +168,22 @@ def login_guard(ctx) -> Identity:
         st.markdown(t("auth.not_configured_help"))
         st.stop()
     st.session_state[IDENTITY_KEY] = identity
+    _refresh_navigation_for(identity)
     _sidebar_block(ctx, identity)
     return identity
+
+
+def _refresh_navigation_for(identity: Identity) -> None:
+    """The navigation was built before this run knew who is logged in (from the previous run's identity):
+    when the identity may use other restricted pages (logged in, another demo user), run once more so
+    the sidebar lists exactly the pages this user may open."""
+    from ui.nav import NAV_PERMITTED_KEY, permitted_pages
+
+    wanted = permitted_pages(identity)
+    if NAV_PERMITTED_KEY in st.session_state and st.session_state[NAV_PERMITTED_KEY] != wanted:
+        if st.session_state.get("_nav_rerun_for") != wanted:  # once per change, never a loop
+            st.session_state["_nav_rerun_for"] = wanted
+            st.rerun()
 
 
 def _sidebar_block(ctx, identity: Identity) -> None:

@@ -39,16 +39,33 @@ NAV = [
     ]),
 ]
 
+# pages only some roles may use: listed in the navigation only for those (the page itself still refuses
+# everyone else, and a shared link to it still opens, hidden pages stay reachable by their address)
+PAGE_PERMISSION = {"pages/admin.py": "roles.grant", "pages/audit_log.py": "audit.read"}
+IDENTITY_KEY = "_identity"            # set by ui.auth.login_guard (the identity of the last page run)
+NAV_PERMITTED_KEY = "_nav_permitted"  # the restricted pages the navigation of this run lists
+
+
+def permitted_pages(identity) -> frozenset[str]:
+    """The restricted pages `identity` may use."""
+    from followup.identity import allowed
+
+    return frozenset(path for path, permission in PAGE_PERMISSION.items() if allowed(identity, permission))
+
+
 # set by app.py around nav.run(): tells setup_page that the entry point ran in this script run
 IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("scorecard_in_app", default=False)
 
 
 def build_navigation(lang: str) -> dict:
     t = translator(lang)
+    permitted = permitted_pages(st.session_state.get(IDENTITY_KEY))
+    st.session_state[NAV_PERMITTED_KEY] = permitted
     sections = {}
     for section_key, pages in NAV:
         entries = [
-            st.Page(str(ROOT / path), title=t(nav_key), icon=icon, default=default)
+            st.Page(str(ROOT / path), title=t(nav_key), icon=icon, default=default,
+                    visibility="hidden" if path in PAGE_PERMISSION and path not in permitted else "visible")
             for path, nav_key, icon, default in pages
             if (ROOT / path).exists()
         ]
