@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from html.parser import HTMLParser
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,7 +14,7 @@ from ui.i18n import translate
 from ui.formatting import NBSP, format_number, format_value, format_value_vs
 from ui.tables import PAGE_SIZE
 
-from app_tables import all_pages
+from app_tables import all_pages, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -47,55 +45,15 @@ EXCLUDE = {"quality_latest": "Första period", "explorer_series_table": "Antal o
            "quality_history": "Saknade månader"}
 
 
-class _TableParser(HTMLParser):
-    """Reads the HTML tables of ui.tables.html_table: {data-key: DataFrame of the cell texts}."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._key, self._row, self._cell, self._head, self._rows = {}, None, None, None, [], []
-        self._in_head = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "table":
-            self._key, self._head, self._rows = a.get("data-key"), [], []
-        elif tag == "thead":
-            self._in_head = True
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell).replace("\u00ad", ""))  # soft hyphens in headers: not text
-            self._cell = None
-        elif tag == "thead":
-            self._in_head = False
-        elif tag == "tr" and self._row is not None:
-            (self._head if self._in_head else self._rows).append(self._row)
-            self._row = None
-        elif tag == "table" and self._key:
-            head = self._head[0] if self._head else []
-            self.tables[self._key] = pd.DataFrame(self._rows, columns=head)
-            self._key = None
-
-
 def html_tables(at: AppTest) -> dict:
-    p = _TableParser()
-    for h in at.get("html"):
-        p.feed(h.proto.body)
-    return p.tables
+    """{data-key: DataFrame of the cell texts} of the page's HTML tables (tests/helpers/app_tables.py)."""
+    return {t.key: t.value for t in tables(at)}
 
 
 def df_by_key(at: AppTest, key: str, lang: str = "sv"):
-    tables = html_tables(at)  # tables shown as HTML (ui.tables.html_table) carry their key
-    if key in tables:
-        return tables[key]
+    shown = html_tables(at)  # tables shown as HTML (ui.tables.html_table) carry their key
+    if key in shown:
+        return shown[key]
     if key not in TABLE_COLUMNS:  # drill-down: the dataframe after the ranking and series tables
         return at.dataframe[-1].value
     cols = TABLE_COLUMNS[key][lang]
