@@ -1,26 +1,42 @@
 """The app server as `make run` starts it: `streamlit run serve.py` serves app.py — the same entry point,
-pages and settings as `streamlit run app.py` — and warms the server process up before it takes its first
-request (ui/warmup.py: imports, translations, Babel data, the follow-up store, the warehouse and the start
-page's queries, all through the app's own functions and caches). The server starts listening only when
-the warm-up is done, so "You can now view your Streamlit app" means the first Stadsöversikt is fast; the
-warm-up's time per step is logged. It uses Streamlit's st.App with a lifespan hook (Streamlit ≥ 1.53)."""
+pages and settings as `streamlit run app.py` — and warms the server process up (ui/warmup.py: imports,
+translations, Babel and hyphenation data, the follow-up store and the login's role lookup, the warehouse and
+the start page's queries, all through the app's own functions and caches). It uses Streamlit's st.App with a
+lifespan hook (Streamlit ≥ 1.53).
+
+The warm-up runs in a background thread and the server listens at once: while the server imports and
+queries, the browser loads the frontend (the HTML page, ~60 script files, fonts) and opens its websocket.
+The first script run waits for the warm-up (app.py, ui.warmup.wait) and then finds everything done. The
+warm-up's time per step is printed when it ends.
+
+Python's cyclic garbage collector is off from here until the warm-up ends: the start-up imports some 1 700
+modules whose objects live as long as the process, and collecting them again and again while they are
+created cost ~0.2 s of the ~1.2 s of imports (measured, docs/benchmark.md). At the end the start-up's
+objects are moved to the permanent generation (gc.freeze), so later collections do not walk them again,
+and the collector is switched back on."""
 from __future__ import annotations
 
-import asyncio
-import logging
+import gc
 from contextlib import asynccontextmanager
 
-import streamlit as st
+gc.disable()
 
-LOG = logging.getLogger("scorecard.serve")
+import streamlit as st  # noqa: E402
+
+
+def _warm(timings: dict[str, float]) -> None:
+    from ui.warmup import summary
+
+    gc.freeze()
+    gc.enable()
+    print(f"  Stadens it-styrkort: {summary(timings)}", flush=True)
 
 
 @asynccontextmanager
 async def lifespan(_app):
-    from ui.warmup import summary, warm_up
+    from ui import warmup
 
-    timings = await asyncio.to_thread(warm_up)
-    print(f"  Stadens it-styrkort: {summary(timings)}", flush=True)
+    warmup.start(_warm)
     yield
 
 

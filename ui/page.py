@@ -195,6 +195,9 @@ def _warehouse():
 
 
 def setup_page(page_key: str, show_title: bool = True, needs_period: bool = True) -> PageContext:
+    from ui.warmup import wait as wait_for_warmup
+
+    wait_for_warmup()  # a deep link run without app.py right after `make run` (serve.py): see app.py
     lang = current_lang()
     t = translator(lang)
     _ensure_navigation(lang)

@@ -17,10 +17,11 @@ the page then does that work itself, as it would without a warm-up.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from functools import partial
-from typing import Iterator
+from typing import Callable, Iterator
 
 LOG = logging.getLogger("scorecard.warmup")
 
@@ -54,6 +55,7 @@ def warm_up() -> dict[str, float]:
         import ui.page  # noqa: F401
         import ui.tables  # noqa: F401
         import ui.views  # noqa: F401
+        import streamlit.emojis  # noqa: F401  (st.set_page_config checks the page icon against it)
     with _step(timings, "translations"):
         from ui.formatting import Formatter
         from ui.i18n import LANGS, translation_table
@@ -64,6 +66,10 @@ def warm_up() -> dict[str, float]:
         for lang in LANGS:  # Babel's locale data: numbers, dates, month names
             f = Formatter(lang)
             f.number(1234567.8, 1), f.period("2026-T2"), f.period("2026-05"), f.date(dt.datetime.now(), with_time=True)
+        from ui.i18n import DEFAULT_LANG
+        from ui.tables import hyphenate
+
+        hyphenate("Nyttorealiseringsgrad", DEFAULT_LANG)  # the hyphenation dictionary of the start page's tables
     wh = None
     with _step(timings, "warehouse"):
         from metrics.warehouse import get_warehouse
@@ -77,6 +83,12 @@ def warm_up() -> dict[str, float]:
         from settings import followup_store_url
 
         get_store(followup_store_url(wh.path))  # the same store ui.auth opens for the login
+    with _step(timings, "login"):
+        from ui.auth import DEMO_DEFAULT, demo_identity
+
+        # the login's role lookup, the same query for every user (demo or OpenID Connect): maps the store's
+        # tables and compiles the query once; only reads
+        demo_identity(DEMO_DEFAULT, wh)
     with _step(timings, "start page data"):
         from metrics import query
         from ui import overview
@@ -94,6 +106,42 @@ def warm_up() -> dict[str, float]:
 
         inspect.stack()  # maps every loaded module to its file once (Streamlit's first element does this)
     return timings
+
+
+_started = threading.Event()
+_done = threading.Event()
+
+
+def start(on_done: Callable[[dict[str, float]], None] | None = None) -> threading.Thread:
+    """Run the warm-up in a background thread while the server already answers: the browser loads the
+    frontend meanwhile (the HTML, ~60 script files, fonts, the websocket). `on_done(timings)` is called at
+    the end, also when the warm-up failed (then with the steps that ran)."""
+    _started.set()
+
+    def run() -> None:
+        timings: dict[str, float] = {}
+        try:
+            timings = warm_up()
+        finally:
+            try:
+                if on_done:
+                    on_done(timings)
+            finally:
+                _done.set()
+
+    thread = threading.Thread(target=run, name="scorecard-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def wait(timeout: float = 120.0) -> bool:
+    """Hold a script run until the warm-up has finished (returns at once when none was started, e.g.
+    under `streamlit run app.py` or in tests): the first page after `make run` then finds the modules
+    imported and its cache entries filled instead of doing the same work beside the warm-up. True when the
+    warm-up is done or was never started; False after `timeout` (the page then just runs)."""
+    if not _started.is_set():
+        return True
+    return _done.wait(timeout)
 
 
 def summary(timings: dict[str, float]) -> str:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-WARMUP_STEPS = ["imports", "translations", "warehouse", "follow-up store", "start page data", "inspect"]
+WARMUP_STEPS = ["imports", "translations", "warehouse", "follow-up store", "login", "start page data", "inspect"]
 
 
 def test_warm_up_fills_the_start_pages_cache(app_env, monkeypatch, caplog):
@@ -23,6 +23,9 @@ def test_warm_up_fills_the_start_pages_cache(app_env, monkeypatch, caplog):
     assert list(timings) == WARMUP_STEPS
     assert [r.getMessage() for r in caplog.records if r.name == "scorecard.warmup" and r.levelno >= logging.WARNING] == []
     assert warmup.summary(timings).startswith("warm-up ")
+    from ui import tables
+
+    assert "sv" in tables._HYPHENATORS  # the start page's tables hyphenate Swedish headers with it
 
     wh = get_warehouse().pin()
     expected_periods = query.periods(wh, DEFAULT_GRAIN)
@@ -62,3 +65,51 @@ def test_warm_up_without_a_warehouse_skips_the_data(tmp_path, monkeypatch, caplo
     assert list(timings) == ["imports", "translations", "warehouse"]
     assert "no warehouse yet" in caplog.text
     assert not (tmp_path / "missing.followup.sqlite").exists()  # no store created beside a missing warehouse
+
+
+def test_the_first_run_waits_for_the_background_warm_up(monkeypatch):
+    """serve.py starts the warm-up in a thread and the server answers at once; a script run calls wait()
+    first: it returns only when the warm-up has finished (and at once when no warm-up was started)."""
+    import threading
+
+    from ui import warmup
+
+    monkeypatch.setattr(warmup, "_started", threading.Event())
+    monkeypatch.setattr(warmup, "_done", threading.Event())
+    assert warmup.wait(timeout=0) is True  # `streamlit run app.py`, tests: no warm-up, no waiting
+
+    release = threading.Event()
+    steps = []
+
+    def slow_warm_up():
+        release.wait(30)
+        steps.append("warmed")
+        return {"imports": 0.5}
+
+    monkeypatch.setattr(warmup, "warm_up", slow_warm_up)
+    reported = []
+    thread = warmup.start(reported.append)
+    assert warmup.wait(timeout=0.2) is False and steps == [] and reported == []  # still warming: the run waits
+    release.set()
+    assert warmup.wait(timeout=30) is True
+    assert steps == ["warmed"] and reported == [{"imports": 0.5}]
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_a_failing_warm_up_still_releases_the_first_run(monkeypatch):
+    import threading
+
+    from ui import warmup
+
+    monkeypatch.setattr(warmup, "_started", threading.Event())
+    monkeypatch.setattr(warmup, "_done", threading.Event())
+
+    def broken():
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(warmup, "warm_up", broken)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the thread's traceback is expected here
+    reported = []
+    warmup.start(reported.append).join(10)
+    assert warmup.wait(timeout=5) is True and reported == [{}]

@@ -52,7 +52,7 @@ def make_run_server(demo_warehouse, artifacts):
     proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 180  # the server listens once the warm-up is done
+        deadline = time.time() + 180  # the server answers before its warm-up is done (serve.py)
         while True:
             assert proc.poll() is None, log_path.read_text()
             try:
@@ -74,11 +74,6 @@ def make_run_server(demo_warehouse, artifacts):
 
 def test_first_overview_after_start_loads_completely(make_run_server, browser, demo_warehouse, artifacts):
     url, log_path = make_run_server
-    # the warm-up ran with the warehouse and every step worked (a failed step is logged as a warning)
-    log = log_path.read_text()
-    assert "warm-up" in log and "start page data" in log, log
-    assert "warm-up step" not in log, log
-
     import duckdb
 
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
@@ -115,3 +110,10 @@ def test_first_overview_after_start_loads_completely(make_run_server, browser, d
         page.wait_for_timeout(300)
         page.screenshot(path=str(artifacts / f"cold_start_overview_{width}_trend.png"))
         ctx.close()
+        if width == 1440:
+            # the warm-up (a background thread; the server answered at once) ran with the warehouse, every step
+            # worked (a failed step is logged as a warning), and it was over before the first page finished:
+            # the first script run waits for it
+            log = log_path.read_text()
+            assert "warm-up" in log and "start page data" in log and "login" in log, log
+            assert "warm-up step" not in log, log
