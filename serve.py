@@ -13,7 +13,7 @@ Python's cyclic garbage collector is off from here until the warm-up ends: the s
 modules whose objects live as long as the process, and collecting them again and again while they are
 created cost ~0.2 s of the ~1.2 s of imports (measured, docs/benchmark.md). At the end the start-up's
 objects are moved to the permanent generation (gc.freeze), so later collections do not walk them again,
-and the collector is switched back on."""
+and the collector is switched back on; at shutdown they are handed back (gc.unfreeze)."""
 from __future__ import annotations
 
 import gc
@@ -38,6 +38,7 @@ async def lifespan(_app):
 
     warmup.start(_warm)
     yield
+    gc.unfreeze()  # at shutdown: let the interpreter's last collection free them (DuckDB's bindings report leaks otherwise)
 
 
 app = st.App("app.py", lifespan=lifespan)
