@@ -13,10 +13,12 @@ Python's cyclic garbage collector is off from here until the warm-up ends: the s
 modules whose objects live as long as the process, and collecting them again and again while they are
 created cost ~0.2 s of the ~1.2 s of imports (measured, docs/benchmark.md). At the end the start-up's
 objects are moved to the permanent generation (gc.freeze), so later collections do not walk them again,
-and the collector is switched back on; at shutdown they are handed back (gc.unfreeze)."""
+and the collector is switched back on (also after ui.warmup.WAIT_LIMIT_S if the warm-up hangs); at
+shutdown they are handed back (gc.unfreeze)."""
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import asynccontextmanager
 
 gc.disable()
@@ -24,11 +26,21 @@ gc.disable()
 import streamlit as st  # noqa: E402
 
 
+_gc_lock = threading.Lock()
+
+
+def _gc_back_on() -> None:
+    """Freeze the start-up's objects and switch the collector back on (once)."""
+    with _gc_lock:
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+
 def _warm(timings: dict[str, float]) -> None:
     from ui.warmup import summary
 
-    gc.freeze()
-    gc.enable()
+    _gc_back_on()
     print(f"  Stadens it-styrkort: {summary(timings)}", flush=True)
 
 
@@ -37,7 +49,12 @@ async def lifespan(_app):
     from ui import warmup
 
     warmup.start(_warm)
+    # a warm-up that hangs (a follow-up store that does not answer) must not leave the collector off for good
+    limit = threading.Timer(warmup.WAIT_LIMIT_S, _gc_back_on)
+    limit.daemon = True
+    limit.start()
     yield
+    limit.cancel()
     gc.unfreeze()  # at shutdown: let the interpreter's last collection free them (DuckDB's bindings report leaks otherwise)
 
 

@@ -134,7 +134,10 @@ def start(on_done: Callable[[dict[str, float]], None] | None = None) -> threadin
     return thread
 
 
-def wait(timeout: float = 120.0) -> bool:
+WAIT_LIMIT_S = 120.0  # a script run waits at most this long for the warm-up (a store that does not answer, …)
+
+
+def wait(timeout: float = WAIT_LIMIT_S) -> bool:
     """Hold a script run until the warm-up has finished (returns at once when none was started, e.g.
     under `streamlit run app.py` or in tests): the first page after `make run` then finds the modules
     imported and its cache entries filled instead of doing the same work beside the warm-up. True when the

@@ -113,3 +113,27 @@ def test_a_failing_warm_up_still_releases_the_first_run(monkeypatch):
     reported = []
     warmup.start(reported.append).join(10)
     assert warmup.wait(timeout=5) is True and reported == [{}]
+
+
+def test_serve_pauses_the_collector_until_the_warm_up_ends():
+    """serve.py switches Python's cyclic GC off for the start-up and, when the warm-up reports back, freezes
+    the start-up's objects and switches it on again (once). Run in a fresh interpreter: importing serve.py
+    changes the process's collector."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = """
+import gc, serve
+assert not gc.isenabled(), "collector on during the start-up"
+serve._warm({"imports": 1.0})
+assert gc.isenabled() and gc.get_freeze_count() > 1000, (gc.isenabled(), gc.get_freeze_count())
+frozen = gc.get_freeze_count()
+serve._gc_back_on()  # the time limit firing after the warm-up: nothing more
+assert gc.isenabled() and gc.get_freeze_count() == frozen
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "warm-up 1.00 s (imports 1.00 s)" in proc.stdout
