@@ -91,6 +91,9 @@ class Partition(_Strict):
     passed through unchanged); `source` is the fact table whose changed months say which months to recompute."""
     column: str = Field(pattern=NAME_PATTERN)
     source: str = Field(pattern=NAME_PATTERN)
+    # rows sorted by these columns within a month's file (small row groups): a read filtered by them (the
+    # drill-down: one committee) skips most of each file by its row-group statistics
+    cluster_by: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
 
 
 class ModelDecl(_Strict):
@@ -111,8 +114,12 @@ class ModelDecl(_Strict):
                 raise ValueError("partition: only a model materialized as a table can be kept per month")
             if p.source not in self.sources:
                 raise ValueError(f"partition: source {p.source!r} is not in sources")
-            if p.column not in [c.name for c in self.columns]:
+            declared = [c.name for c in self.columns]
+            if p.column not in declared:
                 raise ValueError(f"partition: column {p.column!r} is not a declared column")
+            unknown = [c for c in p.cluster_by if c not in declared]
+            if unknown:
+                raise ValueError(f"partition: cluster_by: not declared columns: {', '.join(unknown)}")
         return self
 
     @field_validator("columns")
@@ -200,10 +207,10 @@ class ModelStore(Protocol):
         """The model is in the store (files per month) and the catalog's object of its name is the view."""
 
     def write_model(self, con: duckdb.DuckDBPyConnection, name: str, select: str, column: str,
-                    months: list[str] | None) -> list[str]:
+                    months: list[str] | None, cluster_by: list[str] = ()) -> list[str]:
         """Replace the model's months (every month when None) with the rows of `select` (which holds rows of
-        those months only), partitioned by the month of `column`; (re)create the view. Returns the months
-        whose files were written or removed."""
+        those months only), partitioned by the month of `column`, sorted by `cluster_by` within a month;
+        (re)create the view. Returns the months whose files were written or removed."""
 
     def drop_model(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
         """Remove the model's files and view."""
@@ -266,7 +273,8 @@ def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | Non
                 want = None if in_full else months.get(m.decl.name)
                 select = m.sql if want is None else \
                     f"SELECT * FROM ({m.sql}) AS m WHERE {month_filter(m.decl.partition.column, want)}"
-                written = store.write_model(con, m.decl.name, select, m.decl.partition.column, want)
+                written = store.write_model(con, m.decl.name, select, m.decl.partition.column, want,
+                                            m.decl.partition.cluster_by)
                 log.info("model %s written to the fact store: %s", m.decl.name,
                          "every month" if want is None else (", ".join(written) or "no month changed"))
                 if report is not None:
