@@ -344,3 +344,19 @@ def test_any_sequence_of_deliveries_gives_the_rows_of_a_full_rebuild(base_wh, tm
     assert len(files) == len(months_of(files))
     assert months_of(files) == [m for (m,) in query(wh, f"SELECT DISTINCT strftime(opened_at, '%Y-%m') FROM {MODEL} "
                                                         "ORDER BY 1")]
+
+
+def test_the_month_filter_selects_exactly_the_months_across_a_year_end():
+    from metrics.models import month_filter
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (opened_at TIMESTAMP)")
+    con.execute("INSERT INTO t VALUES ('2016-01-31 23:59:59'), ('2016-02-01 00:00'), ('2016-02-29 23:59'), "
+                "('2016-03-01 00:00'), ('2016-11-30 23:59'), ('2016-12-01 00:00'), ('2016-12-31 23:59:59'), "
+                "('2017-01-01 00:00'), (NULL)")
+    got = con.execute(f"SELECT strftime(opened_at, '%Y-%m-%d %H:%M') FROM t WHERE "
+                      f"{month_filter('opened_at', ['2016-12', '2016-02'])} ORDER BY 1").fetchall()
+    assert got == [("2016-02-01 00:00",), ("2016-02-29 23:59",), ("2016-12-01 00:00",), ("2016-12-31 23:59",)]
+    assert con.execute(f"SELECT count(*) FROM t WHERE {month_filter('opened_at', [])}").fetchone() == (0,)
+    with pytest.raises(ValueError):
+        month_filter("opened_at", ["2016-2"])
