@@ -55,9 +55,8 @@ from etl.rules import lit, q, scope_expr
 FACT_TYPES = ("month", "date", "timestamp")
 PARTITION = "period"            # hive key of the month partition (contract columns never use this name)
 MODELS = "models"               # the declared models kept per month: models/model=<name>/period=YYYY-MM/
-MODEL_ROW_GROUP = 8192          # rows per row group of a model file: with rows sorted by committee, the 10x Q2
-                                # drill-down (one committee, one month) took 100 ms median, 372 ms with DuckDB's
-                                # default 122 880 (one row group per file), 159 ms with 2 048 (load average ~9)
+MODEL_ROW_GROUP = 8192          # rows per row group of a model file, so that row-group statistics of the sorted
+                                # (cluster_by) columns can skip part of a month's file (docs/benchmark.md)
 VERSION_DIR = re.compile(r"^v(\d{6})$")
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")   # a declared model's name (metrics/models.py NAME_PATTERN)
 CURRENT = "current"
