@@ -360,3 +360,25 @@ def test_the_month_filter_selects_exactly_the_months_across_a_year_end():
     assert con.execute(f"SELECT count(*) FROM t WHERE {month_filter('opened_at', [])}").fetchone() == (0,)
     with pytest.raises(ValueError):
         month_filter("opened_at", ["2016-2"])
+
+
+def test_a_partition_declaration_must_name_a_source_and_declared_columns():
+    from pydantic import ValidationError
+
+    from metrics.models import ModelDecl
+
+    base = dict(name="m", description={"sv": "x", "en": "x"}, materialized="table", sources=["fact_incidents"],
+                columns=[{"name": "opened_at", "description": {"sv": "x", "en": "x"}},
+                         {"name": "committee_code", "description": {"sv": "x", "en": "x"}}])
+    ok = ModelDecl.model_validate({**base, "partition": {"column": "opened_at", "source": "fact_incidents",
+                                                         "cluster_by": ["committee_code"]}})
+    assert ok.partition.cluster_by == ["committee_code"]
+    for partition, reason in [({"column": "opened_at", "source": "fact_it_costs"}, "not in sources"),
+                              ({"column": "resolved_at", "source": "fact_incidents"}, "not a declared column"),
+                              ({"column": "opened_at", "source": "fact_incidents", "cluster_by": ["x"]},
+                               "not declared columns: x")]:
+        with pytest.raises(ValidationError, match=reason):
+            ModelDecl.model_validate({**base, "partition": partition})
+    with pytest.raises(ValidationError, match="only a model materialized as a table"):
+        ModelDecl.model_validate({**base, "materialized": "view",
+                                  "partition": {"column": "opened_at", "source": "fact_incidents"}})
