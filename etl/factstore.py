@@ -8,6 +8,8 @@ per fact table over that table's Parquet files in the store `warehouse.parquet/`
       current -> v000012                          (symlink, switched after the catalog)
       v000012/manifest.json                       (version, publish time, files and row counts)
       v000012/facts/source=<source>/period=YYYY-MM/part-<batch>-<n>.parquet
+      v000012/models/model=<model>/period=YYYY-MM/part-<version>-<n>.parquet
+                                                  (declared models kept per month, e.g. int_incidents)
       v000012/tables/<table>.parquet              (every catalog table: marts, dimensions, load log)
 
 A fact table is a contract table whose period column is a month, date or timestamp (`is_fact`). Each
@@ -25,7 +27,10 @@ One publish (`pipeline.publish`, under its lock):
   files of the re-delivered months (rewriting a file only where the scope also names another column),
   key-scoped ones (incidents) rewrite only the files holding superseded keys; the new rows are
   written partitioned by month. `undo` reverses one batch's file changes when its catalog
-  transaction fails. `finish` writes the catalog tables as Parquet and the manifest; after the
+  transaction fails. The measure build (metrics.build, given this store as its ModelStore) writes the
+  declared models kept per month (`partition:` in metrics/models/*.yaml) with `write_model`: the months
+  it recomputes replace those months' files (one file per month), the rest stay hard links, and the
+  catalog holds a view over `models/model=<name>/period=*/*.parquet`. `finish` writes the catalog tables as Parquet and the manifest; after the
   catalog's os.replace, `commit` switches `current` and collects old versions; `abort` deletes the
   new version directory, so a failed publish leaves the catalog and the published Parquet as they were.
 
@@ -49,7 +54,11 @@ from etl.rules import lit, q, scope_expr
 
 FACT_TYPES = ("month", "date", "timestamp")
 PARTITION = "period"            # hive key of the month partition (contract columns never use this name)
+MODELS = "models"               # the declared models kept per month: models/model=<name>/period=YYYY-MM/
+MODEL_ROW_GROUP = 8192          # rows per row group of a model file, so that row-group statistics of the sorted
+                                # (cluster_by) columns can skip part of a month's file (docs/benchmark.md)
 VERSION_DIR = re.compile(r"^v(\d{6})$")
+MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")   # a declared model's name (metrics/models.py NAME_PATTERN)
 CURRENT = "current"
 TRASH = ".trash"
 NEW = ".new"
@@ -144,6 +153,8 @@ class FactStore:
         (store.dir / "facts").mkdir(parents=True)
         if store.previous is not None and (store.previous / "facts").is_dir():
             _link_tree(store.previous / "facts", store.dir / "facts")
+        if store.previous is not None and (store.previous / MODELS).is_dir():
+            _link_tree(store.previous / MODELS, store.dir / MODELS)
         store._con_id = id(con)
         _ACTIVE[id(con)] = store
         return store
@@ -174,11 +185,13 @@ class FactStore:
         for table in tables:
             con.execute(f"COPY (SELECT * FROM {q(table)}) TO {lit(str(tables_dir / (table + '.parquet')))} "
                         "(FORMAT parquet)")
-        files = {}
+        files, models = {}, {}
         for path in sorted((self.dir / "facts").rglob("*.parquet")):
             files[str(path.relative_to(self.dir))] = path.stat().st_size
+        for path in sorted((self.dir / MODELS).rglob("*.parquet")):
+            models[str(path.relative_to(self.dir))] = path.stat().st_size
         manifest = {"version": self.version, "published_at": published_at,
-                    "facts": files, "tables": [f"tables/{t}.parquet" for t in tables]}
+                    "facts": files, "models": models, "tables": [f"tables/{t}.parquet" for t in tables]}
         (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
     def commit(self, keep_versions: int, keep_seconds: float) -> None:
@@ -230,6 +243,73 @@ class FactStore:
         months = sorted(d.name.removeprefix(f"{PARTITION}=") for d in (self.dir / "facts").glob(f"source=*/{PARTITION}=*")
                         if d.name != f"{PARTITION}=none" and next(d.glob("*.parquet"), None) is not None)
         return (months[0] + "-01", months[-1] + "-01") if months else None
+
+    # ---- declared models kept per month (metrics.models.ModelStore) ------------------------------------
+    def model_dir(self, name: str) -> Path:
+        if not MODEL_NAME.match(name):
+            raise ValueError(f"not a model name: {name!r}")
+        return self.dir / MODELS / f"model={name}"
+
+    def has_model(self, con, name: str) -> bool:
+        """The model has its directory in this version and the catalog's object of its name is a view."""
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+                           "AND table_schema = 'main' AND table_name = ?", [name]).fetchall()
+        return self.model_dir(name).is_dir() and bool(kind) and kind[0][0] == "VIEW"
+
+    def write_model(self, con, name: str, select: str, column: str, months: list[str] | None,
+                    cluster_by: list[str] = ()) -> list[str]:
+        """Replace the model's months (`months`, 'YYYY-MM'; None: every month) by the rows of `select`, one new
+        file per month (rows sorted by `cluster_by`, row groups of MODEL_ROW_GROUP rows, so that a read filtered
+        by those columns skips most of a file), and point the view at this version's files. The removed files are links of this
+        version only (the published version keeps its own). Returns the months whose files were written or
+        removed, sorted."""
+        types = con.execute(f"DESCRIBE SELECT * FROM ({select})").fetchall()   # binds the SQL before a file is touched
+        base = self.model_dir(name)
+        base.mkdir(parents=True, exist_ok=True)
+        if months is None:
+            old = sorted(base.glob(f"{PARTITION}=*/*.parquet"))
+        else:
+            old = sorted(p for m in months for p in (base / f"{PARTITION}={m}").glob("*.parquet"))
+        touched = {p.parent.name.removeprefix(f"{PARTITION}=") for p in old}
+        for path in old:
+            path.unlink()
+        self._serial += 1
+        tag = f"{self.version}-{self._serial}"
+        staging = self.dir / NEW / f"model-{name}-{tag}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        order = f"ORDER BY {', '.join(q(c) for c in cluster_by)}" if cluster_by else ""
+        con.execute(f"""COPY (SELECT *, coalesce(strftime({q(column)}, '%Y-%m'), 'none') AS {PARTITION} FROM ({select})
+                              {order})
+                        TO {lit(str(staging))} (FORMAT parquet, PARTITION_BY ({PARTITION}), ROW_GROUP_SIZE {MODEL_ROW_GROUP},
+                                                FILENAME_PATTERN {lit(f'part-{tag}-{{i}}')})""")
+        if staging.is_dir():
+            for path in sorted(staging.rglob("*.parquet")):
+                target = base / path.parent.name / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                touched.add(path.parent.name.removeprefix(f"{PARTITION}="))
+            shutil.rmtree(staging, ignore_errors=True)
+        for folder in base.glob(f"{PARTITION}=*"):
+            if folder.is_dir() and next(folder.iterdir(), None) is None:
+                folder.rmdir()
+        self._model_view(con, name, [(n, t) for n, t, *_ in types])
+        return sorted(touched)
+
+    def _model_view(self, con, name: str, cols: list[tuple[str, str]]) -> None:
+        base = self.model_dir(name)
+        if next(base.glob(f"{PARTITION}=*/*.parquet"), None) is not None:
+            select = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in cols)
+            body = (f"SELECT {select} FROM read_parquet({lit(str(base / f'{PARTITION}=*' / '*.parquet'))}, "
+                    "hive_partitioning = false)")
+        else:
+            select = ", ".join(f"CAST(NULL AS {t}) AS {q(n)}" for n, t in cols)
+            body = f"SELECT {select} WHERE false"
+        con.execute(f"CREATE OR REPLACE VIEW {q(name)} AS {body}")
+
+    def drop_model(self, con, name: str) -> None:
+        """Remove the model's files from this version (the caller drops the catalog object)."""
+        shutil.rmtree(self.model_dir(name), ignore_errors=True)
 
     # ---- one batch -----------------------------------------------------------------------------------
     def write(self, con, contract: Contract, batch_id: int, keep: str) -> tuple[int, _Undo]:

@@ -40,8 +40,8 @@ from pathlib import Path
 import duckdb
 
 from metrics import mart_indicators, mart_scores, mart_values
-from metrics.dependencies import MEMBERS_TABLE, TARGET_TABLES, affected_models, declaration_tables
-from metrics.models import MODEL_DIR, ModelTestError, build_models, test_models
+from metrics.dependencies import MEMBERS_TABLE, TARGET_TABLES, affected_models, declaration_tables, model_tables
+from metrics.models import MODEL_DIR, Model, ModelStore, ModelTestError, build_models, load_models, month_filter, test_models
 from metrics.catalog import Indicator, Measure, load_indicators, load_measures
 
 log = logging.getLogger(__name__)
@@ -79,29 +79,32 @@ def usable_declarations(con: duckdb.DuckDBPyConnection, declarations, what: str)
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | None = None,
-                indicators: tuple[Indicator, ...] | None = None, changes=None) -> dict:
+                indicators: tuple[Indicator, ...] | None = None, changes=None, store: ModelStore | None = None) -> dict:
     """Compute measure_values, perspective_scores, overall_scores, indicator_values (plus
     measure_catalog, indicator_catalog, scorecard_periods, measure_month_sums) in `con`.
 
     `changes`: None for a full rebuild; else an iterable of (table, month) pairs (month None: every month),
     usually `pending_changes(con)`, and only what they reach is rebuilt (module docstring).
-    Returns timings in seconds plus `mode` (full | incremental | none) and, for an incremental build,
-    `measures` (ids recomputed), `periods` ((measure, grain, period) pairs) and `rows` (measure_values
-    rows written)."""
+    `store`: the publish's fact store (pipeline.publish): the models declaring `partition` are kept there per
+    month (metrics/models.py), and an incremental build recomputes only the months its changes name.
+    Returns timings in seconds plus `mode` (full | incremental | none), `model_months` (per model kept in the
+    store: the months rewritten, None = every month) and, for an incremental build, `measures` (ids
+    recomputed), `periods` ((measure, grain, period) pairs) and `rows` (measure_values rows written)."""
     measures = load_measures() if measures is None else measures
     indicators = load_indicators() if indicators is None else indicators
     if changes is not None:
         changes = sorted(set((str(t), m) for t, m in changes), key=lambda c: (c[0], str(c[1])))
         reason = full_rebuild_reason(con, changes, measures, indicators)
         if reason is None:
-            return _build_incremental(con, measures, indicators, changes)
+            return _build_incremental(con, measures, indicators, changes, store)
         log.info("full rebuild of the marts: %s", reason)
-    return _build_full(con, measures, indicators)
+    return _build_full(con, measures, indicators, store)
 
 
 MART_TABLES = ("measure_catalog", "scorecard_periods", "measure_values", "perspective_scores", "overall_scores",
                "indicator_catalog", "indicator_values", mart_values.RAW_TABLE, "mart_build_info")
-_CODE_FILES = ("build.py", "mart_values.py", "mart_scores.py", "mart_indicators.py", "scoring.py", "dependencies.py")
+_CODE_FILES = ("build.py", "models.py", "mart_values.py", "mart_scores.py", "mart_indicators.py", "scoring.py",
+               "dependencies.py")
 
 
 def definitions_hash(measures: tuple[Measure, ...], indicators: tuple[Indicator, ...]) -> str:
@@ -164,9 +167,42 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _build_full(con: duckdb.DuckDBPyConnection, measures, indicators) -> dict:
+def stored_months(changes: list, models: tuple[Model, ...], store: ModelStore | None) -> dict[str, list[str] | None]:
+    """Per model kept in the store (`partition`), the months to recompute for these changes: the months of its
+    partition source that changed; None (every month) when a month is unknown (NULL) or when anything else it
+    reaches changed (another source, a model it depends on, a table its tests look up)."""
+    if store is None:
+        return {}
+    reach = model_tables()
+    changed = {t for t, _ in changes}
+    out: dict[str, list[str] | None] = {}
+    for m in models:
+        p = m.decl.partition
+        if p is None:
+            continue
+        own = [month for t, month in changes if t == p.source]
+        if (reach[m.decl.name] - {p.source}) & changed or any(month is None for month in own):
+            out[m.decl.name] = None
+        else:
+            out[m.decl.name] = sorted({month.strftime("%Y-%m") for month in own})
+    return out
+
+
+def _test_built(con: duckdb.DuckDBPyConnection, built: list[str], written: dict) -> None:
+    """The data tests of the models built; a model kept in the store whose build rewrote some months only is
+    judged on those months (its other months were judged when they were written)."""
+    by_name = {m.decl.name: m for m in load_models()}
+    where = {name: month_filter(by_name[name].decl.partition.column, months)
+             for name, months in written.items() if months is not None and name in built}
+    failures = test_models(con, only=built, where=where)
+    if failures:
+        raise ModelTestError(failures)
+
+
+def _build_full(con: duckdb.DuckDBPyConnection, measures, indicators, store: ModelStore | None = None) -> dict:
     timings, started = {}, time.perf_counter()
-    built = build_models(con, missing_ok=True)
+    written: dict = {}
+    built = build_models(con, missing_ok=True, store=store, report=written)
     failures = test_models(con, only=built)
     if failures:
         raise ModelTestError(failures)
@@ -183,6 +219,7 @@ def _build_full(con: duckdb.DuckDBPyConnection, measures, indicators) -> dict:
     _write_build_info(con, measures, indicators, "full")
     timings["total"] = time.perf_counter() - started
     timings["mode"] = "full"
+    timings["model_months"] = written
     log.info("marts built in full in %.2f s", timings["total"])
     return timings
 
@@ -193,18 +230,29 @@ def _horizon_kept(con: duckdb.DuckDBPyConnection):
     return first, last
 
 
-def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, changes: list) -> dict:
+def _unmoved(con: duckdb.DuckDBPyConnection, store: ModelStore | None) -> list[str]:
+    """Models to keep in the store that are not there yet (a warehouse published before they were): the build
+    moves them whatever changed."""
+    if store is None:
+        return []
+    return [m.decl.name for m in load_models() if m.decl.partition is not None and not store.has_model(con, m.decl.name)]
+
+
+def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, changes: list,
+                       store: ModelStore | None = None) -> dict:
     timings, started = {}, time.perf_counter()
-    if not changes:
+    unmoved = _unmoved(con, store)
+    if not changes and not unmoved:
         log.info("no change since the last build: marts kept as they are")  # (and nothing written)
-        return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0}
+        return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0, "model_months": {}}
     changed = {t for t, _ in changes}
-    models = affected_models(changed)
-    built = build_models(con, tuple(models), missing_ok=True)
-    failures = test_models(con, only=built)
-    if failures:
-        raise ModelTestError(failures)
-    reached = changed | {m.decl.name for m in models}
+    names = {m.decl.name for m in affected_models(changed)} | set(unmoved)
+    models = tuple(m for m in load_models() if m.decl.name in names)   # dependency order
+    written: dict = {}
+    built = build_models(con, models, missing_ok=True, store=store, months=stored_months(changes, models, store),
+                         report=written)
+    _test_built(con, built, written)
+    reached = changed | {m.decl.name for m in affected_models(changed)}   # a model only moved has the same rows
     timings["models"] = time.perf_counter() - started
     tables = existing_tables(con)
     hit = [m for m in measures if declaration_tables(m.sql) & reached]
@@ -232,7 +280,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
         # new periods at the start could give existing later periods a value to carry forward: not sure
         log.info("full rebuild of the marts: the reporting horizon's first month moved (%s → %s)", kept_first, first)
         _drop_temp(con)
-        return _build_full(con, measures, indicators)
+        return _build_full(con, measures, indicators, store)
     moved = last != kept_last
     if moved:
         log.info("reporting horizon moved: new periods are built for every measure")
@@ -282,7 +330,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     _write_build_info(con, measures, indicators, "incremental", recomputed, n_cells)
     timings["total"] = time.perf_counter() - started
     timings.update(mode="incremental", measures=recomputed, periods=n_cells, rows=rows,
-                   indicators=[i.id for i in hit_ind])
+                   indicators=[i.id for i in hit_ind], model_months=written)
     log.info("marts built incrementally in %.2f s: measures %s, %d measure × period cells, %d rows (changed: %s)",
              timings["total"], ", ".join(recomputed) or "none", n_cells, rows, ", ".join(sorted(changed)))
     return timings

@@ -10,7 +10,17 @@ Each model is two files in `metrics/models/`:
   and fails if a model reads a table it does not declare.
 
 `build_models(con)` creates every model in dependency order (`CREATE OR REPLACE VIEW|TABLE <name>`);
-`test_models(con)` runs the declared data tests and returns the failures. The measure build runs
+`test_models(con)` runs the declared data tests and returns the failures.
+
+Models kept per month (`partition: {column: C, source: T}`, with `materialized: table`): a model that grows
+with the facts (int_incidents: one row per incident) is, when the build is given a fact store (`store`:
+pipeline.publish passes the publish's etl.factstore.FactStore, see ModelStore), not a catalog table but
+Parquet files per month of its column C in the store (docs/storage.md) and a view in the catalog, so every
+query, data test and page reads it unchanged. Each row must come from ONE row of the fact table T whose
+period column C passes through unchanged (the month of a changed row of T, recorded in etl_changes, is
+the month of the model rows it gives): the build then recomputes only the months of T that changed
+(`months`), and everything in full when any other table it reads changed. Without a store (a bare
+connection, `python -m metrics build` on a plain file) such a model is a table, as before. The measure build runs
 both before the measures (metrics.build), and a failing data test stops the publish: the published
 warehouse stays as it was (pipeline.publish).
 
@@ -23,13 +33,14 @@ false), with a description. Each test's SQL counts the failing rows; 0 passes.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Protocol, Union
 
 import duckdb
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +86,41 @@ class ExpressionTest(_Strict):
     description: str
 
 
+class Partition(_Strict):
+    """Kept in the fact store per month of `column` (a model column that is the period column of `source`,
+    passed through unchanged); `source` is the fact table whose changed months say which months to recompute."""
+    column: str = Field(pattern=NAME_PATTERN)
+    source: str = Field(pattern=NAME_PATTERN)
+    # rows sorted by these columns within a month's file (small row groups): a read filtered by them (the
+    # drill-down: one committee) skips most of each file by its row-group statistics
+    cluster_by: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
+
+
 class ModelDecl(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: Text
     materialized: Literal["view", "table"] = "view"
+    partition: Partition | None = None
     depends_on: list[str] = []
     sources: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []  # warehouse tables the SQL reads (not models)
     columns: list[ColumnDecl]
     tests: list[ExpressionTest] = []
+
+    @model_validator(mode="after")
+    def _partition_fits(self):
+        p = self.partition
+        if p is not None:
+            if self.materialized != "table":
+                raise ValueError("partition: only a model materialized as a table can be kept per month")
+            if p.source not in self.sources:
+                raise ValueError(f"partition: source {p.source!r} is not in sources")
+            declared = [c.name for c in self.columns]
+            if p.column not in declared:
+                raise ValueError(f"partition: column {p.column!r} is not a declared column")
+            unknown = [c for c in p.cluster_by if c not in declared]
+            if unknown:
+                raise ValueError(f"partition: cluster_by: not declared columns: {', '.join(unknown)}")
+        return self
 
     @field_validator("columns")
     @classmethod
@@ -161,12 +199,53 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class ModelStore(Protocol):
+    """Where the models kept per month live during a publish: etl.factstore.FactStore implements it and
+    pipeline.publish passes it to the build (metrics never imports etl). Months are 'YYYY-MM'."""
+
+    def has_model(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
+        """The model is in the store (files per month) and the catalog's object of its name is the view."""
+
+    def write_model(self, con: duckdb.DuckDBPyConnection, name: str, select: str, column: str,
+                    months: list[str] | None, cluster_by: list[str] = ()) -> list[str]:
+        """Replace the model's months (every month when None) with the rows of `select` (which holds rows of
+        those months only), partitioned by the month of `column`, sorted by `cluster_by` within a month;
+        (re)create the view. Returns the months whose files were written or removed."""
+
+    def drop_model(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
+        """Remove the model's files and view."""
+
+
+MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def month_filter(column: str, months: list[str]) -> str:
+    """SQL condition: `column` (a date or timestamp) falls in one of `months` ('YYYY-MM'). One range per month,
+    so DuckDB pushes it into the Parquet scan of the fact store and reads only those months' files."""
+    parts = []
+    for m in sorted(set(months)):
+        if not MONTH.match(m):
+            raise ValueError(f"not a month (YYYY-MM): {m!r}")
+        y, mo = int(m[:4]), int(m[5:])
+        nxt = f"{y + mo // 12:04d}-{mo % 12 + 1:02d}"
+        parts.append(f"({_ident(column)} >= DATE '{m}-01' AND {_ident(column)} < DATE '{nxt}-01')")
+    return "(" + " OR ".join(parts) + ")" if parts else "false"
+
+
 def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
-                 missing_ok: bool = False) -> list[str]:
+                 missing_ok: bool = False, store: ModelStore | None = None,
+                 months: dict[str, list[str] | None] | None = None,
+                 report: dict[str, list[str] | None] | None = None) -> list[str]:
     """Create every model (in dependency order); returns the names built. With `missing_ok`, a model whose
     source tables are not in the warehouse (a bare or partial database) is left out, logged, and any stale
-    object of its name dropped (so are the models depending on it); every other error still raises."""
+    object of its name dropped (so are the models depending on it); every other error still raises.
+
+    With a `store`, a model declaring `partition` is written into it instead of a catalog table: only the
+    months in `months[name]` when given (a list, possibly empty), else every month; a catalog table of that
+    name (a warehouse published before models were kept in the store) is moved: dropped and written in
+    full. `report[name]` gets the months written (None: every month)."""
     models = load_models() if models is None else models
+    months = months or {}
     kinds = dict(con.execute(
         "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = current_schema()").fetchall())
@@ -174,20 +253,41 @@ def build_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | Non
     skipped: set[str] = set()
     for m in models:
         name = _ident(m.decl.name)
-        kind = "TABLE" if m.decl.materialized == "table" else "VIEW"
+        kept = store is not None and m.decl.partition is not None
+        kind = "VIEW" if kept else ("TABLE" if m.decl.materialized == "table" else "VIEW")
         existing = {"VIEW": "VIEW", "BASE TABLE": "TABLE"}.get(kinds.get(m.decl.name))
+        in_full = False
+        if kept and existing == "TABLE":
+            log.info("model %s moved from the catalog into the fact store (Parquet per month of %s)",
+                     m.decl.name, m.decl.partition.column)
+            in_full = True
+        elif kept and not store.has_model(con, m.decl.name):
+            in_full = True
         if existing and existing != kind:
             con.execute(f"DROP {existing} {name}")
         left_out = [d for d in m.decl.depends_on if d in skipped]
         try:
             if left_out:
                 raise duckdb.CatalogException(f"depends on {', '.join(left_out)}, left out")
-            con.execute(f"CREATE OR REPLACE {kind} {name} AS {m.sql}")
+            if kept:
+                want = None if in_full else months.get(m.decl.name)
+                select = m.sql if want is None else \
+                    f"SELECT * FROM ({m.sql}) AS m WHERE {month_filter(m.decl.partition.column, want)}"
+                written = store.write_model(con, m.decl.name, select, m.decl.partition.column, want,
+                                            m.decl.partition.cluster_by)
+                log.info("model %s written to the fact store: %s", m.decl.name,
+                         "every month" if want is None else (", ".join(written) or "no month changed"))
+                if report is not None:
+                    report[m.decl.name] = None if want is None else written
+            else:
+                con.execute(f"CREATE OR REPLACE {kind} {name} AS {m.sql}")
         except duckdb.CatalogException as exc:
             if not missing_ok:
                 raise
             log.warning("model %s left out: %s", m.decl.name, str(exc).splitlines()[0])
             skipped.add(m.decl.name)
+            if kept:
+                store.drop_model(con, m.decl.name)
             con.execute(f"DROP VIEW IF EXISTS {name}")
             con.execute(f"DROP TABLE IF EXISTS {name}")
             continue
@@ -243,10 +343,15 @@ def test_sql(model: str, column: str | None, test) -> tuple[str, str, list]:
 
 
 def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None = None,
-                only: list[str] | None = None) -> list[dict]:
+                only: list[str] | None = None, where: dict[str, str] | None = None) -> list[dict]:
     """Run every declared data test (of the models named in `only`, when given); returns the failures
     (empty list: all pass), in declaration order. The tests judged row by row (not_null, accepted_values,
-    expression, relationships) share one scan of the model; unique runs one query each."""
+    expression, relationships) share one scan of the model; unique runs one query each.
+
+    `where[name]`: an SQL condition on the model's rows (the months a partial build of a model kept per
+    month rewrote, see month_filter): its tests judge those rows only; unique counts their values that
+    occur more than once in the whole model."""
+    where = where or {}
     models = load_models() if models is None else models
     failures = []
     present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
@@ -264,10 +369,15 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
         if rowwise:
             filters = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, (_, cond, _) in rowwise)
             params = [p for _, (_, _, ps) in rowwise for p in ps]
-            found = con.execute(f"SELECT {filters} FROM {_ident(m.decl.name)}", params).fetchone()
+            scope = f" WHERE {where[m.decl.name]}" if m.decl.name in where else ""
+            found = con.execute(f"SELECT {filters} FROM {_ident(m.decl.name)}{scope}", params).fetchone()
             counts.update({i: n for (i, _), n in zip(rowwise, found)})
         for i, (column, test) in enumerate(checks):
             label, sql, params = test_sql(m.decl.name, column, test)
+            if i not in counts and m.decl.name in where and label.endswith(": unique"):
+                t, c = _ident(m.decl.name), _ident(column)
+                sql = (f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {t} WHERE {c} IN "
+                       f"(SELECT {c} FROM {t} WHERE {where[m.decl.name]}) GROUP BY {c} HAVING count(*) > 1)")
             failing = counts[i] if i in counts else con.execute(sql, params).fetchone()[0]
             if failing:
                 failures.append({"model": m.decl.name, "test": label, "failing_rows": int(failing)})

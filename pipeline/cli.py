@@ -1,4 +1,8 @@
-"""`python -m pipeline` (alias `python -m etl`): demo | load | status | quarantine.
+"""`python -m pipeline` (alias `python -m etl`): demo | load | build | status | quarantine.
+
+`build [--full]` rebuilds every declared model and measure from the loaded data and publishes the result
+(the one command after upgrading the product or changing declarations; it also moves what an older
+version kept in the catalog, e.g. int_incidents, into the Parquet fact store).
 
 `load` takes files, or SOURCE=PATH to name a file's source (e.g. `incidents=incident_event_log.csv
 incident_mapping=map.csv`), or one SQL connection URL. `--system NAME` names the ITSM instance of
@@ -256,6 +260,19 @@ def cmd_demo(args) -> int:
     return EXIT_REJECTED if exit_code(results) == EXIT_REJECTED else EXIT_OK
 
 
+def cmd_build(args) -> int:
+    path = warehouse_path()
+    if not path.exists():
+        raise UsageError(f"no warehouse at {path}; load data first (python -m etl demo or python -m etl load)")
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # the build's own lines (what it moved, rebuilt)
+    started = time.perf_counter()
+    publish(lambda con: None, full=True)
+    print(f"Rebuilt every model and measure and published {path} in {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
 def _read_only():
     path = warehouse_path()
     if not path.exists():
@@ -317,6 +334,8 @@ def parser() -> argparse.ArgumentParser:
     extract = load.add_mutually_exclusive_group()
     extract.add_argument("--query", help="SQL query for a connection URL")
     extract.add_argument("--table", help="table to read from a connection URL")
+    build = sub.add_parser("build", help="rebuild every model and measure from the loaded data and publish")
+    build.add_argument("--full", action="store_true", help="rebuild everything (what build always does)")
     status = sub.add_parser("status", help="recent batches")
     status.add_argument("--limit", type=int, default=20)
     quarantine = sub.add_parser("quarantine", help="quarantined rows with their reasons")
@@ -325,7 +344,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"demo": cmd_demo, "load": cmd_load, "status": cmd_status, "quarantine": cmd_quarantine}
+COMMANDS = {"demo": cmd_demo, "load": cmd_load, "build": cmd_build, "status": cmd_status,
+            "quarantine": cmd_quarantine}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,9 @@ published) → switch the store's `current` link → collect old versions. Any f
 os.replace deletes the staging file and the new version directory and leaves the published catalog
 and the published Parquet byte-identical (docs/storage.md).
 The build is incremental: the loads record the (table, month) pairs they change in the TEMP table
-etl_changes and metrics.build rebuilds only what they reach (a demo builds in full).
+etl_changes and metrics.build rebuilds only what they reach (a demo and `python -m etl build` build in
+full). The store is the build's ModelStore: the declared models kept per month (int_incidents) are written
+into the new version by the build, only the months the loads changed.
 
 Before the build, the follow-up store's current target changes (made by administrators in the app)
 are copied into the warehouse table `store_targets`; the measure build takes the most recent of a
@@ -75,7 +77,7 @@ def loaded_month_range(con, store: FactStore | None = None) -> tuple[str, str] |
 
 
 def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None,
-            with_marts: bool = True, meta: dict[str, str] | None = None) -> T:
+            with_marts: bool = True, meta: dict[str, str] | None = None, full: bool = False) -> T:
     """Run `work(con)` on a staging copy of the warehouse catalog and a new fact-store version, and
     publish both atomically; returns its result. `meta` adds keys to warehouse_meta (e.g. origin = demo | loaded).
 
@@ -83,7 +85,10 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
     little; the fact store's new version is hard links plus the files this publish writes. The commit
     point is os.replace(staging, catalog): the catalog's views name their version directory.
 
-    `with_marts=False` is for benchmarks that time the measure build on its own; loads always build."""
+    `with_marts=False` is for benchmarks that time the measure build on its own; loads always build.
+    `full=True` rebuilds every model and mart (`python -m etl build`; the demo does too), else the build
+    recomputes what the loads changed. The models kept per month (int_incidents) are written into the new
+    store version by the build (the store is its ModelStore); one still in an older catalog is moved there."""
     warehouse = Path(warehouse or warehouse_path())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_path(warehouse)
@@ -100,8 +105,9 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
             compact = None
             try:
                 store = FactStore.begin(con, fact_store_path(warehouse))
-                result = _run_in_staging(con, work, with_marts, warehouse, meta, store)
-                compact = _compact_if_sparse(con, staging)
+                moving = _models_to_move(con)
+                result = _run_in_staging(con, work, with_marts, warehouse, meta, store, full)
+                compact = _compact_if_sparse(con, staging, force=bool(moving) and with_marts)
             finally:
                 if store is not None:
                     store.release()
@@ -122,13 +128,25 @@ def publish(work: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | No
 COMPACT_WHEN = 2.0  # the catalog is rewritten when its file is over twice the size of its live data
 
 
-def _compact_if_sparse(con, staging: Path) -> Path | None:
+def _models_to_move(con) -> list[str]:
+    """Declared models kept per month in the fact store that this catalog still holds as tables (published
+    by an older version): the build moves them, and the catalog is then compacted (their blocks freed)."""
+    kept = [m.decl.name for m in load_models() if m.decl.partition is not None]
+    if not kept:
+        return []
+    return [t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
+        "AND schema_name = 'main' AND list_contains(?, table_name)", [kept]).fetchall()]
+
+
+def _compact_if_sparse(con, staging: Path, force: bool = False) -> Path | None:
     """Rebuilding the marts every publish leaves freed blocks that DuckDB reuses but never gives back: when
-    the staging catalog's file is over COMPACT_WHEN × its live data, copy its database into a fresh file
-    (returned; the caller renames it onto the staging file after closing). Keeps the catalog small."""
+    the staging catalog's file is over COMPACT_WHEN × its live data (or `force`: a model was moved out), copy
+    its database into a fresh file (returned; the caller renames it onto the staging file after closing).
+    Keeps the catalog small."""
     name, block, used = con.execute("SELECT database_name, block_size, used_blocks FROM pragma_database_size() "
                                     "WHERE database_name = current_database()").fetchall()[0]
-    if staging.stat().st_size <= COMPACT_WHEN * block * used:
+    if not force and staging.stat().st_size <= COMPACT_WHEN * block * used:
         return None
     compact = staging.with_name(staging.name + ".compact")
     _remove(compact)
@@ -174,7 +192,7 @@ def note_store_target_changes(con, warehouse: Path | None) -> None:
 
 
 def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
-                    meta: dict[str, str] | None = None, store: FactStore | None = None):
+                    meta: dict[str, str] | None = None, store: FactStore | None = None, full: bool = False):
     con.execute(CHANGES_DDL)  # what the loads (and seeds, store targets) change: the measure build reads it
     create_all(con)
     result = work(con)
@@ -182,8 +200,9 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
     months = loaded_month_range(con, store)
     if months:
         refresh_calendar(con, *months)
-    if with_marts:  # the demo builds in full; a load rebuilds what its changes reach
-        build_marts(con, changes=None if (meta or {}).get("origin") == "demo" else pending_changes(con))
+    if with_marts:  # the demo and `etl build` build in full; a load rebuilds what its changes reach
+        full = full or (meta or {}).get("origin") == "demo"
+        build_marts(con, changes=None if full else pending_changes(con), store=store)
     version = con.execute("SELECT coalesce(max(batch_id), 0) FROM etl_batches").fetchall()[0][0]
     published_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
@@ -193,8 +212,8 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
     if with_marts:
         status_history.record(con, version, published_at)  # for the alerts: what turned red since the last publish
     if store is not None:
-        # the catalog tables as Parquet (not the models materialized as tables: derived from the facts), the
-        # manifest, store_version
+        # the catalog tables as Parquet (not the models materialized as tables: derived from the facts; those
+        # kept per month are in the store already), the manifest, store_version
         store.finish(con, published_at, skip=frozenset(m.decl.name for m in load_models()))
     con.execute("CHECKPOINT")
     return result
