@@ -282,6 +282,9 @@ def preload() -> dict:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import pipeline.cli  # noqa: F401  (duckdb, pandas, pyarrow, tqdm, etl.*, pipeline.publish → metrics.build)
     import metrics.quality_query  # noqa: F401  (imported by a load of incidents)
+    import followup.targets  # noqa: F401  (the publish copies the store's target changes; no store is opened here)
+    import multiprocessing.synchronize  # noqa: F401  (imported lazily during a load)
+    import pyarrow.pandas_compat  # noqa: F401  (the first pandas → Arrow conversion)
     from etl.contracts import load_contracts
     from etl.gate import _batch_definition
     from etl.seeds import seed_contracts
@@ -319,7 +322,7 @@ class LoaderError(Exception):
 class Loader:
     """The fork server of one warehouse (see the module's docstring)."""
 
-    def __init__(self, warehouse=None, log=None):
+    def __init__(self, warehouse=None, log=None, fingerprint: tuple | None = None):
         import settings
 
         self.warehouse = settings.warehouse_path() if warehouse is None else warehouse
@@ -333,6 +336,8 @@ class Loader:
         self.served = 0
         self.listener: socket.socket | None = None
         self.pid_file = None
+        # taken before the imports (cmd_loader): a file changed while the loader was importing counts as changed
+        self.fingerprint = code_fingerprint() if fingerprint is None else fingerprint
 
     # -- the socket
     def bind(self) -> None:
@@ -395,7 +400,6 @@ class Loader:
         import time
 
         self.started_at = time.time()
-        self.fingerprint = code_fingerprint()
         self.bind()
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
@@ -800,8 +804,9 @@ def cmd_loader(args) -> int:
     import time
 
     t0 = time.perf_counter()
+    fingerprint = code_fingerprint()
     facts = preload()
-    loader = Loader(warehouse)
+    loader = Loader(warehouse, fingerprint=fingerprint)
     try:
         return loader.serve(ready=lambda lo: lo.log(
             f"loader {os.getpid()} ready for {lo.warehouse}: listening at {lo.path} (imports and preparation "

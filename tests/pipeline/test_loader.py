@@ -36,18 +36,18 @@ def env_for(warehouse: Path, **extra) -> dict:
     return env
 
 
-def etl(warehouse: Path, *args: str, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env_for(warehouse, **extra),
+def etl(warehouse: Path, *args: str, cwd: Path = ROOT, **extra) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=cwd, env=env_for(warehouse, **extra),
                           capture_output=True, text=True, timeout=300)
 
 
 class LoaderProcess:
     """`python -m etl loader` for one warehouse, its stderr log collected by a thread."""
 
-    def __init__(self, warehouse: Path, **extra):
+    def __init__(self, warehouse: Path, cwd: Path = ROOT, **extra):
         self.warehouse = warehouse
         self.lines: list[str] = []
-        self.proc = subprocess.Popen([sys.executable, "-m", "etl", "loader"], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "etl", "loader"], cwd=cwd,
                                      env=env_for(warehouse, **extra), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -80,8 +80,8 @@ class LoaderProcess:
 def loader_for():
     started: list[LoaderProcess] = []
 
-    def start(warehouse: Path, **extra) -> LoaderProcess:
-        lo = LoaderProcess(warehouse, **extra)
+    def start(warehouse: Path, cwd: Path = ROOT, **extra) -> LoaderProcess:
+        lo = LoaderProcess(warehouse, cwd, **extra)
         started.append(lo)
         return lo
     yield start
@@ -393,3 +393,30 @@ def test_the_code_fingerprint_sees_a_changed_file(tmp_path):
     assert code_fingerprint(tmp_path) == first
     code.write_text("x = 22\n")
     assert code_fingerprint(tmp_path) != first
+
+
+def test_a_loader_whose_code_changed_restarts_and_meanwhile_the_client_loads_itself(tmp_path, loader_for):
+    code = tmp_path / "code"  # a copy of the code, so that the test can change a file of it
+    for name in ("etl", "pipeline", "metrics", "seeds", "followup"):
+        shutil.copytree(ROOT / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("settings.py", "periods.py"):
+        shutil.copy2(ROOT / name, code / name)
+    warehouse = tmp_path / "warehouse.duckdb"
+    report = tmp_path / "report.json"
+    loader = loader_for(warehouse, cwd=code)
+    first = etl(warehouse, "load", str(FIXTURES / "committees.csv"), cwd=code, SCORECARD_LOADER_REPORT=report)
+    assert first.returncode == 0 and report.exists() and loader.served() == 1
+    report.unlink()
+    changed = code / "etl" / "load.py"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    meanwhile = etl(warehouse, "load", str(FIXTURES / "incident_mapping.csv"), cwd=code,
+                    SCORECARD_LOADER_REPORT=report)
+    assert meanwhile.returncode == 0 and meanwhile.stderr == "", meanwhile.stderr   # silently in its own process
+    assert meanwhile.stdout.startswith("[loaded] batch 2 incident_mapping: incident_mapping.csv")
+    assert not report.exists() and loader.served() == 1
+    wait_for(lambda: sum(" ready for " in line for line in loader.lines) == 2, READY_TIMEOUT,
+             "the restarted loader", poll=0.05)
+    assert "loader: code files changed; restarting" in loader.log
+    assert loader.lines[-1].startswith(f"loader {loader.proc.pid} ready for ")  # the same process, re-executed
+    third = etl(warehouse, "load", str(FIXTURES / "incident_sla.csv"), cwd=code, SCORECARD_LOADER_REPORT=report)
+    assert third.returncode == 0 and report.exists() and loader.served() == 2
