@@ -601,12 +601,20 @@ class Loader:
             except BaseException:  # never return into the loader's loop in a child
                 code = 70
             os._exit(code)
+        import selectors
+
         self.served += 1
         self.children[pid] = {"conn": conn, "started": time.monotonic(), "client_pid": peer_pid}
         conn.sock.settimeout(None)
-        conn.send({"pid": pid})
+        try:
+            conn.send({"pid": pid})
+        except OSError:  # the client is already gone: stop its load, as killing the CLI would
+            self.children[pid]["conn"] = None
+            conn.sock.close()
+            self._kill(pid, signal.SIGTERM)
+            return
         self.connections[conn.sock.fileno()] = pid
-        self.selector.register(conn.sock, __import__("selectors").EVENT_READ, pid)
+        self.selector.register(conn.sock, selectors.EVENT_READ, pid)
         self.log(f"loader: load {pid} for client {peer_pid}: {' '.join(request['argv'])}")
 
     def _child(self, request: dict, fds: list[int], conn: _Connection, parent: int) -> int:

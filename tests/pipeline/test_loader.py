@@ -209,12 +209,18 @@ def test_the_client_path_imports_no_heavy_library(tmp_path, loader_for):
     proc, seen = run("load", "--help")
     assert seen == {"code": 0, "heavy": []} and "--no-loader" in proc.stdout
     assert loader.served() == 2
+    # the child works in the client's directory: a relative path names the client's file
+    relative = subprocess.run([sys.executable, "-m", "etl", "load", "incident_sla.csv"], cwd=FIXTURES,
+                              env=env_for(warehouse, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=300)
+    assert relative.returncode == 0, relative.stdout + relative.stderr
+    assert relative.stdout.startswith("[loaded] batch 2 incident_sla: incident_sla.csv")
+    assert loader.served() == 3
     # the probe sees them when the load runs here: --no-loader, or SCORECARD_LOADER=0
     proc, seen = run("load", "--no-loader", str(FIXTURES / "incident_mapping.csv"))
     assert seen["code"] == 0 and set(seen["heavy"]) >= {"pandas", "duckdb", "great_expectations"}, proc.stderr
-    proc, seen = run("load", str(FIXTURES / "incident_sla.csv"), SCORECARD_LOADER="0")
-    assert seen["code"] == 0 and "great_expectations" in seen["heavy"], proc.stderr
-    assert loader.served() == 2
+    proc, seen = run("load", str(FIXTURES / "it_costs_2024.csv"), SCORECARD_LOADER="0")
+    assert seen["code"] == 1 and "great_expectations" in seen["heavy"], proc.stderr
+    assert loader.served() == 3
 
 
 def test_a_stale_socket_is_loaded_around_and_replaced(tmp_path, loader_for):
