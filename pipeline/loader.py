@@ -148,7 +148,12 @@ def client(argv: list[str]) -> int | None:
         return None
     conn = _Connection(sock)
     fds = _open_std_fds()
-    request = {"protocol": PROTOCOL, "argv": list(argv), "argv0": sys.argv[0], "cwd": os.getcwd(),
+    try:
+        cwd = os.getcwd()
+    except OSError:  # (a removed working directory: the plain path says what that means for the files)
+        sock.close()
+        return None
+    request = {"protocol": PROTOCOL, "argv": list(argv), "argv0": sys.argv[0], "cwd": cwd,
                "env": dict(os.environ), "umask": _umask(), "warehouse": str(warehouse), "fds": fds,
                "streams": _stream_settings()}
     for stream in (sys.stdout, sys.stderr):
