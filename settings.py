@@ -17,6 +17,9 @@
 | plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
 | "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
 | strict translations (a missing key or bad placeholder raises) | SCORECARD_I18N_STRICT | off (on in the tests) |
+| warm loader's Unix socket (`python -m etl loader`) | SCORECARD_LOADER_SOCKET | `<warehouse>.loader/loader.sock` (a temp-dir path when that is too long for a socket) |
+| `python -m etl load` uses a listening warm loader | SCORECARD_LOADER (`0` never) | on |
+| where the loader client writes the child's exit and resource use (benchmarks) | SCORECARD_LOADER_REPORT | — (not written) |
 
 Every module asks this one for a path; none reads these variables itself.
 """
@@ -158,3 +161,41 @@ def plausible_dates() -> tuple[date, date, int]:
     today = os.environ.get("SCORECARD_TODAY")
     future = int(os.environ.get("SCORECARD_FUTURE_MONTHS") or 1)
     return earliest, date.fromisoformat(today) if today else date.today(), future
+
+
+# A Unix socket's path must fit in sun_path (108 bytes with its terminating zero on Linux).
+_SOCKET_PATH_MAX = 107
+
+
+def loader_socket_path(warehouse: Path | str | None = None) -> Path:
+    """The Unix socket of the warm loader of this warehouse (`python -m etl loader`, pipeline/loader.py):
+    SCORECARD_LOADER_SOCKET, else `loader.sock` in `<warehouse>.loader/` beside the warehouse (the loader
+    makes that directory 0700 and the socket 0600). The warehouse path is resolved, so a client naming the
+    same warehouse by a relative path or a symlink finds the same loader. Where that path is too long for a
+    Unix socket, `<tempdir>/scorecard-loader-<uid>/<hash of the warehouse path>.sock` instead."""
+    env = os.environ.get("SCORECARD_LOADER_SOCKET")
+    if env:
+        return Path(env)
+    wh = Path(warehouse or warehouse_path()).resolve()
+    path = wh.with_name(wh.name + ".loader") / "loader.sock"
+    if len(os.fsencode(str(path))) <= _SOCKET_PATH_MAX:
+        return path
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(os.fsencode(str(wh))).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / f"scorecard-loader-{os.getuid()}" / f"{digest}.sock"
+
+
+def loader_enabled() -> bool:
+    """SCORECARD_LOADER=0: `python -m etl load` never hands its work to a warm loader (as `--no-loader`);
+    default: it does when one listens for its warehouse."""
+    return _flag("SCORECARD_LOADER") is not False
+
+
+def loader_report_path() -> Path | None:
+    """SCORECARD_LOADER_REPORT: a file the loader client writes after a load served by a warm loader, with
+    the child's pid, exit status and resource use (CPU, peak RSS) — the child is not the client's own
+    process, so the benchmark (benchmarks/delivery.py --loader) reads its CPU time here."""
+    env = os.environ.get("SCORECARD_LOADER_REPORT")
+    return Path(env) if env else None

@@ -62,6 +62,9 @@ def parse(argv=None):
     ap.add_argument("--timeout-min", type=float, default=None, help="give up a build or load after this long")
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--table-out", default=None, help="also write the plain-text table (README rows) here")
+    ap.add_argument("--loader", action="store_true",
+                    help="also run the same deliveries (new content) through a warm loader started for the run "
+                         "copy (python -m etl loader; its start reported apart, not timed into a delivery)")
     ap.add_argument("--merge", nargs="+", default=[],
                     help="earlier delivery JSONs: their scales not run now join this result")
     return ap.parse_args(argv)
@@ -321,11 +324,150 @@ def run_scale(scale: float, base: Path, opts, log) -> dict:
             "cpu_s": statistics.median(x["cpu_s"] for x in good) if good else None,
             "first_wall_s": good[0]["wall_s"] if good else None,
             "peak_rss_mb": max(x["peak_rss_mb"] for x in good) if good else None}
+    if getattr(opts, "loader", False):
+        run["loader"] = run_loader_deliveries(work, wh, opts, log, timeout)
     run["loadavg_1min"] = os.getloadavg()[0]
     run["catalog_bytes_after"] = wh.stat().st_size
     if not opts.keep:
         shutil.rmtree(work / "run", ignore_errors=True)
     return run
+
+
+# ---------------------------------------------------------------- the same deliveries through a warm loader
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU of a running process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_loader(warehouse: Path, log_path: Path, timeout: float | None) -> tuple[subprocess.Popen, dict]:
+    """`python -m etl loader` for the run copy, waited for until its socket answers: (process, start figures:
+    wall seconds to ready and the loader's CPU seconds by then — what it pays once, not per delivery)."""
+    from pipeline.loader import control
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "etl", "loader"], cwd=ROOT, env=_env(warehouse),
+                            stdout=subprocess.DEVNULL, stderr=open(log_path, "w"))
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the loader ended (exit {proc.returncode}): {log_path.read_text()[-1500:]}")
+        if timeout and time.perf_counter() - t0 > timeout:
+            proc.kill()
+            raise RuntimeError("the loader did not become ready in time")
+        answer = control({"control": "status"}, warehouse)
+        if answer and answer.get("pid") == proc.pid:
+            break
+        time.sleep(0.05)
+    return proc, {"ready_wall_s": time.perf_counter() - t0, "ready_cpu_s": _proc_cpu_s(proc.pid)}
+
+
+def stop_loader(proc: subprocess.Popen, warehouse: Path) -> None:
+    from pipeline.loader import control
+
+    if proc.poll() is None:
+        control({"control": "stop"}, warehouse)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_loader_deliveries(work: Path, wh: Path, opts, log, timeout: float | None) -> dict:
+    """The same kinds of delivery as the plain runs (other content: repetitions --repeat … 2×--repeat-1),
+    each `python -m etl load --source S FILE` in a new client process while a warm loader serves the run
+    copy. Per delivery: the client's wall time (what the user waits for), the client's CPU (wait4) and the
+    child's CPU and peak RSS as the loader measured them with wait4 and reported back to the client, which
+    writes them to SCORECARD_LOADER_REPORT — the child is the loader's process, not the client's, so its
+    CPU is not in the client's rusage. CPU = client + child."""
+    out: dict = {"kinds": {}}
+    proc, out["start"] = start_loader(wh, work / "loader.log", timeout)
+    log(f"  warm loader ready in {out['start']['ready_wall_s']:.2f} s ({out['start']['ready_cpu_s']:.2f} s CPU)")
+    deliveries = work / "deliveries"
+    report = work / "loader_report.json"
+    try:
+        help_runs = []
+        for _ in range(opts.startup_repeat):  # the thin client's own start: load --help through the loader
+            report.unlink(missing_ok=True)
+            r = run_timed([sys.executable, "-m", "etl", "load", "--help"],
+                          dict(_env(wh), SCORECARD_LOADER_REPORT=str(report)), timeout)
+            child = json.loads(report.read_text()) if report.exists() else None
+            help_runs.append({"wall_s": r["wall_s"], "client_cpu_s": r["cpu_s"],
+                              "child_cpu_s": _child_cpu(child), "served": child is not None})
+        out["client_help"] = {k: statistics.median(x[k] for x in help_runs if x[k] is not None)
+                              for k in ("wall_s", "client_cpu_s", "child_cpu_s")} if all(
+            x["served"] for x in help_runs) else None
+        for kind in opts.kinds:
+            source, make = MAKERS[kind]
+            loads = []
+            for rep in range(opts.repeat, 2 * opts.repeat):
+                path = make(work / "build" / "sample", deliveries, rep)
+                report.unlink(missing_ok=True)
+                r = run_timed([sys.executable, "-m", "etl", "load", "--source", source, str(path)],
+                              dict(_env(wh), SCORECARD_LOADER_REPORT=str(report)), timeout)
+                child = json.loads(report.read_text()) if report.exists() else None
+                status = _statuses(r["stdout"])
+                x = {"file": path.name, "rows": _data_rows(path), "wall_s": r["wall_s"], "client_cpu_s": r["cpu_s"],
+                     "child_cpu_s": _child_cpu(child), "child_wall_s": (child or {}).get("wall_s"),
+                     "child_peak_rss_mb": ((child or {}).get("rusage") or {}).get("maxrss_kb", 0) / 1024.0,
+                     "client_peak_rss_mb": r["peak_rss_mb"], "rc": r["rc"], "status": status,
+                     "served_by_loader": child is not None}
+                x["cpu_s"] = x["client_cpu_s"] + (x["child_cpu_s"] or 0.0)
+                loads.append(x)
+                log(f"  {kind} via loader #{rep - opts.repeat + 1}: {r['wall_s']:.2f} s wall, CPU client "
+                    f"{r['cpu_s']:.2f} s + child {x['child_cpu_s'] or 0:.2f} s, {status or 'no status'}"
+                    f"{'' if child else ', NOT served by the loader'}")
+                if not (r["rc"] in (0, 1) and status == ["loaded"] and child is not None):
+                    out.setdefault("errors", {})[f"{kind}#{rep + 1}"] = (r["stdout"] + r["stderr"])[-1500:]
+            good = [x for x in loads if x["status"] == ["loaded"] and x["served_by_loader"]]
+            med = lambda key: statistics.median(x[key] for x in good) if good else None
+            out["kinds"][kind] = {"source": source, "rows": loads[0]["rows"] if loads else 0, "runs": loads,
+                                  "wall_s": med("wall_s"), "cpu_s": med("cpu_s"), "client_cpu_s": med("client_cpu_s"),
+                                  "child_cpu_s": med("child_cpu_s")}
+    finally:
+        stop_loader(proc, wh)
+    return out
+
+
+def _child_cpu(report: dict | None) -> float | None:
+    usage = (report or {}).get("rusage")
+    return usage["utime_s"] + usage["stime_s"] if usage else None
+
+
+def loader_table(result: dict) -> str:
+    """The loader rows beside the plain ones: wall (CPU client + child) per scale, and the target."""
+    runs = [r for r in sorted(result["runs"], key=lambda r: r["scale"]) if r.get("loader")]
+    if not runs:
+        return ""
+    start = result["startup"]
+    out = ["", "", "Through a warm loader (python -m etl loader started for the run copy; a new client process per "
+               "delivery; CPU = client (wait4) + the loader's child (wait4 in the loader, reported back)):", "",
+           "| delivery | " + " | ".join(f"{r['scale']:g}× plain wall (CPU) | {r['scale']:g}× loader wall "
+                                        f"(CPU client + child)" for r in runs) + " | 1× target |",
+           "|---|" + "---|---|" * len(runs) + "---|"]
+    for kind in result["config"]["kinds"]:
+        cells = []
+        for r in runs:
+            d, w = r.get("loads", {}).get(kind) or {}, r["loader"]["kinds"].get(kind) or {}
+            cells.append(f"{d['wall_s']:.2f} s ({d['cpu_s']:.2f} s)" if d.get("wall_s") else "–")
+            cells.append(f"{w['wall_s']:.2f} s ({w['client_cpu_s']:.2f} + {w['child_cpu_s']:.2f} s)"
+                         if w.get("wall_s") else "–")
+        one = next((r for r in runs if r["scale"] == 1), None)
+        v = ((one or {}).get("loader", {}).get("kinds", {}).get(kind) or {}).get("wall_s")
+        limit = TARGET_1X_S + start["interpreter_s"]
+        target = "–" if v is None else (f"met ({v:.2f} s ≤ {limit:.2f} s)" if v <= limit
+                                        else f"missed ({v:.2f} s > {limit:.2f} s)")
+        out.append(f"| {kind} | " + " | ".join(cells) + f" | {target} |")
+    out.append("")
+    for r in runs:
+        lo = r["loader"]
+        h = lo.get("client_help") or {}
+        out.append(f"{r['scale']:g}×: loader ready in {lo['start']['ready_wall_s']:.2f} s wall, "
+                   f"{lo['start']['ready_cpu_s']:.2f} s CPU (once, not per delivery)"
+                   + (f"; `load --help` through it {h['wall_s']:.2f} s wall, CPU client {h['client_cpu_s']:.2f} s "
+                      f"+ child {h['child_cpu_s']:.2f} s" if h else "")
+                   + (f"; ERRORS: {', '.join(lo['errors'])}" if lo.get("errors") else ""))
+    return "\n".join(out)
 
 
 def _data_rows(path: Path) -> int:
@@ -447,11 +589,11 @@ def main(argv=None) -> int:
     finally:
         if not opts.work_dir and not opts.keep:
             shutil.rmtree(base, ignore_errors=True)
-    text = table(result)
+    text = table(result) + loader_table(result)
     print(text)
     if opts.table_out:
         Path(opts.table_out).write_text(text + "\n", encoding="utf-8")
-    return 1 if any(r.get("errors") for r in result["runs"]) else 0
+    return 1 if any(r.get("errors") or (r.get("loader") or {}).get("errors") for r in result["runs"]) else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
+"""`python -m pipeline ARGS`: a `load` goes to the warm loader of its warehouse when one listens (decided
+before pandas, DuckDB or Great Expectations are imported), everything else to `pipeline.cli.main`."""
 import sys
 
-from pipeline.cli import main
+from pipeline.loader import dispatch
 
-sys.exit(main())
+sys.exit(dispatch(sys.argv[1:]))

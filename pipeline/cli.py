@@ -1,4 +1,4 @@
-"""`python -m pipeline` (alias `python -m etl`): demo | load | build | status | quarantine.
+"""`python -m pipeline` (alias `python -m etl`): demo | load | build | status | quarantine | loader.
 
 `build [--full]` rebuilds every declared model and measure from the loaded data and publishes the result
 (the one command after upgrading the product or changing declarations; it also moves what an older
@@ -331,6 +331,8 @@ def parser() -> argparse.ArgumentParser:
                            f"(default: {default_itsm_system()}); numbers are unique only within one instance")
     load.add_argument("--date-order", choices=sorted(DATE_ORDERS), dest="date_order",
                       help="date order of the timestamps: dmy (day-first, the contract's) or mdy (month-first)")
+    load.add_argument("--no-loader", action="store_true", dest="no_loader",
+                      help="load in this process even when a warm loader (python -m etl loader) listens")
     extract = load.add_mutually_exclusive_group()
     extract.add_argument("--query", help="SQL query for a connection URL")
     extract.add_argument("--table", help="table to read from a connection URL")
@@ -341,11 +343,22 @@ def parser() -> argparse.ArgumentParser:
     quarantine = sub.add_parser("quarantine", help="quarantined rows with their reasons")
     quarantine.add_argument("--batch", type=int)
     quarantine.add_argument("--limit", type=int, default=200)
+    loader = sub.add_parser("loader", help="the warm loader of this warehouse: imports once, forks a process "
+                                           "per `load` (pipeline/loader.py)")
+    what = loader.add_mutually_exclusive_group()
+    what.add_argument("--status", action="store_true", help="whether a loader listens, and what it has served")
+    what.add_argument("--stop", action="store_true", help="stop the loader after its running loads")
     return p
 
 
+def cmd_loader(args) -> int:
+    from pipeline.loader import cmd_loader as run
+
+    return run(args)
+
+
 COMMANDS = {"demo": cmd_demo, "load": cmd_load, "build": cmd_build, "status": cmd_status,
-            "quarantine": cmd_quarantine}
+            "quarantine": cmd_quarantine, "loader": cmd_loader}
 
 
 def main(argv: list[str] | None = None) -> int:
