@@ -33,6 +33,7 @@ INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
 
 DIRECTIONS = ("higher", "lower", "band")
 ACCUMULATIONS = ("none", "year_to_date", "to_date")
+UNATTRIBUTED = "_UNATTRIBUTED"  # committee_code of records no attribution rule matches: they count in CITY only
 ROW_COLUMNS = ("committee_code", "month", "numerator", "denominator", "n_obs")
 
 
@@ -197,18 +198,20 @@ def drilldown_sql(rows: str, order_by: str, keys: DrilldownKeys | None = None) -
     (month shown as YYYY-MM).
 
     With `keys`, the model is first narrowed on its own columns — committee in $committees (NULL only when
-    $drill_unattributed) and $drill_from <= month column < $drill_to, the half-open range of the same months —
-    which DuckDB pushes into the scan (Parquet row groups skipped by their min/max). The CTE has the model's
-    name, so the declaration's rows read the narrowed model unchanged (inside it the name is the model
-    itself). The narrowing keeps every row the outer filter keeps: coalesce(c, unattributed) is in the list
-    exactly when c is, or c is NULL and the unattributed bucket is; date_trunc('month', t) is in from..to
-    exactly when from <= t < the month after to (NULL in neither)."""
+    the unattributed bucket is) and $from_month <= month column < the month after $to_month, a half-open
+    range of the same months — which DuckDB pushes into the scan (Parquet row groups skipped by their
+    min/max; the parameters are bound as constants). The CTE has the model's name, so the declaration's rows
+    read the narrowed model unchanged (inside the CTE the name is the model itself). The narrowing keeps every
+    row the outer filter keeps: coalesce(c, unattributed) is in the list exactly when c is, or c is NULL and
+    the unattributed bucket is; date_trunc('month', t) is in from..to exactly when from <= t < the month
+    after to (NULL in neither). The parameters stay $committees, $from_month, $to_month."""
     narrowed = ""
     if keys is not None:
         narrowed = (f"WITH {keys.model} AS (\n  SELECT * FROM {keys.model}\n"
                     f"  WHERE (list_contains($committees, {keys.committee})"
-                    f" OR ($drill_unattributed AND {keys.committee} IS NULL))\n"
-                    f"    AND {keys.month} >= $drill_from AND {keys.month} < $drill_to\n)\n")
+                    f" OR (list_contains($committees, '{UNATTRIBUTED}') AND {keys.committee} IS NULL))\n"
+                    f"    AND {keys.month} >= CAST($from_month AS TIMESTAMP)"
+                    f" AND {keys.month} < CAST($to_month + INTERVAL 1 MONTH AS TIMESTAMP)\n)\n")
     return (narrowed + f"SELECT * REPLACE (strftime(month, '%Y-%m') AS month) FROM (\n"
             f"  SELECT * FROM (\n{rows.strip()}\n) AS measure_rows\n"
             f"  WHERE list_contains($committees, committee_code) AND month BETWEEN $from_month AND $to_month\n"

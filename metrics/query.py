@@ -311,11 +311,7 @@ def drilldown(wh: Warehouse, measure_id: str, committee_code: str, grain: str, p
     members = _member_codes(wh, committee_code)
     if scope is not None:
         members = [c for c in members if c in scope] or [""]  # '' is never a committee code: no rows
-    params = {"committees": members, "from_month": start, "to_month": end,
-              # the same months as a half-open range on the model's own column (catalog.drilldown_sql)
-              "drill_unattributed": UNATTRIBUTED in members,
-              "drill_from": dt.datetime.combine(start, dt.time()),
-              "drill_to": dt.datetime.combine(P.add_months(end, 1), dt.time())}
+    params = {"committees": members, "from_month": start, "to_month": end}
     return wh.df(m.drilldown_sql, bind_params(m.drilldown_sql, params))
 
 

@@ -85,7 +85,7 @@ def wh(tmp_path_factory):
 
 def test_the_drilldown_filters_the_model_on_its_own_columns():
     sql = Q2.drilldown_sql
-    assert "committee_code IS NULL" in sql and "resolved_at >= $drill_from AND resolved_at < $drill_to" in sql
+    assert "committee_code IS NULL" in sql and "resolved_at >= CAST($from_month AS TIMESTAMP) AND resolved_at < " in sql
     assert C.drilldown_sql(Q2.rows_sql, Q2_ORDER) != sql  # without drilldown_keys: the former SQL
 
 
