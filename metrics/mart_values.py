@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from metrics import scoring
-from metrics.catalog import UNATTRIBUTED, Measure  # noqa: F401 (UNATTRIBUTED: used here and by query)
+from metrics.catalog import UNATTRIBUTED, Measure
 from periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
 
 CATALOG_COLUMNS = [
