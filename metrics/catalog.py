@@ -33,6 +33,7 @@ INDICATOR_FILE = Path(__file__).parent / "indicators.yaml"
 
 DIRECTIONS = ("higher", "lower", "band")
 ACCUMULATIONS = ("none", "year_to_date", "to_date")
+UNATTRIBUTED = "_UNATTRIBUTED"  # committee_code of records no attribution rule matches: they count in CITY only
 ROW_COLUMNS = ("committee_code", "month", "numerator", "denominator", "n_obs")
 
 
@@ -78,6 +79,18 @@ class Text(_Strict):
     en: str
 
 
+IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
+
+
+class DrilldownKeys(_Strict):
+    """Where the rows' committee_code and month come from in the model they read, so that the drill-down can
+    filter the model itself (a filter the Parquet reader turns into row-group skips) before the rows'
+    expressions; the drill-down still filters the rows as before, so it returns exactly the same rows."""
+    model: str = Field(pattern=IDENTIFIER)      # the model the rows read (one of `models`)
+    committee: str = Field(pattern=IDENTIFIER)  # its column behind committee_code; NULL = the unattributed bucket
+    month: str = Field(pattern=IDENTIFIER)      # its date/timestamp column whose calendar month is `month`
+
+
 class MeasureDecl(_Strict):
     """One file in metrics/definitions/. See docs/measures.md for the meaning of every key."""
     id: str = Field(pattern=r"^[A-Z][0-9]{1,2}$")
@@ -107,6 +120,7 @@ class MeasureDecl(_Strict):
     models: ModelNames = []
     rows: str
     order_by: str = "month"
+    drilldown_keys: Optional[DrilldownKeys] = None
 
     @field_validator("perspective")
     @classmethod
@@ -114,6 +128,12 @@ class MeasureDecl(_Strict):
         if value not in PERSPECTIVE_CODES:
             raise ValueError(f"{value!r} is not one of {', '.join(PERSPECTIVE_CODES)}")
         return value
+
+    @model_validator(mode="after")
+    def _drilldown_model(self):
+        if self.drilldown_keys is not None and self.drilldown_keys.model not in self.models:
+            raise ValueError(f"drilldown_keys.model {self.drilldown_keys.model!r} is not one of models")
+        return self
 
     @model_validator(mode="after")
     def _anchors(self):
@@ -173,10 +193,26 @@ def value_sql(rows: str) -> str:
             f"SUM(n_obs) AS n_obs\nFROM (\n{rows.strip()}\n) AS measure_rows\nGROUP BY committee_code, month")
 
 
-def drilldown_sql(rows: str, order_by: str) -> str:
+def drilldown_sql(rows: str, order_by: str, keys: DrilldownKeys | None = None) -> str:
     """The drill-down's SQL: the same rows for the committees $committees and the months $from_month..$to_month
-    (month shown as YYYY-MM)."""
-    return (f"SELECT * REPLACE (strftime(month, '%Y-%m') AS month) FROM (\n"
+    (month shown as YYYY-MM).
+
+    With `keys`, the model is first narrowed on its own columns — committee in $committees (NULL only when
+    the unattributed bucket is) and $from_month <= month column < the month after $to_month, a half-open
+    range of the same months — which DuckDB pushes into the scan (Parquet row groups skipped by their
+    min/max; the parameters are bound as constants). The CTE has the model's name, so the declaration's rows
+    read the narrowed model unchanged (inside the CTE the name is the model itself). The narrowing keeps every
+    row the outer filter keeps: coalesce(c, unattributed) is in the list exactly when c is, or c is NULL and
+    the unattributed bucket is; date_trunc('month', t) is in from..to exactly when from <= t < the month
+    after to (NULL in neither). The parameters stay $committees, $from_month, $to_month."""
+    narrowed = ""
+    if keys is not None:
+        narrowed = (f"WITH {keys.model} AS (\n  SELECT * FROM {keys.model}\n"
+                    f"  WHERE (list_contains($committees, {keys.committee})"
+                    f" OR (list_contains($committees, '{UNATTRIBUTED}') AND {keys.committee} IS NULL))\n"
+                    f"    AND {keys.month} >= CAST($from_month AS TIMESTAMP)"
+                    f" AND {keys.month} < CAST($to_month + INTERVAL 1 MONTH AS TIMESTAMP)\n)\n")
+    return (narrowed + f"SELECT * REPLACE (strftime(month, '%Y-%m') AS month) FROM (\n"
             f"  SELECT * FROM (\n{rows.strip()}\n) AS measure_rows\n"
             f"  WHERE list_contains($committees, committee_code) AND month BETWEEN $from_month AND $to_month\n"
             f") AS drill ORDER BY {order_by}")
@@ -195,7 +231,7 @@ def parse_measure(doc: dict, path: str | Path = "<declaration>") -> Measure:
         unit=d.unit, direction=d.direction, objective_subjective=d.objective_subjective,
         source_sv=d.source.sv, source_en=d.source.en, frequency=d.frequency, grain=d.grain or d.frequency,
         accumulate=d.accumulate, production_cost=d.production_cost, min_n=d.min_n,
-        sql=value_sql(d.rows), drilldown_sql=drilldown_sql(d.rows, d.order_by),
+        sql=value_sql(d.rows), drilldown_sql=drilldown_sql(d.rows, d.order_by, d.drilldown_keys),
         scale=d.scale, cap=d.cap, target=d.target, red_threshold=d.red_threshold,
         band_low=d.band_low, band_high=d.band_high, weight=d.weight, carry_forward_months=d.carry_forward_months,
         frequency_note_sv=note.sv if note else None, frequency_note_en=note.en if note else None,

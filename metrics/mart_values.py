@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from metrics import scoring
-from metrics.catalog import Measure
+from metrics.catalog import UNATTRIBUTED, Measure
 from periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
 
 CATALOG_COLUMNS = [
@@ -66,7 +66,6 @@ def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure]) -> None:
     """)
 
 
-UNATTRIBUTED = "_UNATTRIBUTED"  # committee_code of records no attribution rule matches: they count in CITY only
 
 
 def create_members(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:

@@ -10,8 +10,7 @@ import datetime as dt
 import pandas as pd
 
 import periods as P
-from metrics.catalog import PERSPECTIVE_CODES, PERSPECTIVES, measure as declared_measure
-from metrics.mart_values import UNATTRIBUTED
+from metrics.catalog import PERSPECTIVE_CODES, PERSPECTIVES, UNATTRIBUTED, measure as declared_measure
 from metrics.warehouse import Warehouse
 
 CATALOG_COLUMNS = [
