@@ -336,15 +336,25 @@ GATE_CHUNK_ROWS = 2_000_000  # rows per pandas frame handed to Great Expectation
 def _typed_chunks(con, columns: list[str]):
     """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table),
     with `_row_ok`: the row passes every row rule."""
+    for table in _typed_tables(con, columns):
+        yield _frame(table)
+
+
+def _frame(table):
+    # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
+    return table.to_pandas(date_as_object=False)
+
+
+def _typed_tables(con, columns: list[str]):
+    """_typed_chunks as Arrow tables (what needs the connection; the conversion to pandas does not)."""
     cols = ", ".join(q(c) for c in columns)
     total, base = con.execute("SELECT count(*), coalesce(min(rowid), 0) FROM typed").fetchall()[0]
     clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
     row_ok = "TRUE" if clean else "_source_row NOT IN (SELECT _source_row FROM violations)"
     for start in range(0, max(total, 1), GATE_CHUNK_ROWS):
-        # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
         yield con.sql(f"SELECT {cols}{', ' if cols else ''}{row_ok} AS {ROW_OK} FROM typed "
                       f"WHERE rowid >= {base + start} AND rowid < {base + start + GATE_CHUNK_ROWS}"
-                      ).to_arrow_table().to_pandas(date_as_object=False)
+                      ).to_arrow_table()
 
 
 def _gate_input(con, contract: Contract, present: set[str], candidates: int):
@@ -363,8 +373,9 @@ class _Gate:
     """The Great Expectations gate of one batch, and its verdict.
 
     A batch that fits in one GATE_CHUNK_ROWS frame (every delivery but a very large export) is handed to
-    GE as one pandas frame, fetched here on the caller's thread (the connection is not shared between
-    threads), and GE runs in a thread while the caller prepares and writes the batch: GE is Python and
+    GE as one pandas frame: its Arrow table is fetched here on the caller's thread (the connection is not
+    shared between threads), and the conversion to pandas and GE run in a thread while the caller
+    prepares and writes the batch: GE is Python and
     holds the GIL, DuckDB's reads and Parquet writes release it, so on two cores the gate costs about
     max(gate, write) instead of their sum. Larger batches are validated chunk by chunk, here, before the
     write (their frames are fetched lazily to bound memory). `verdict()` waits for the result and raises
@@ -380,9 +391,9 @@ class _Gate:
         if candidates > GATE_CHUNK_ROWS:
             self._run(lambda: run_suite(contract, _typed_chunks(con, columns), present, counts))
             return
-        frames = list(_typed_chunks(con, columns))
+        tables = list(_typed_tables(con, columns))  # the Arrow → pandas conversion runs in the thread too
         self._thread = threading.Thread(
-            target=self._run, args=(lambda: run_suite(contract, frames, present, counts),),
+            target=self._run, args=(lambda: run_suite(contract, [_frame(t) for t in tables], present, counts),),
             name="ge-gate", daemon=True)
         self._thread.start()
 
