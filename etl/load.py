@@ -5,7 +5,6 @@ single rows to etl_quarantine and the rest loads. See docs/architecture.md, "Loa
 """
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -229,32 +228,26 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
         create_violations(con, contract, data.file_name, native, data.decimal_comma, plausible_dates(), truncated)
         candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
         bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
-    rows_ok = rows_pass(candidates, bad, contract.max_bad_share)
-    # The GE suite runs in a thread beside the work below (pure Python, while DuckDB's writes release
-    # the GIL); nothing is committed before its verdict (`_Gate.verdict`, called before the COMMIT).
     with _timed(timings, "gate"):
-        gate_job = _Gate(con, contract, present, candidates, rows_ok)
+        gate = _run_gate(con, contract, present, candidates)
+    rows_ok = rows_pass(candidates, bad, contract.max_bad_share)
+    if rows_ok != gate.success:  # one gate: cannot happen unless GE and the row rules drift apart
+        raise RuntimeError(f"the Great Expectations verdict ({gate.success}) differs from the row rules' "
+                           f"({rows_ok}): {'; '.join(gate.failures)}")
     try:
-        if not rows_ok:
-            gate = gate_job.verdict()
-            try:
-                _check_bad_share(con, contract, data, candidates, bad, rows_read)
-            except Rejected as err:
-                err.gate = gate
-                raise
-        # everything that reads the batch happens before the write: after its COMMIT nothing can fail
-        note_for = BATCH_NOTES.get(contract.preprocess)
-        note = note_for(con, contract, _table_exists(con, contract.table)) if note_for else None
-        reasons = [r for (r,) in con.execute(
-            "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
-        periods = _periods(con, contract)
-        note_changes(con, contract)  # (table, month) pairs for the incremental measure build
-        with _timed(timings, "write"):
-            replaced = _write(con, contract, data.file_name, batch_id, present, gate_job.verdict)
-        gate = gate_job.verdict()
-    finally:
-        gate_job.wait()  # never leave GE running into the next batch
-        timings["gate"] = timings.get("gate", 0.0) + gate_job.seconds
+        _check_bad_share(con, contract, data, candidates, bad, rows_read)
+    except Rejected as err:
+        err.gate = gate
+        raise
+    # everything that reads the batch happens before the write: after its COMMIT nothing can fail
+    note_for = BATCH_NOTES.get(contract.preprocess)
+    note = note_for(con, contract, _table_exists(con, contract.table)) if note_for else None
+    reasons = [r for (r,) in con.execute(
+        "SELECT reason FROM violations ORDER BY _source_row, column_name, rule").fetchall()]
+    periods = _periods(con, contract)
+    note_changes(con, contract)  # (table, month) pairs for the incremental measure build
+    with _timed(timings, "write"):
+        replaced = _write(con, contract, data.file_name, batch_id, present)
     loaded = candidates - bad
     message = (f"{data.file_name} ({data.read_note}): {rows(loaded)} loaded into {contract.table}, "
                f"{rows(bad)} quarantined, {rows(replaced, 'earlier row')} replaced")
@@ -266,10 +259,8 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
                        loaded, bad, replaced, reasons), gate, periods
 
 
-def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str],
-           confirm: Callable[[], object] = lambda: None) -> int:
+def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> int:
     """Replace the scope, insert the accepted rows, quarantine the others: all or nothing.
-    `confirm()` runs just before the COMMIT (the gate's verdict): when it raises, nothing is kept.
 
     A fact table kept in the Parquet fact store (etl/factstore.py) gets new files and loses the files of
     its replaced scope before the catalog transaction; when that transaction fails they are put back."""
@@ -279,7 +270,6 @@ def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[
         con.execute("BEGIN TRANSACTION")
         try:
             _quarantine(con, contract, file_name, batch_id, present)
-            confirm()
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -291,7 +281,6 @@ def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[
         replaced = _delete_scope(con, contract)
         _insert(con, contract, batch_id)
         _quarantine(con, contract, file_name, batch_id, present)
-        confirm()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -336,90 +325,23 @@ GATE_CHUNK_ROWS = 2_000_000  # rows per pandas frame handed to Great Expectation
 def _typed_chunks(con, columns: list[str]):
     """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table),
     with `_row_ok`: the row passes every row rule."""
-    for table in _typed_tables(con, columns):
-        yield _frame(table)
-
-
-def _frame(table):
-    # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
-    return table.to_pandas(date_as_object=False)
-
-
-def _typed_tables(con, columns: list[str]):
-    """_typed_chunks as Arrow tables (what needs the connection; the conversion to pandas does not)."""
     cols = ", ".join(q(c) for c in columns)
     total, base = con.execute("SELECT count(*), coalesce(min(rowid), 0) FROM typed").fetchall()[0]
     clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
     row_ok = "TRUE" if clean else "_source_row NOT IN (SELECT _source_row FROM violations)"
     for start in range(0, max(total, 1), GATE_CHUNK_ROWS):
+        # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
         yield con.sql(f"SELECT {cols}{', ' if cols else ''}{row_ok} AS {ROW_OK} FROM typed "
                       f"WHERE rowid >= {base + start} AND rowid < {base + start + GATE_CHUNK_ROWS}"
-                      ).to_arrow_table()
-
-
-def _gate_input(con, contract: Contract, present: set[str], candidates: int):
-    columns = gate_columns(contract, present)
-    counted = ", ".join(f"count({q(c)})" for c in columns)
-    non_null = con.execute(f"SELECT {counted} FROM typed").fetchall()[0] if columns else ()
-    return columns, BatchCounts(candidates, dict(zip(columns, non_null)))
+                      ).to_arrow_table().to_pandas(date_as_object=False)
 
 
 def _run_gate(con, contract: Contract, present: set[str], candidates: int) -> GateResult:
-    columns, counts = _gate_input(con, contract, present, candidates)
+    columns = gate_columns(contract, present)
+    counted = ", ".join(f"count({q(c)})" for c in columns)
+    non_null = con.execute(f"SELECT {counted} FROM typed").fetchall()[0] if columns else ()
+    counts = BatchCounts(candidates, dict(zip(columns, non_null)))
     return run_suite(contract, _typed_chunks(con, columns), present, counts)
-
-
-class _Gate:
-    """The Great Expectations gate of one batch, and its verdict.
-
-    A batch that fits in one GATE_CHUNK_ROWS frame (every delivery but a very large export) is handed to
-    GE as one pandas frame: its Arrow table is fetched here on the caller's thread (the connection is not
-    shared between threads), and the conversion to pandas and GE run in a thread while the caller
-    prepares and writes the batch: GE is Python and
-    holds the GIL, DuckDB's reads and Parquet writes release it, so on two cores the gate costs about
-    max(gate, write) instead of their sum. Larger batches are validated chunk by chunk, here, before the
-    write (their frames are fetched lazily to bound memory). `verdict()` waits for the result and raises
-    when GE and the row rules disagree (one gate: cannot happen unless they drift apart), so calling it
-    before the COMMIT keeps the rule that nothing loads without GE's verdict."""
-
-    def __init__(self, con, contract: Contract, present: set[str], candidates: int, rows_ok: bool):
-        self.rows_ok, self.seconds = rows_ok, 0.0
-        self._result: GateResult | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        columns, counts = _gate_input(con, contract, present, candidates)
-        if candidates > GATE_CHUNK_ROWS:
-            self._run(lambda: run_suite(contract, _typed_chunks(con, columns), present, counts))
-            return
-        tables = list(_typed_tables(con, columns))  # the Arrow → pandas conversion runs in the thread too
-        self._thread = threading.Thread(
-            target=self._run, args=(lambda: run_suite(contract, [_frame(t) for t in tables], present, counts),),
-            name="ge-gate", daemon=True)
-        self._thread.start()
-
-    def _run(self, validate) -> None:
-        started = time.perf_counter()
-        try:
-            self._result = validate()
-        except BaseException as err:  # re-raised on the caller's thread by verdict()
-            self._error = err
-        finally:
-            self.seconds = time.perf_counter() - started
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def verdict(self) -> GateResult:
-        self.wait()
-        if self._error is not None:
-            raise self._error
-        gate = self._result
-        if self.rows_ok != gate.success:
-            raise RuntimeError(f"the Great Expectations verdict ({gate.success}) differs from the row rules' "
-                               f"({self.rows_ok}): {'; '.join(gate.failures)}")
-        return gate
 
 
 def _delete_scope(con, contract: Contract) -> int:

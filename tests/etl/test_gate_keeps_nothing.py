@@ -1,6 +1,6 @@
-"""The Great Expectations gate runs in a thread beside the batch's write (etl/load.py `_Gate`), but nothing is
-kept without its verdict: when GE disagrees with the row rules, or fails, after the batch's Parquet files were
-written, the batch is rejected, its files are removed and the published warehouse is as before."""
+"""Nothing is kept without the Great Expectations gate's verdict: when GE disagrees with the row rules, or
+fails, the batch is rejected, no Parquet file of it stays in the fact store and the published warehouse is as
+before (but for the load log)."""
 from pathlib import Path
 
 import pytest
@@ -47,42 +47,24 @@ def _unchanged_except_the_log(wh: Path, before: dict, files_before: list[str]) -
     assert _facts(wh) == files_before
 
 
-def test_a_gate_that_disagrees_after_the_write_keeps_nothing(tmp_path, monkeypatch):
+def test_a_gate_that_disagrees_with_the_row_rules_keeps_nothing(tmp_path, monkeypatch):
     wh = _published(tmp_path)
     before, files_before = snapshot(wh), _facts(wh)
     assert [f.split("/")[0] for f in files_before] == ["period=2024-01", "period=2024-02"]
-    written = []
-    real_write = etl.load._write
-
-    def spy(con, *a, **k):   # the store write does happen before the verdict is asked for
-        replaced = real_write(con, *a, **k)
-        written.append(replaced)
-        return replaced
 
     def wrong(contract, frames, present, counts=None):
         assert len(list(frames)[0]) == 2      # both rows handed to GE as one frame
         return GateResult(False, ["Great Expectations check (injected) failed"], [])
 
-    def spying_write(con, contract, file_name, batch_id, present, confirm=lambda: None):
-        def confirm_after_files():
-            # the revision's files are in the new version already when GE's verdict is asked for
-            store = etl.load.factstore.store_for(con)
-            months = sorted(p.parent.name for p in store.files(contract))
-            assert months == ["period=2024-01", "period=2024-02", "period=2024-03"]
-            return confirm()
-        return spy(con, contract, file_name, batch_id, present, confirm_after_files)
-
     monkeypatch.setattr(etl.load, "run_suite", wrong)
-    monkeypatch.setattr(etl.load, "_write", spying_write)
     (result,) = load(wh, tmp_path / "rev" / "eservice_transactions.csv")
     assert result.status == "rejected"
     assert "the Great Expectations verdict (False) differs from the row rules' (True)" in result.message
-    assert written == []          # _write raised at the verdict: its files were undone
     _unchanged_except_the_log(wh, before, files_before)
     assert query(wh, "SELECT status FROM etl_batches ORDER BY batch_id DESC LIMIT 1") == [("rejected",)]
 
 
-def test_a_gate_that_fails_in_its_thread_rejects_the_batch(tmp_path, monkeypatch):
+def test_a_gate_that_fails_rejects_the_batch(tmp_path, monkeypatch):
     wh = _published(tmp_path)
     before, files_before = snapshot(wh), _facts(wh)
 
@@ -105,21 +87,3 @@ def test_the_gate_result_is_kept_and_the_revision_loads(tmp_path):
         (__import__("datetime").date(2024, 1, 1), 30), (__import__("datetime").date(2024, 2, 1), 15),
         (__import__("datetime").date(2024, 3, 1), 7)]
     assert query(wh, "SELECT success FROM etl_gate_results WHERE batch_id = ?", [result.batch_id]) == [(True,)]
-
-
-def test_a_batch_over_one_chunk_is_gated_before_the_write(tmp_path, monkeypatch):
-    """Above GATE_CHUNK_ROWS the frames are fetched lazily, chunk by chunk, on the loading thread."""
-    wh = _published(tmp_path)
-    monkeypatch.setattr(etl.load, "GATE_CHUNK_ROWS", 1)
-    threads = []
-    real = etl.load.run_suite
-
-    def on_thread(contract, frames, present, counts=None):
-        import threading
-
-        threads.append(threading.current_thread().name)
-        return real(contract, frames, present, counts)
-
-    monkeypatch.setattr(etl.load, "run_suite", on_thread)
-    (result,) = load(wh, tmp_path / "rev" / "eservice_transactions.csv")
-    assert result.status == "loaded" and threads == ["MainThread"]
