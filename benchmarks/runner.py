@@ -158,7 +158,12 @@ def run_scale(scale: float, base: Path, sources: list[str], opts, save=lambda ru
     src_dir = work / "sources"
     work.mkdir(parents=True, exist_ok=True)
     for stale in [*work.glob("warehouse*"), *work.glob("*_progress.json"), *work.glob("floor_*"), *work.glob("naive_*")]:
-        stale.unlink()  # a kept work dir from an earlier run: only the generated sources are reused
+        # a kept work dir from an earlier run: only the generated sources are reused (the fact store
+        # beside a warehouse, warehouse.parquet/, is a directory)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     t_scale = time.perf_counter()
     _log(f"scale {scale:g}: {work}")
 
