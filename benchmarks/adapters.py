@@ -68,6 +68,14 @@ PHASES = [
     ("pipeline.publish", "refresh_calendar", "publish: refresh_calendar"),
     ("pipeline.publish", "loaded_month_range", "publish: loaded_month_range"),
     ("pipeline.publish", "publish", "publish (total: copy + work + marts + rename)"),
+    ("etl.schema", "load_seeds", "publish: seeds (read + validate every seed file)"),
+    ("pipeline.publish", "note_store_target_changes", "publish: follow-up store targets"),
+    ("pipeline.publish", "_compact_if_sparse", "publish: catalog compaction check"),
+    ("etl.factstore", "FactStore.begin", "publish: fact store version (hard links of the previous one)"),
+    ("etl.factstore", "FactStore.ensure", "publish: fact table views"),
+    ("etl.factstore", "FactStore.write", "write: fact store files (scope + new Parquet)"),
+    ("etl.factstore", "FactStore.finish", "publish: catalog tables as Parquet + manifest"),
+    ("etl.factstore", "FactStore.commit", "publish: switch current + collect old versions"),
 ]
 _PHASE_TIMES: dict[str, float] = {}
 
@@ -82,7 +90,13 @@ def _install_phase_timers() -> None:
             mod = importlib.import_module(mod_name)
         except ImportError:
             continue
-        fn = getattr(mod, attr, None)
+        owner, name = mod, attr
+        if "." in attr:  # a method: Class.method (a classmethod is wrapped bound, which keeps its call)
+            cls_name, name = attr.split(".", 1)
+            owner = getattr(mod, cls_name, None)
+            if owner is None:
+                continue
+        fn = getattr(owner, name, None)
         if fn is None or getattr(fn, "_bench_timed", False):
             continue
 
@@ -97,7 +111,7 @@ def _install_phase_timers() -> None:
             timed._bench_timed = True
             return timed
 
-        setattr(mod, attr, make())
+        setattr(owner, name, make())
         if mod_name == "etl.load" and attr == "load_batch":
             import pipeline.cli  # run_batches calls pipeline.cli's imported name
 

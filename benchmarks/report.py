@@ -48,14 +48,15 @@ def table(result: dict) -> str:
         if er:
             lines.append("")
             lines.append(f"{'ETL (parse+validate+quarantine+load+publish)':<46}{'rows':>11}{'ETL s':>9}"
-                         f"{'rows/s':>10}{'floor s':>9}{'naive s':>9}{'ETL/floor':>10}{'(CPU)':>8}{'ETL/naive':>10}"
+                         f"{'rows/s':>10}{'floor s':>9}{'naive s':>9}{'ETL/floor':>10}{'(CPU)':>8}{'ETL/naive':>10}{'(CPU)':>8}"
                          f"{'RSS MB':>8}")
             for s, r in er.items():
                 e = (run.get("etl") or {}).get(s, {})
                 lines.append(f"{s:<46}{_n(r['rows']):>11}{_s(r['etl_s']):>9}{_n(r.get('etl_rows_per_s')):>10}"
                              f"{_s(r.get('floor_s')):>9}{_s(r.get('naive_s')):>9}{_x(r.get('etl_vs_floor')):>10}"
                              f"{_x(r.get('etl_vs_floor_cpu')):>8}"
-                             f"{_x(r.get('etl_vs_naive')):>10}{_n(e.get('peak_rss_mb')):>8}")
+                             f"{_x(r.get('etl_vs_naive')):>10}{_x(r.get('etl_vs_naive_cpu')):>8}"
+                             f"{_n(e.get('peak_rss_mb')):>8}")
             q = [f"{s}: {e['rows_quarantined']}" for s, e in (run.get("etl") or {}).items()
                  if e.get("big") and e.get("rows_quarantined")]
             if q:
@@ -126,5 +127,6 @@ def table(result: dict) -> str:
             vs = "-" if val is None else (f"{val:.2f}" if val < 1000 else f"{val:.0f}")
             extra = f"  [{x['figure']}]" if x.get("figure") else ""
             extra += f"  errors: {', '.join(x['errors'])}" if x.get("errors") else ""
+            extra += f"  (CPU {x['cpu_ratio']:.2f})" if x.get("cpu_ratio") is not None else ""
             lines.append(f"  {'MET ' if x['met'] else 'MISS'}  {x['target']}: {vs}{extra}")
     return "\n".join(lines)

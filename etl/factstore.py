@@ -402,13 +402,27 @@ class FactStore:
         typed = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in zip(cols, types))
         staging = self.dir / NEW / f"{tag}-{self._serial + 1}"
         self._serial += 1
+        period = q(contract.period_column)
+        copy = f"""COPY (SELECT {typed}, coalesce(strftime({period}, '%Y-%m'), 'none') AS {PARTITION}
+                          FROM ({select}) {order})
+                    TO <target> (FORMAT parquet, PARTITION_BY ({PARTITION}),
+                                 FILENAME_PATTERN {lit(f'part-{tag}-{self._serial}-{{i}}')}<options>)"""
+        # Straight into the month directories: the names are new (batch ids never repeat, the serial is
+        # this publish's), so no file is overwritten — an existing name would be a hard link shared with the
+        # published version, hence the check. A write that fails removes what it wrote. Saves a staging
+        # directory, a rename and a rmdir per month written (~0.1-0.3 s for 84 months on this disk).
+        base, prefix = self.source_dir(contract), f"part-{tag}-{self._serial}-"
+        if not _files_named(base, prefix):
+            try:
+                con.execute(copy.replace("<target>", lit(str(base))).replace("<options>", ", OVERWRITE_OR_IGNORE"))
+            except BaseException:
+                for path in _files_named(base, prefix):
+                    path.unlink(missing_ok=True)
+                raise
+            return _files_named(base, prefix)
         shutil.rmtree(staging, ignore_errors=True)
         staging.parent.mkdir(parents=True, exist_ok=True)
-        period = q(contract.period_column)
-        con.execute(f"""COPY (SELECT {typed}, coalesce(strftime({period}, '%Y-%m'), 'none') AS {PARTITION}
-                              FROM ({select}) {order})
-                        TO {lit(str(staging))} (FORMAT parquet, PARTITION_BY ({PARTITION}),
-                                                FILENAME_PATTERN {lit(f'part-{tag}-{self._serial}-{{i}}')})""")
+        con.execute(copy.replace("<target>", lit(str(staging))).replace("<options>", ""))
         created = []
         if staging.is_dir():
             for path in sorted(staging.rglob("*.parquet")):
@@ -418,6 +432,18 @@ class FactStore:
                 created.append(target)
             shutil.rmtree(staging, ignore_errors=True)
         return created
+
+
+def _files_named(base: Path, prefix: str) -> list[Path]:
+    """The Parquet files in base's month directories whose names start with `prefix`, sorted."""
+    found = []
+    try:
+        months = [e.path for e in os.scandir(base) if e.name.startswith(f"{PARTITION}=") and e.is_dir()]
+    except FileNotFoundError:
+        return found
+    for month in months:
+        found += [Path(e.path) for e in os.scandir(month) if e.name.startswith(prefix) and e.name.endswith(".parquet")]
+    return sorted(found)
 
 
 def collect(root: Path, current: int, keep_versions: int, keep_seconds: float) -> list[int]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -312,7 +313,7 @@ def _check_not_cp1252_read_as_utf8(path: Path) -> None:
     characters ("Ä–" is the bytes C4 96, which UTF-8 reads as "Ė"). Where a line's UTF-8 reading has such
     an unusual character and its Windows-1252 reading is ordinary Swedish text, the product cannot be
     sure which was meant: the file is rejected with both readings rather than loaded as either."""
-    if not any(UNUSUAL_UTF8.search(chunk) for chunk in _chunks_overlapping(path)):
+    if not any(has_unusual_utf8(chunk) for chunk in _chunks_overlapping(path)):
         return  # the usual case: ASCII, å ä ö, punctuation — one pass over the bytes, no decoding
     with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
@@ -357,7 +358,7 @@ def _check_single_encoding(path: Path) -> None:
     """A file that is not UTF-8 as a whole but has lines that are UTF-8 text mixes two encodings
     (e.g. rows appended from another program): read as Windows-1252 those lines would be stored as
     mojibake ("Ã¤" for "ä"), so the file is rejected."""
-    if not any(UTF8_SEQUENCE.search(chunk) for chunk in _chunks_overlapping(path)):
+    if not any(has_utf8_sequence(chunk) for chunk in _chunks_overlapping(path)):
         return  # no UTF-8 multi-byte character anywhere: a plain Windows-1252 file (the usual case)
     utf8_line = cp1252_line = None
     with open(path, "rb") as f:
@@ -382,6 +383,36 @@ def _check_single_encoding(path: Path) -> None:
 
 # a UTF-8 encoded non-ASCII character; in Windows-1252 text these byte pairs would be "Ã¤"-like mojibake
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _in(b: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    return (b >= lo) & (b <= hi)
+
+
+def has_utf8_sequence(chunk: bytes) -> bool:
+    """bool(UTF8_SEQUENCE.search(chunk)), computed on all positions at once with numpy: Python's regex
+    engine scans ~20 MB/s here (0.7 s of a 15 MB ledger's read), numpy ~0.3 GB/s. A lead byte followed by
+    a continuation byte is rare in Windows-1252 text, so the exact test runs only where one is."""
+    b = np.frombuffer(chunk, dtype=np.uint8)
+    if len(b) < 2:
+        return False
+    cont = _in(b, 0x80, 0xBF)
+    starts = np.flatnonzero(_in(b[:-1], 0xC2, 0xF4) & cont[1:])  # every alternative begins like this
+    return any(UTF8_SEQUENCE.match(chunk, i) for i in starts.tolist())
+
+
+def has_unusual_utf8(chunk: bytes) -> bool:
+    """bool(UNUSUAL_UTF8.search(chunk)), with numpy (see has_utf8_sequence). In UTF-8 Swedish text the
+    lead bytes C4–EF are only punctuation (– ’ € …, mostly E2 80/81), so the exact test runs seldom."""
+    b = np.frombuffer(chunk, dtype=np.uint8)
+    if len(b) < 2:
+        return False
+    starts = np.flatnonzero(_in(b[:-1], 0xC4, 0xEF) & _in(b[1:], 0x80, 0xBF))
+    if len(starts):
+        lead, second = b[starts], b[starts + 1]
+        # the allowed General Punctuation block (E2 80/81) never matches: skip it before the regex
+        starts = starts[~((lead == 0xE2) & ((second == 0x80) | (second == 0x81)))]
+    return any(UNUSUAL_UTF8.match(chunk, i) for i in starts.tolist())
 
 
 def _chunks_overlapping(path: Path):

@@ -111,3 +111,24 @@ def test_numbers_parse_back_with_the_file_s_decimal_mark(values, delimiter, enco
             f"SELECT CAST({_number_text('x', data.decimal_comma)} AS DECIMAL(18, 2)) FROM s").fetchall()]
         con.close()
     assert parsed == values
+
+
+# Bytes biased towards the ranges the encoding checks look at: ASCII, UTF-8 lead bytes, continuation bytes.
+_check_bytes = st.binary(max_size=40) | st.lists(
+    st.sampled_from([0x41, 0x0A, 0x80, 0x81, 0x82, 0x84, 0x93, 0xA2, 0xAC, 0xBF, 0xC1, 0xC2, 0xC3, 0xC4, 0xDF,
+                     0xE0, 0xE2, 0xE5, 0xEF, 0xF0, 0xF4, 0xF5, 0xF6]), max_size=40).map(bytes)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_check_bytes)
+@example(b"\xe2\x80\x93")            # en dash: usual punctuation, not unusual
+@example(b"\xe2\x82\xac")            # euro sign
+@example(b"x\xc4\x96")               # "Ä–" in Windows-1252 reads as UTF-8 "Ė"
+@example(b"\xe2\x82\xad")
+def test_vectorised_encoding_checks_equal_the_regexes(raw):
+    """The numpy pre-checks of the read (has_utf8_sequence, has_unusual_utf8) answer exactly what a search
+    with the regexes they replace answers, for any bytes."""
+    from etl.readers import UNUSUAL_UTF8, UTF8_SEQUENCE, has_unusual_utf8, has_utf8_sequence
+
+    assert has_utf8_sequence(raw) == bool(UTF8_SEQUENCE.search(raw))
+    assert has_unusual_utf8(raw) == bool(UNUSUAL_UTF8.search(raw))
