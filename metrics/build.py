@@ -167,6 +167,16 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+def _changed_months(name: str, source: str, changes: list, reach: dict, changed: set) -> list[str] | None:
+    """The months of `source` that changed (YYYY-MM), for a model whose rows each come from one row of
+    `source` with its month passed through; None (every month) when a month is unknown (NULL) or when
+    anything else the model reaches changed (another source, a model it depends on, a table its tests read)."""
+    own = [month for t, month in changes if t == source]
+    if (reach[name] - {source}) & changed or any(month is None for month in own):
+        return None
+    return sorted({month.strftime("%Y-%m") for month in own})
+
+
 def stored_months(changes: list, models: tuple[Model, ...], store: ModelStore | None) -> dict[str, list[str] | None]:
     """Per model kept in the store (`partition`), the months to recompute for these changes: the months of its
     partition source that changed; None (every month) when a month is unknown (NULL) or when anything else it
@@ -175,25 +185,28 @@ def stored_months(changes: list, models: tuple[Model, ...], store: ModelStore | 
         return {}
     reach = model_tables()
     changed = {t for t, _ in changes}
-    out: dict[str, list[str] | None] = {}
-    for m in models:
-        p = m.decl.partition
-        if p is None:
-            continue
-        own = [month for t, month in changes if t == p.source]
-        if (reach[m.decl.name] - {p.source}) & changed or any(month is None for month in own):
-            out[m.decl.name] = None
-        else:
-            out[m.decl.name] = sorted({month.strftime("%Y-%m") for month in own})
-    return out
+    return {m.decl.name: _changed_months(m.decl.name, m.decl.partition.source, changes, reach, changed)
+            for m in models if m.decl.partition is not None}
 
 
-def _test_built(con: duckdb.DuckDBPyConnection, built: list[str], written: dict) -> None:
+def months_to_test(changes: list, models: tuple[Model, ...]) -> dict[str, list[str] | None]:
+    """Per model declaring `tested_per_month`, the months whose rows its data tests judge in an incremental
+    build (the same rule as stored_months; None: every row)."""
+    reach = model_tables()
+    changed = {t for t, _ in changes}
+    return {m.decl.name: _changed_months(m.decl.name, m.decl.tested_per_month.source, changes, reach, changed)
+            for m in models if m.decl.tested_per_month is not None}
+
+
+def _test_built(con: duckdb.DuckDBPyConnection, built: list[str], written: dict, tested: dict | None = None) -> None:
     """The data tests of the models built; a model kept in the store whose build rewrote some months only is
-    judged on those months (its other months were judged when they were written)."""
+    judged on those months (its other months were judged when they were written), and so is a model tested
+    per month (`tested`: months_to_test) on the months that changed."""
     by_name = {m.decl.name: m for m in load_models()}
     where = {name: month_filter(by_name[name].decl.partition.column, months)
              for name, months in written.items() if months is not None and name in built}
+    where.update({name: month_filter(by_name[name].decl.tested_per_month.column, months)
+                  for name, months in (tested or {}).items() if months is not None and name in built})
     failures = test_models(con, only=built, where=where)
     if failures:
         raise ModelTestError(failures)
@@ -251,7 +264,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     written: dict = {}
     built = build_models(con, models, missing_ok=True, store=store, months=stored_months(changes, models, store),
                          report=written)
-    _test_built(con, built, written)
+    _test_built(con, built, written, months_to_test(changes, models))
     reached = changed | {m.decl.name for m in affected_models(changed)}   # a model only moved has the same rows
     timings["models"] = time.perf_counter() - started
     tables = existing_tables(con)

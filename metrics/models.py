@@ -20,7 +20,15 @@ query, data test and page reads it unchanged. Each row must come from ONE row of
 period column C passes through unchanged (the month of a changed row of T, recorded in etl_changes, is
 the month of the model rows it gives): the build then recomputes only the months of T that changed
 (`months`), and everything in full when any other table it reads changed. Without a store (a bare
-connection, `python -m metrics build` on a plain file) such a model is a table, as before. The measure build runs
+connection, `python -m metrics build` on a plain file) such a model is a table, as before.
+
+Models tested per month (`tested_per_month: {column: C, source: T}`, a view or table not kept in the store):
+the same promise as `partition` (each row from ONE row of T, its period column C passed through), used only
+for the data tests: an incremental build judges the tests on the rows of the months of T that changed (a
+unique test: their values against the whole model), since the other months' rows are the ones judged when
+they were written; in full when a month is unknown or anything else the model reads changed (int_it_costs:
+a view over the whole ledger, whose tests would otherwise scan every ledger line on every delivery). The
+measure build runs
 both before the measures (metrics.build), and a failing data test stops the publish: the published
 warehouse stays as it was (pipeline.publish).
 
@@ -96,11 +104,19 @@ class Partition(_Strict):
     cluster_by: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
 
 
+class TestedPerMonth(_Strict):
+    """Its data tests judged per month of `column` (a model column that is the period column of `source`,
+    passed through unchanged) in an incremental build: only the months of `source` that changed."""
+    column: str = Field(pattern=NAME_PATTERN)
+    source: str = Field(pattern=NAME_PATTERN)
+
+
 class ModelDecl(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: Text
     materialized: Literal["view", "table"] = "view"
     partition: Partition | None = None
+    tested_per_month: TestedPerMonth | None = None
     depends_on: list[str] = []
     sources: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []  # warehouse tables the SQL reads (not models)
     columns: list[ColumnDecl]
@@ -120,6 +136,14 @@ class ModelDecl(_Strict):
             unknown = [c for c in p.cluster_by if c not in declared]
             if unknown:
                 raise ValueError(f"partition: cluster_by: not declared columns: {', '.join(unknown)}")
+        t = self.tested_per_month
+        if t is not None:
+            if p is not None:
+                raise ValueError("tested_per_month: a model kept per month (partition) is already tested per month")
+            if t.source not in self.sources:
+                raise ValueError(f"tested_per_month: source {t.source!r} is not in sources")
+            if t.column not in [c.name for c in self.columns]:
+                raise ValueError(f"tested_per_month: column {t.column!r} is not a declared column")
         return self
 
     @field_validator("columns")
