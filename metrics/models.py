@@ -94,21 +94,23 @@ class ExpressionTest(_Strict):
     description: str
 
 
-class Partition(_Strict):
-    """Kept in the fact store per month of `column` (a model column that is the period column of `source`,
-    passed through unchanged); `source` is the fact table whose changed months say which months to recompute."""
+class MonthOfSource(_Strict):
+    """`column`: a model column that is the period column of `source` (a fact table), passed through
+    unchanged, so the months of `source` a delivery changed are the model's months it can change."""
     column: str = Field(pattern=NAME_PATTERN)
     source: str = Field(pattern=NAME_PATTERN)
+
+
+class Partition(MonthOfSource):
+    """Kept in the fact store per month of `column`; the changed months of `source` are recomputed."""
     # rows sorted by these columns within a month's file (small row groups): a read filtered by them (the
     # drill-down: one committee) skips most of each file by its row-group statistics
     cluster_by: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
 
 
-class TestedPerMonth(_Strict):
-    """Its data tests judged per month of `column` (a model column that is the period column of `source`,
-    passed through unchanged) in an incremental build: only the months of `source` that changed."""
-    column: str = Field(pattern=NAME_PATTERN)
-    source: str = Field(pattern=NAME_PATTERN)
+class TestedPerMonth(MonthOfSource):
+    """Its data tests judged per month of `column` in an incremental build: only the months of `source`
+    that changed."""
 
 
 class ModelDecl(_Strict):
@@ -124,15 +126,12 @@ class ModelDecl(_Strict):
 
     @model_validator(mode="after")
     def _partition_fits(self):
+        declared = [c.name for c in self.columns]
         p = self.partition
         if p is not None:
             if self.materialized != "table":
                 raise ValueError("partition: only a model materialized as a table can be kept per month")
-            if p.source not in self.sources:
-                raise ValueError(f"partition: source {p.source!r} is not in sources")
-            declared = [c.name for c in self.columns]
-            if p.column not in declared:
-                raise ValueError(f"partition: column {p.column!r} is not a declared column")
+            self._month_of_source_fits("partition", p, declared)
             unknown = [c for c in p.cluster_by if c not in declared]
             if unknown:
                 raise ValueError(f"partition: cluster_by: not declared columns: {', '.join(unknown)}")
@@ -140,11 +139,14 @@ class ModelDecl(_Strict):
         if t is not None:
             if p is not None:
                 raise ValueError("tested_per_month: a model kept per month (partition) is already tested per month")
-            if t.source not in self.sources:
-                raise ValueError(f"tested_per_month: source {t.source!r} is not in sources")
-            if t.column not in [c.name for c in self.columns]:
-                raise ValueError(f"tested_per_month: column {t.column!r} is not a declared column")
+            self._month_of_source_fits("tested_per_month", t, declared)
         return self
+
+    def _month_of_source_fits(self, key: str, decl: MonthOfSource, declared: list[str]) -> None:
+        if decl.source not in self.sources:
+            raise ValueError(f"{key}: source {decl.source!r} is not in sources")
+        if decl.column not in declared:
+            raise ValueError(f"{key}: column {decl.column!r} is not a declared column")
 
     @field_validator("columns")
     @classmethod

@@ -25,11 +25,9 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.metrics.conftest import load_fixture
 from etl.contracts import load_contracts
 from etl.load import load_batch
 from etl.readers import read_csv
-from etl.schema import create_all
 from metrics import status_history
 from metrics.build import MART_TABLES, build_marts, pending_changes
 
@@ -39,14 +37,9 @@ ALL_MEASURES = ["C1", "C2", "C3", "E1", "E2", "E3", "I1", "I2", "I3", "M1", "M2"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("incr") / "built.duckdb"
-    con = duckdb.connect(str(path))
-    create_all(con)
-    load_fixture(con)
-    build_marts(con)
-    con.close()
-    return path
+def built(fixture_path) -> Path:
+    """The metrics fixture warehouse built in full (tests/metrics/conftest.py); tests work on copies."""
+    return fixture_path
 
 
 def periods_ending(con, first: str, last: str = "2099-12") -> int:

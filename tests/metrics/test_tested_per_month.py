@@ -11,8 +11,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from tests.metrics.conftest import cost, insert, load_fixture
-from etl.schema import create_all
+from tests.metrics.conftest import cost, insert
 from metrics.build import build_marts, months_to_test
 from metrics.models import ModelDecl, ModelTestError, load_models
 
@@ -20,14 +19,9 @@ FEB = dt.date(2025, 2, 1)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("tpm") / "built.duckdb"
-    con = duckdb.connect(str(path))
-    create_all(con)
-    load_fixture(con)
-    build_marts(con)
-    con.close()
-    return path
+def built(fixture_path) -> Path:
+    """The metrics fixture warehouse built in full (tests/metrics/conftest.py); tests work on copies."""
+    return fixture_path
 
 
 @pytest.fixture()

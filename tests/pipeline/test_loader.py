@@ -271,13 +271,20 @@ def _base_warehouse(tmp_path: Path) -> Path:
     return warehouse
 
 
-def test_a_loader_killed_during_a_load_leaves_the_warehouse_as_it_was(tmp_path, loader_for):
+def _load_caught_publishing(tmp_path: Path, loader_for):
+    """A warehouse, its published bytes, a warm loader and a slow load through it, caught while the
+    child is publishing (its staging copy exists)."""
     warehouse = _base_warehouse(tmp_path)
     before = published_bytes(warehouse)
     loader = loader_for(warehouse)
     staging = warehouse.with_name(warehouse.name + ".staging")
     client = _start_slow_load(warehouse, tmp_path / "report.json")
-    wait_for(lambda: staging.exists(), 120, "the load's staging copy")  # the child is publishing
+    wait_for(lambda: staging.exists(), 120, "the load's staging copy")
+    return warehouse, before, loader, client
+
+
+def test_a_loader_killed_during_a_load_leaves_the_warehouse_as_it_was(tmp_path, loader_for):
+    warehouse, before, loader, client = _load_caught_publishing(tmp_path, loader_for)
     started = [line for line in loader.lines if line.startswith("loader: load ") and " ended" not in line]
     child = int(started[0].split()[2])
     loader.proc.kill()
@@ -292,12 +299,7 @@ def test_a_loader_killed_during_a_load_leaves_the_warehouse_as_it_was(tmp_path, 
 
 
 def test_ctrl_c_in_the_client_stops_the_child(tmp_path, loader_for):
-    warehouse = _base_warehouse(tmp_path)
-    before = published_bytes(warehouse)
-    loader = loader_for(warehouse)
-    staging = warehouse.with_name(warehouse.name + ".staging")
-    client = _start_slow_load(warehouse, tmp_path / "report.json")
-    wait_for(lambda: staging.exists(), 120, "the load's staging copy")
+    warehouse, before, loader, client = _load_caught_publishing(tmp_path, loader_for)
     client.send_signal(signal.SIGINT)
     out, err = client.communicate(timeout=120)
     # as the plain CLI ends on Ctrl-C: KeyboardInterrupt's traceback, then death by SIGINT
