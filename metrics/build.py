@@ -40,7 +40,8 @@ from pathlib import Path
 import duckdb
 
 from metrics import mart_indicators, mart_scores, mart_values
-from metrics.dependencies import MEMBERS_TABLE, TARGET_TABLES, affected_models, declaration_tables, model_tables
+from metrics.dependencies import (MEMBERS_TABLE, TARGET_TABLES, affected_models, declaration_tables, model_tables,
+                                  tables_read)
 from metrics.models import MODEL_DIR, Model, ModelStore, ModelTestError, build_models, load_models, month_filter, test_models
 from metrics.catalog import Indicator, Measure, load_indicators, load_measures
 
@@ -163,7 +164,7 @@ def _write_build_info(con: duckdb.DuckDBPyConnection, measures, indicators, mode
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     for name in ("_mv_members", "_period_months", "_mv_raw", "_mv_raw_ent", "_mv_pv", "_mv_scored", "_mv_changed",
-                 "_mv_aff", "_mv_aff_periods", "_mv_old_periods", "_mv_gone_periods"):
+                 "_mv_aff", "_mv_aff_periods", "_mv_old_periods", "_mv_gone_periods", "_mv_scope"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -196,6 +197,91 @@ def months_to_test(changes: list, models: tuple[Model, ...]) -> dict[str, list[s
     changed = {t for t, _ in changes}
     return {m.decl.name: _changed_months(m.decl.name, m.decl.tested_per_month.source, changes, reach, changed)
             for m in models if m.decl.tested_per_month is not None}
+
+
+def _months(rows) -> set[str]:
+    return {r[0] for r in rows if r[0] is not None}
+
+
+class ChangedMonths:
+    """Which months of a model's column its rows can differ in after the changes `changes` (YYYY-MM; None:
+    any month), for the incremental build to recompute only those months' sums of a measure or indicator
+    declaring `month_columns`:
+
+    * a model kept in the store (`partition`), rewritten for the months `want[name]` of its partition column:
+      those months when the column is the partition column, else the months the column has in the rows of
+      those months before the rewrite and after it (`probe` reads them: only those months' files);
+    * a model declaring that the column's months come from its sources' months (`partition` or
+      `tested_per_month` over one source, `month_local` over several): the months the changes name for those
+      sources — None when a month is unknown or anything else the model reaches changed;
+    * otherwise None."""
+
+    def __init__(self, changes: list, store: ModelStore | None, want: dict, unmoved: list[str]):
+        self.changes, self.store, self.want, self.unmoved = changes, store, want, set(unmoved)
+        self.changed = {t for t, _ in changes}
+        self.reach = model_tables()
+        self.by_name = {m.decl.name: m for m in load_models()}
+        self.before: dict[tuple[str, str], set[str]] = {}
+        self.after: dict[tuple[str, str], set[str]] = {}
+
+    def _stored(self, name: str) -> bool:
+        return self.store is not None and self.by_name[name].decl.partition is not None
+
+    def probes(self, declarations, reached: set[str]) -> list[tuple[str, str]]:
+        """(model, column) pairs to read before and after the rewrite: columns other than the partition column
+        of stored models rewritten for some months, read by reached declarations."""
+        out = set()
+        for d in declarations:
+            for name, column in d.month_columns or ():
+                if (name in reached and self._stored(name) and name not in self.unmoved
+                        and self.want.get(name) and column != self.by_name[name].decl.partition.column):
+                    out.add((name, column))
+        return sorted(out)
+
+    def probe(self, con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]], into: dict) -> None:
+        for name, column in pairs:
+            part = self.by_name[name].decl.partition.column
+            into[(name, column)] = _months(con.execute(
+                f'SELECT DISTINCT strftime("{column}", \'%Y-%m\') FROM "{name}" '
+                f"WHERE {month_filter(part, self.want[name])}").fetchall())
+
+    def of(self, name: str, column: str) -> set[str] | None:
+        decl = self.by_name[name].decl
+        if self._stored(name):
+            months = None if name in self.unmoved else self.want.get(name)
+            if months is None:
+                return None
+            if column == decl.partition.column:
+                return set(months)
+            if (name, column) not in self.before:
+                return None
+            return self.before[(name, column)] | self.after[(name, column)]
+        candidates = [(d.column, [d.source]) for d in (decl.partition, decl.tested_per_month) if d is not None]
+        if decl.month_local is not None:
+            candidates.append((decl.month_local.column, decl.month_local.sources))
+        for col, sources in candidates:
+            if col != column:
+                continue
+            own = [month for t, month in self.changes if t in sources]
+            if (self.reach[name] - set(sources)) & self.changed or any(month is None for month in own):
+                return None
+            return {month.strftime("%Y-%m") for month in own}
+        return None
+
+    def declaration(self, month_columns, sql: str, reached: set[str]) -> list[str] | None:
+        """The months a measure's or indicator's rows can have changed in (None: any month)."""
+        if month_columns is None:
+            return None
+        columns = dict(month_columns)
+        months: set[str] = set()
+        for name in sorted(tables_read(sql) & reached):
+            if name not in columns or name not in self.by_name:
+                return None
+            got = self.of(name, columns[name])
+            if got is None:
+                return None
+            months |= got
+        return sorted(months)
 
 
 def _test_built(con: duckdb.DuckDBPyConnection, built: list[str], written: dict, tested: dict | None = None) -> None:
@@ -257,32 +343,45 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     unmoved = _unmoved(con, store)
     if not changes and not unmoved:
         log.info("no change since the last build: marts kept as they are")  # (and nothing written)
-        return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0, "model_months": {}}
+        return {"total": 0.0, "mode": "none", "measures": [], "periods": 0, "rows": 0, "model_months": {},
+                "month_sums": {}, "indicator_months": {}}
     changed = {t for t, _ in changes}
     names = {m.decl.name for m in affected_models(changed)} | set(unmoved)
     models = tuple(m for m in load_models() if m.decl.name in names)   # dependency order
-    written: dict = {}
-    built = build_models(con, models, missing_ok=True, store=store, months=stored_months(changes, models, store),
-                         report=written)
-    _test_built(con, built, written, months_to_test(changes, models))
     reached = changed | {m.decl.name for m in affected_models(changed)}   # a model only moved has the same rows
-    timings["models"] = time.perf_counter() - started
-    tables = existing_tables(con)
     hit = [m for m in measures if declaration_tables(m.sql) & reached]
     hit_ids = [m.id for m in hit]
+    reading = [i for i in indicators if declaration_tables(i.sql) & reached]
+    want = stored_months(changes, models, store)
+    months_of = ChangedMonths(changes, store, want, unmoved)
+    probes = months_of.probes(hit + reading, reached)
+    months_of.probe(con, probes, months_of.before)   # the rows of the months to rewrite, as published
+    written: dict = {}
+    built = build_models(con, models, missing_ok=True, store=store, months=want, report=written)
+    months_of.probe(con, probes, months_of.after)
+    _test_built(con, built, written, months_to_test(changes, models))
+    timings["models"] = time.perf_counter() - started
+    tables = existing_tables(con)
     years = sorted({m.year for t, m in changes if t in TARGET_TABLES})
 
-    # 1. the month sums of the measures reached, and which (measure, month) sums differ from the kept ones
-    mart_values.create_raw(con, usable_declarations(con, hit, "measure"))
+    # 1. the month sums of the measures reached — of the months their rows can have changed in where the
+    #    declarations say which (month_columns), else of every month — and which (measure, month) sums differ
+    #    from the kept ones
+    sums_months = {m.id: months_of.declaration(m.month_columns, m.sql, reached) for m in hit}
+    scoped = {i: ms for i, ms in sums_months.items() if ms is not None}
+    whole = [i for i in hit_ids if i not in scoped]
+    pairs = [(i, f"{m}-01") for i, ms in scoped.items() for m in ms]
+    con.execute("CREATE OR REPLACE TEMP TABLE _mv_scope AS SELECT unnest($ids) AS measure_id, "
+                "CAST(unnest($months) AS DATE) AS month", {"ids": [i for i, _ in pairs], "months": [m for _, m in pairs]})
+    mart_values.create_raw(con, usable_declarations(con, hit, "measure"), scoped)
+    kept = mart_values.kept_raw_sql("$ids", "_mv_scope")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _mv_changed AS
         SELECT DISTINCT measure_id, month FROM (
-            (SELECT * FROM _mv_raw EXCEPT ALL
-             SELECT * FROM {mart_values.RAW_TABLE} WHERE list_contains($ids, measure_id))
+            (SELECT * FROM _mv_raw EXCEPT ALL ({kept}))
             UNION ALL
-            (SELECT * FROM {mart_values.RAW_TABLE} WHERE list_contains($ids, measure_id)
-             EXCEPT ALL SELECT * FROM _mv_raw))""", {"ids": hit_ids})
-    mart_values.persist_raw(con, hit_ids)
+            (({kept}) EXCEPT ALL SELECT * FROM _mv_raw))""", {"ids": whole})
+    mart_values.persist_raw(con, whole, "_mv_scope")
 
     # 2. the reporting horizon: when it moves, scorecard_periods is rewritten; new periods are computed for
     #    every measure and the periods gone are deleted (only the last month may move: see the docstring) from every mart
@@ -335,15 +434,19 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     # 5. scores of the periods touched; indicators reading a changed table (all when the horizon moved)
     mart_scores.build(con, measures, only="_mv_aff_periods")
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
-    hit_ind = list(indicators) if moved else [i for i in indicators if declaration_tables(i.sql) & reached]
+    hit_ind = list(indicators) if moved else reading
+    ind_months = {} if moved else {i.id: months_of.declaration(i.month_columns, i.sql, reached) for i in hit_ind}
+    read_months: dict = {i.id: None for i in hit_ind}
     if hit_ind:
         usable_ind = usable_declarations(con, hit_ind, "indicator")
-        mart_indicators.build(con, indicators, usable_ind, tables, only=[i.id for i in hit_ind])
+        read_months.update(mart_indicators.build(con, indicators, usable_ind, tables, only=[i.id for i in hit_ind],
+                                                 months={i: ms for i, ms in ind_months.items() if ms is not None}))
     _drop_temp(con)
     _write_build_info(con, measures, indicators, "incremental", recomputed, n_cells)
     timings["total"] = time.perf_counter() - started
     timings.update(mode="incremental", measures=recomputed, periods=n_cells, rows=rows,
-                   indicators=[i.id for i in hit_ind], model_months=written)
+                   indicators=[i.id for i in hit_ind], model_months=written, month_sums=sums_months,
+                   indicator_months=read_months)
     log.info("marts built incrementally in %.2f s: measures %s, %d measure × period cells, %d rows (changed: %s)",
              timings["total"], ", ".join(recomputed) or "none", n_cells, rows, ", ".join(sorted(changed)))
     return timings

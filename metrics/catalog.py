@@ -24,7 +24,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import settings
-from metrics.models import load_models
+from metrics.models import MONTH, load_models
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~5x faster
 
@@ -91,6 +91,16 @@ class DrilldownKeys(_Strict):
     month: str = Field(pattern=IDENTIFIER)      # its date/timestamp column whose calendar month is `month`
 
 
+MonthColumns = dict[Annotated[str, Field(pattern=IDENTIFIER)], Annotated[str, Field(pattern=IDENTIFIER)]]
+
+
+def _month_columns_fit(month_columns: dict[str, str] | None, models: list[str]) -> None:
+    if month_columns is not None:
+        unknown = [m for m in month_columns if m not in models]
+        if unknown:
+            raise ValueError(f"month_columns: {', '.join(unknown)} not one of models")
+
+
 class MeasureDecl(_Strict):
     """One file in metrics/definitions/. See docs/measures.md for the meaning of every key."""
     id: str = Field(pattern=r"^[A-Z][0-9]{1,2}$")
@@ -121,6 +131,10 @@ class MeasureDecl(_Strict):
     rows: str
     order_by: str = "month"
     drilldown_keys: Optional[DrilldownKeys] = None
+    # per model the rows read: its date/timestamp column whose calendar month is the row's `month`, with the
+    # promise that a row of month m reads only that model's rows of month m (metrics.build: an incremental
+    # build recomputes the month sums of the months a delivery can change only; a model left out: every month)
+    month_columns: Optional[MonthColumns] = None
 
     @field_validator("perspective")
     @classmethod
@@ -133,6 +147,10 @@ class MeasureDecl(_Strict):
     def _drilldown_model(self):
         if self.drilldown_keys is not None and self.drilldown_keys.model not in self.models:
             raise ValueError(f"drilldown_keys.model {self.drilldown_keys.model!r} is not one of models")
+        _month_columns_fit(self.month_columns, self.models)
+        k, cols = self.drilldown_keys, self.month_columns or {}
+        if k is not None and k.model in cols and cols[k.model] != k.month:
+            raise ValueError(f"month_columns: {k.model}: {cols[k.model]!r} is not drilldown_keys.month {k.month!r}")
         return self
 
     @model_validator(mode="after")
@@ -185,6 +203,7 @@ class Measure:
     frequency_note_en: str | None = None
     models: tuple[str, ...] = ()
     rows_sql: str = ""
+    month_columns: tuple[tuple[str, str], ...] | None = None  # (model, column): MeasureDecl.month_columns
 
 
 def value_sql(rows: str) -> str:
@@ -218,6 +237,46 @@ def drilldown_sql(rows: str, order_by: str, keys: DrilldownKeys | None = None) -
             f") AS drill ORDER BY {order_by}")
 
 
+def _month_range(column: str, months: list[str]) -> str:
+    """`column` (date or timestamp) in one of `months` ('YYYY-MM'): the span first..last as one range that
+    DuckDB pushes into the Parquet scan (row groups skipped by their min/max), then one range per run of
+    consecutive months."""
+    def index(m: str) -> int:
+        return int(m[:4]) * 12 + int(m[5:]) - 1
+
+    def start(i: int) -> str:
+        return f"DATE '{i // 12:04d}-{i % 12 + 1:02d}-01'"
+
+    runs: list[list[int]] = []
+    for i in sorted({index(m) for m in months}):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    span = f"{column} >= {start(runs[0][0])} AND {column} < {start(runs[-1][1] + 1)}"
+    if len(runs) == 1:
+        return span
+    return span + " AND (" + " OR ".join(f"({column} >= {start(a)} AND {column} < {start(b + 1)})"
+                                         for a, b in runs) + ")"
+
+
+def months_sql(sql: str, month_columns: tuple[tuple[str, str], ...], months: list[str]) -> str:
+    """A measure's or indicator's SQL (columns committee_code, month, …) for the months `months` only: each
+    model of `month_columns` first narrowed to the rows whose column falls in those months (a CTE of the
+    model's name, as drilldown_sql does: the declaration reads the narrowed model unchanged), then the rows
+    kept whose month is one of them. By the declaration's promise (a row of month m reads only rows of month m)
+    the result is exactly the rows of those months of the unrestricted SQL."""
+    bad = [m for m in months if not MONTH.match(m)]
+    if bad:
+        raise ValueError(f"not a month (YYYY-MM): {bad[0]!r}")
+    if not months:
+        return f"SELECT * FROM (\n{sql}\n) AS q WHERE false"
+    ctes = ",\n".join(f"{model} AS (SELECT * FROM {model} WHERE {_month_range(column, months)})"
+                      for model, column in month_columns)
+    return (f"WITH {ctes}\nSELECT * FROM (\n{sql}\n) AS q\n"
+            f"WHERE {_month_range('month', months)}")
+
+
 def parse_measure(doc: dict, path: str | Path = "<declaration>") -> Measure:
     try:
         d = MeasureDecl.model_validate(doc)
@@ -236,6 +295,7 @@ def parse_measure(doc: dict, path: str | Path = "<declaration>") -> Measure:
         band_low=d.band_low, band_high=d.band_high, weight=d.weight, carry_forward_months=d.carry_forward_months,
         frequency_note_sv=note.sv if note else None, frequency_note_en=note.en if note else None,
         models=tuple(d.models), rows_sql=d.rows.strip(),
+        month_columns=None if d.month_columns is None else tuple(sorted(d.month_columns.items())),
     )
 
 
@@ -274,6 +334,12 @@ class IndicatorDecl(_Strict):
     models: ModelNames = []
     sql: str
     variants: dict[str, Text] = {}
+    month_columns: Optional[MonthColumns] = None  # as MeasureDecl.month_columns
+
+    @model_validator(mode="after")
+    def _month_columns(self):
+        _month_columns_fit(self.month_columns, self.models)
+        return self
 
     @field_validator("variants")
     @classmethod
@@ -297,6 +363,7 @@ class Indicator:
     scale: float
     sql: str
     variants: dict  # variant → {sv, en}; empty when the SQL yields variant NULL
+    month_columns: tuple[tuple[str, str], ...] | None = None  # (model, column): IndicatorDecl.month_columns
 
 
 def indicator_rows(indicators: tuple[Indicator, ...]) -> list[dict]:
@@ -330,5 +397,6 @@ def load_indicators(path: Path = INDICATOR_FILE) -> tuple[Indicator, ...]:
         seen.add(d.id)
         out.append(Indicator(id=d.id, order=i + 1, name_sv=d.name.sv, name_en=d.name.en, unit=d.unit,
                              scale=d.scale, sql=d.sql,
-                             variants={k: {"sv": v.sv, "en": v.en} for k, v in d.variants.items()}))
+                             variants={k: {"sv": v.sv, "en": v.en} for k, v in d.variants.items()},
+                             month_columns=None if d.month_columns is None else tuple(sorted(d.month_columns.items()))))
     return tuple(out)

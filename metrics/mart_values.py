@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from metrics import scoring
-from metrics.catalog import UNATTRIBUTED, Measure
+from metrics.catalog import UNATTRIBUTED, Measure, months_sql
 from periods import GRAINS, MONTHS_PER, RANK, label_sql, start_sql
 
 CATALOG_COLUMNS = [
@@ -49,13 +49,17 @@ def write_catalog(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...])
     con.execute("CREATE OR REPLACE TABLE measure_catalog AS SELECT * FROM frame")
 
 
-def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure]) -> None:
+def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure], months: dict[str, list[str]] | None = None) -> None:
+    """_mv_raw: the month sums of the `usable` measures; of only the months `months[id]` ('YYYY-MM') for a
+    measure named there (catalog.months_sql: its models narrowed to those months in the scan)."""
+    months = months or {}
     parts = ["SELECT NULL::VARCHAR AS measure_id, NULL::VARCHAR AS committee_code, NULL::DATE AS month, "
              "NULL::DOUBLE AS num, NULL::DOUBLE AS den, NULL::DOUBLE AS n_obs WHERE false"]
     for m in usable:
+        sql = m.sql if m.id not in months else months_sql(m.sql, m.month_columns, months[m.id])
         parts.append(
             f"SELECT '{m.id}', CAST(committee_code AS VARCHAR), CAST(month AS DATE), CAST(numerator AS DOUBLE), "
-            f"CAST(denominator AS DOUBLE), CAST(n_obs AS DOUBLE) FROM (\n{m.sql}\n) AS q_{m.id}"
+            f"CAST(denominator AS DOUBLE), CAST(n_obs AS DOUBLE) FROM (\n{sql}\n) AS q_{m.id}"
         )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _mv_raw AS
@@ -64,8 +68,6 @@ def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Measure]) -> None:
         WHERE committee_code IS NOT NULL AND month IS NOT NULL
         GROUP BY ALL
     """)
-
-
 
 
 def create_members(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
@@ -111,12 +113,24 @@ def periods_sql(first: str, last: str) -> str:
 RAW_TABLE = "measure_month_sums"  # _mv_raw kept in the warehouse: the incremental build diffs against it
 
 
-def persist_raw(con: duckdb.DuckDBPyConnection, measure_ids: list[str] | None = None) -> None:
-    """Keep _mv_raw as measure_month_sums (every measure, or replace just `measure_ids`' rows)."""
+def kept_raw_sql(measure_ids: str, scope: str) -> str:
+    """The kept month sums (measure_month_sums) of the measures in the list parameter `measure_ids` (every month)
+    and of the (measure_id, month) pairs in the table `scope`: what a partial create_raw recomputed."""
+    return (f"SELECT * FROM {RAW_TABLE} WHERE list_contains({measure_ids}, measure_id) UNION ALL "
+            f"SELECT r.* FROM {RAW_TABLE} r SEMI JOIN {scope} s USING (measure_id, month)")
+
+
+def persist_raw(con: duckdb.DuckDBPyConnection, measure_ids: list[str] | None = None, scope: str | None = None) -> None:
+    """Keep _mv_raw as measure_month_sums (every measure; or replace just `measure_ids`' rows and those of the
+    (measure_id, month) pairs in the table `scope`, which _mv_raw then holds)."""
     if measure_ids is None:
         con.execute(f"CREATE OR REPLACE TABLE {RAW_TABLE} AS SELECT * FROM _mv_raw ORDER BY measure_id, committee_code, month")
         return
     con.execute(f"DELETE FROM {RAW_TABLE} WHERE list_contains(?, measure_id)", [measure_ids])
+    if scope is not None:
+        con.execute(f"DELETE FROM {RAW_TABLE} WHERE (measure_id, month) IN (SELECT (measure_id, month) FROM {scope})")
+        con.execute(f"INSERT INTO {RAW_TABLE} SELECT r.* FROM _mv_raw r SEMI JOIN {scope} s USING (measure_id, month) "
+                    "ORDER BY measure_id, committee_code, month")
     con.execute(f"INSERT INTO {RAW_TABLE} SELECT * FROM _mv_raw WHERE list_contains(?, measure_id) "
                 "ORDER BY measure_id, committee_code, month", [measure_ids])
 

@@ -113,12 +113,22 @@ class TestedPerMonth(MonthOfSource):
     that changed."""
 
 
+class MonthLocal(_Strict):
+    """A model whose rows of month m (of `column`) are computed only from the rows of month m of each of
+    `sources` (fact tables; the month etl_changes records for them is their period column): a change of those
+    sources in month m can change only the model's rows of month m. Used by the incremental measure build
+    (metrics.build.model_months) to recompute only those months' sums of the measures reading the model."""
+    column: str = Field(pattern=NAME_PATTERN)
+    sources: list[Annotated[str, Field(pattern=NAME_PATTERN)]]
+
+
 class ModelDecl(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: Text
     materialized: Literal["view", "table"] = "view"
     partition: Partition | None = None
     tested_per_month: TestedPerMonth | None = None
+    month_local: MonthLocal | None = None
     depends_on: list[str] = []
     sources: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []  # warehouse tables the SQL reads (not models)
     columns: list[ColumnDecl]
@@ -140,6 +150,10 @@ class ModelDecl(_Strict):
             if p is not None:
                 raise ValueError("tested_per_month: a model kept per month (partition) is already tested per month")
             self._month_of_source_fits("tested_per_month", t, declared)
+        local = self.month_local
+        if local is not None:
+            for source in local.sources:
+                self._month_of_source_fits("month_local", MonthOfSource(column=local.column, source=source), declared)
         return self
 
     def _month_of_source_fits(self, key: str, decl: MonthOfSource, declared: list[str]) -> None:
