@@ -434,13 +434,17 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, measures, indicators, cha
     # 5. scores of the periods touched; indicators reading a changed table (all when the horizon moved)
     mart_scores.build(con, measures, only="_mv_aff_periods")
     timings["scores"] = time.perf_counter() - started - timings["measure_values"]
+    #    (of the periods holding the months their rows can have changed in, where the declarations say which;
+    #    when the horizon moved, every indicator for those periods and the new ones)
     hit_ind = list(indicators) if moved else reading
-    ind_months = {} if moved else {i.id: months_of.declaration(i.month_columns, i.sql, reached) for i in hit_ind}
+    ind_months = {i.id: months_of.declaration(i.month_columns, i.sql, reached) if i in reading
+                  else ([] if i.month_columns is not None else None) for i in hit_ind}
     read_months: dict = {i.id: None for i in hit_ind}
     if hit_ind:
         usable_ind = usable_declarations(con, hit_ind, "indicator")
         read_months.update(mart_indicators.build(con, indicators, usable_ind, tables, only=[i.id for i in hit_ind],
-                                                 months={i: ms for i, ms in ind_months.items() if ms is not None}))
+                                                 months={i: ms for i, ms in ind_months.items() if ms is not None},
+                                                 old_periods="_mv_old_periods" if moved else None))
     _drop_temp(con)
     _write_build_info(con, measures, indicators, "incremental", recomputed, n_cells)
     timings["total"] = time.perf_counter() - started

@@ -39,17 +39,25 @@ def create_raw(con: duckdb.DuckDBPyConnection, usable: list[Indicator], months: 
 SCOPE = "_iv_scope"  # (base_id, grain, period): the periods recomputed of the indicators built for some months
 
 
-def create_scope(con: duckdb.DuckDBPyConnection, months: dict[str, list[str]]) -> dict[str, list[str]]:
+def create_scope(con: duckdb.DuckDBPyConnection, months: dict[str, list[str]], old_periods: str | None = None
+                 ) -> dict[str, list[str]]:
     """_iv_scope: per indicator (base id) of `months`, the periods (every grain) holding one of its changed
-    months ('YYYY-MM'); returns per indicator the months those periods span (the months whose sums make
-    their values: an indicator's period value is the sum of its own months, no carry-forward)."""
+    months ('YYYY-MM'), and with `old_periods` (a table of the (grain, period) pairs before the reporting
+    horizon moved) every period new since; returns per indicator the months those periods span (the months
+    whose sums make their values: an indicator's period value is the sum of its own months, no carry-forward)."""
     pairs = [(base, f"{m}-01") for base, ms in months.items() for m in ms]
+    new = "" if old_periods is None else f"""
+        UNION
+        SELECT b.base_id, p.grain, p.period, p.start_month, p.end_month
+        FROM (SELECT unnest($all) AS base_id) b CROSS JOIN scorecard_periods p
+        WHERE (p.grain, p.period) NOT IN (SELECT (grain, period) FROM {old_periods})"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {SCOPE} AS
         SELECT DISTINCT s.base_id, p.grain, p.period, p.start_month, p.end_month
         FROM (SELECT unnest($bases) AS base_id, CAST(unnest($months) AS DATE) AS month) s
-        JOIN scorecard_periods p ON s.month BETWEEN p.start_month AND p.end_month
-    """, {"bases": [b for b, _ in pairs], "months": [m for _, m in pairs]})
+        JOIN scorecard_periods p ON s.month BETWEEN p.start_month AND p.end_month{new}
+    """, {"bases": [b for b, _ in pairs], "months": [m for _, m in pairs],
+          **({} if old_periods is None else {"all": list(months)})})
     spans = dict(con.execute(f"""
         SELECT base_id, list(DISTINCT strftime(m, '%Y-%m') ORDER BY strftime(m, '%Y-%m'))
         FROM (SELECT base_id, unnest(range(start_month, end_month + INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS m
@@ -94,13 +102,15 @@ INDICATOR_VALUES_SQL = """
 
 
 def build(con: duckdb.DuckDBPyConnection, indicators: tuple[Indicator, ...], usable: list[Indicator],
-          tables: set[str], only: list[str] | None = None, months: dict[str, list[str]] | None = None) -> dict:
+          tables: set[str], only: list[str] | None = None, months: dict[str, list[str]] | None = None,
+          old_periods: str | None = None) -> dict:
     """`only`: rebuild just these indicators (base ids; `usable` holds just those), keeping the catalogue;
     `months`: of those, the ones to rebuild only for the periods holding these months ('YYYY-MM': the months
-    their rows can have changed in). Returns per indicator built for some months the months read."""
+    their rows can have changed in) and, when the horizon moved (`old_periods`: create_scope), the new periods.
+    Returns per indicator built for some months the months read."""
     if only is None:
         write_catalog(con, indicators)
-    spans = create_scope(con, months) if months else {}
+    spans = create_scope(con, months, old_periods) if months else {}
     create_raw(con, usable, spans)
     create_indicator_values(con, only, scoped=list(spans))
     for name in ("_iv_raw", SCOPE):
