@@ -13,7 +13,10 @@ reach is rebuilt:
 * models: those reading a changed table (metrics/dependencies.py), and only their data tests run;
 * measures: those whose declarations reach a changed table; their month sums (kept in
   measure_month_sums) are recomputed and compared with the kept ones: the months whose sums differ
-  are what changed, whatever month column of the source the measure reads;
+  are what changed. Only the months the measure's rows can have changed in are recomputed where its
+  `month_columns` and the models' declarations say which (ChangedMonths: e.g. Q2 counts an incident in
+  the month resolved, int_incidents is rewritten per month opened: the resolved months of those rows
+  before and after the rewrite), else every month;
 * periods: for a changed month m, every period of every grain whose end is in [m, December of m's
   year + the measure's carry_forward_months] (a value reaches later periods by year-to-date sums within
   its year and by carry-forward; `to_date` measures: every period ending from m on); for a target
@@ -21,7 +24,8 @@ reach is rebuilt:
   horizon moves, every measure's new periods (and the periods gone are deleted);
 * all entity rows of those (measure, period) pairs (committees, CITY, PEER:<group>: peer medians and
   city values stay whole), the perspective and overall scores of those periods, and the indicators
-  reading a changed table (all of them when the horizon moves).
+  reading a changed table (all of them when the horizon moves) — where their months are known, only for
+  the periods holding those months (and the new periods).
 
 A full rebuild is taken, with a log line saying why, whenever the incremental path cannot be sure:
 no marts yet, the declarations or the build code changed since the last build (definitions_hash
