@@ -109,7 +109,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, measures: tuple[Measure, ...] | 
 MART_TABLES = ("measure_catalog", "scorecard_periods", "measure_values", "perspective_scores", "overall_scores",
                "indicator_catalog", "indicator_values", mart_values.RAW_TABLE, "mart_build_info")
 _CODE_FILES = ("build.py", "models.py", "mart_values.py", "mart_scores.py", "mart_indicators.py", "scoring.py",
-               "dependencies.py")
+               "dependencies.py", "catalog.py")  # catalog.py: months_sql, the SQL of a month-restricted sum
 
 
 def definitions_hash(measures: tuple[Measure, ...], indicators: tuple[Indicator, ...]) -> str:
