@@ -392,16 +392,22 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
         counts: dict[int, int] = {}
         rowwise = [(i, _row_check(column, test)) for i, (column, test) in enumerate(checks)]
         rowwise = [(i, r) for i, r in rowwise if r]
-        if rowwise:
-            filters = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, (_, cond, _) in rowwise)
+        # judged on some months: the unique tests' value ranges of those months come from the same scan
+        bounded = [column for column, test in checks if m.decl.name in where and _is_unique(test)]
+        ranges: dict[str, tuple] = {}
+        if rowwise or bounded:
+            filters = [f"count(*) FILTER (WHERE {cond})" for _, (_, cond, _) in rowwise]
+            filters += [f"min({_ident(c)}), max({_ident(c)})" for c in bounded]
             params = [p for _, (_, _, ps) in rowwise for p in ps]
             scope = f" WHERE {where[m.decl.name]}" if m.decl.name in where else ""
-            found = con.execute(f"SELECT {filters} FROM {_ident(m.decl.name)}{scope}", params).fetchone()
+            found = con.execute(f"SELECT {', '.join(filters)} FROM {_ident(m.decl.name)}{scope}", params).fetchone()
             counts.update({i: n for (i, _), n in zip(rowwise, found)})
+            rest = found[len(rowwise):]
+            ranges = {c: (rest[2 * k], rest[2 * k + 1]) for k, c in enumerate(bounded)}
         for i, (column, test) in enumerate(checks):
             label, sql, params = test_sql(m.decl.name, column, test)
-            if i not in counts and m.decl.name in where and label.endswith(": unique"):
-                failing = _unique_within(con, m.decl.name, column, where[m.decl.name])
+            if i not in counts and column in ranges:
+                failing = _unique_within(con, m.decl.name, column, where[m.decl.name], ranges[column])
             else:
                 failing = counts[i] if i in counts else con.execute(sql, params).fetchone()[0]
             if failing:
@@ -409,7 +415,12 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
     return failures
 
 
-def _unique_within(con: duckdb.DuckDBPyConnection, model: str, column: str, where: str) -> int:
+def _is_unique(test) -> bool:
+    return test == "unique" or (isinstance(test, ColumnTest) and bool(test.unique))
+
+
+def _unique_within(con: duckdb.DuckDBPyConnection, model: str, column: str, where: str,
+                   bounds: tuple | None = None) -> int:
     """The unique test judged on the rows matching `where` (the changed months): the rows of the whole model
     whose value occurs more than once and is one of those rows' values.
 
@@ -421,7 +432,8 @@ def _unique_within(con: duckdb.DuckDBPyConnection, model: str, column: str, wher
     deliveries at 100×, session 6"); the count is the same whatever the order of the values (a duplicate of
     a value in range is itself in range)."""
     t, c = _ident(model), _ident(column)
-    lo, hi = con.execute(f"SELECT min({c}), max({c}) FROM {t} WHERE {where}").fetchone()
+    # `bounds`: (min, max) of the column over the `where` rows, when the caller's scan already has them
+    lo, hi = bounds if bounds is not None else con.execute(f"SELECT min({c}), max({c}) FROM {t} WHERE {where}").fetchone()
     if lo is None:  # no row (or no value) in the judged months: nothing to judge
         return 0
     return con.execute(
