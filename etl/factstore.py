@@ -50,7 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from etl.contracts import Contract
-from etl.rules import lit, q, scope_expr
+from etl.rules import lit, q, scope_bounds, scope_expr
 
 FACT_TYPES = ("month", "date", "timestamp")
 PARTITION = "period"            # hive key of the month partition (contract columns never use this name)
@@ -365,16 +365,22 @@ class FactStore:
             counts = [(str(p), None, None) for p in candidates]
         else:
             listed = "[" + ", ".join(lit(str(p)) for p in candidates) + "]"
+            # bounded by the batch's scope values (etl.rules.scope_bounds): only the files and row groups whose
+            # statistics can hold them are read; a file's row count comes from its footer below
+            bound, params = scope_bounds(con, contract, f"SELECT * FROM typed WHERE {keep}", "t")
             counts = con.execute(f"""
-                SELECT t.filename, count(s.s0) AS hit, count(*) AS n
+                SELECT t.filename, count(*) AS hit, NULL AS n
                 FROM read_parquet({listed}, filename = true, hive_partitioning = false) t
-                LEFT JOIN _scope s ON {match}
-                GROUP BY t.filename HAVING count(s.s0) > 0 ORDER BY t.filename""").fetchall()
+                JOIN _scope s ON {match}
+                WHERE {bound}
+                GROUP BY t.filename ORDER BY t.filename""", params or None).fetchall()
         replaced = 0
         for name, hit, total in counts:
             path = Path(name)
+            if total is None:
+                total = con.execute(f"SELECT count(*) FROM read_parquet({lit(name)})").fetchall()[0][0]
             if hit is None:
-                hit = total = con.execute(f"SELECT count(*) FROM read_parquet({lit(name)})").fetchall()[0][0]
+                hit = total
             replaced += hit
             if hit < total:
                 self._serial += 1

@@ -17,7 +17,7 @@ from etl import factstore
 from etl.contracts import Contract
 from etl.gate import ROW_OK, BatchCounts, GateResult, allowed_bad, gate_columns, rows_pass, run_suite
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
-from etl.rules import clean_expr, create_typed, create_violations, is_native, lit, period_text_expr, q, scope_expr
+from etl.rules import clean_expr, create_typed, create_violations, is_native, lit, period_text_expr, q, scope_bounds, scope_expr
 from etl.servicenow import BATCH_CHECKS, BATCH_NOTES, PREPROCESSORS
 from settings import plausible_dates
 
@@ -419,9 +419,11 @@ def note_changes(con, contract: Contract) -> None:
     names = list(contract.scope)
     inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
     match = " AND ".join(f"{scope_expr(contract, n, 't')} = s.s{i}" for i, n in enumerate(names))
+    # bounded by the batch's scope values: reads the key columns of the files that can hold them only
+    bound, params = scope_bounds(con, contract, f"SELECT * FROM typed {accepted}", "t")
     con.execute(f"""
         INSERT INTO etl_changes
-        SELECT DISTINCT ?, {_month_expr(contract, 't')}
+        SELECT DISTINCT $table, {_month_expr(contract, 't')}
         FROM {contract.table} t, (SELECT DISTINCT {inner} FROM typed {accepted}) s
-        WHERE {match}
-        EXCEPT SELECT table_name, month FROM etl_changes""", [contract.table])
+        WHERE {bound} AND {match}
+        EXCEPT SELECT table_name, month FROM etl_changes""", {"table": contract.table, **params})

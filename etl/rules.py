@@ -310,6 +310,29 @@ def scope_expr(contract: Contract, name: str, alias: str = "") -> str:
     return f"{prefix}{q(name)}"
 
 
+def scope_bounds(con, contract: Contract, rows: str, alias: str) -> tuple[str, dict]:
+    """(SQL condition on the rows `alias` of the contract's table, its named parameters): true for every row
+    whose scope columns can equal those of one of the batch's rows `rows` (a SELECT … FROM typed …), i.e. each
+    scope column between the smallest and the largest value of the batch. Added to a join of the whole table
+    with the batch's scope, it lets DuckDB skip the fact store's files and row groups whose min/max statistics
+    lie outside the batch's range (incident numbers and ledger line ids grow with time, so a delivery's keys
+    fall in the last months' files) instead of reading the key columns of the whole history. The values are
+    parameters, never SQL text; a scope column given by an expression (the month of the period column) adds
+    no bound. A scope column with no value in the batch matches no row (`false`)."""
+    names = [n for n in contract.scope if n in contract.column_names]
+    if not names:
+        return "true", {}
+    found = con.execute(f"SELECT {', '.join(f'min({q(n)}), max({q(n)})' for n in names)} FROM ({rows})").fetchone()
+    parts, params = [], {}
+    for i, n in enumerate(names):
+        lo, hi = found[2 * i], found[2 * i + 1]
+        if lo is None:
+            return "false", {}
+        parts.append(f"{alias}.{q(n)} BETWEEN $scope_lo{i} AND $scope_hi{i}")
+        params[f"scope_lo{i}"], params[f"scope_hi{i}"] = lo, hi
+    return " AND ".join(parts), params
+
+
 def period_text_expr(contract: Contract) -> str | None:
     if not contract.period_column:
         return None

@@ -142,11 +142,17 @@ def collision_note(con, contract: Contract, table_exists: bool) -> str | None:
     """Incident numbers of this batch that also exist under another source system (kept apart)."""
     if not table_exists or "source_system" not in contract.key:
         return None
+    accepted = "WHERE _source_row NOT IN (SELECT _source_row FROM violations)"
+    lo, hi = con.execute(f"SELECT min(number), max(number) FROM typed {accepted}").fetchone()
+    if lo is None:
+        return None
+    # bounded by the batch's numbers (parameters): DuckDB skips the fact store's files and row groups whose
+    # number statistics lie outside them instead of reading every incident number of the history
     rows = con.execute(f"""
         SELECT f.source_system, count(DISTINCT t.number) AS n
         FROM typed t JOIN {contract.table} f ON f.number = t.number AND f.source_system <> t.source_system
-        WHERE t._source_row NOT IN (SELECT _source_row FROM violations)
-        GROUP BY ALL ORDER BY n DESC, f.source_system""").fetchall()
+        WHERE t._source_row NOT IN (SELECT _source_row FROM violations) AND f.number BETWEEN $lo AND $hi
+        GROUP BY ALL ORDER BY n DESC, f.source_system""", {"lo": lo, "hi": hi}).fetchall()
     if not rows:
         return None
     mine = con.execute("SELECT min(source_system) FROM typed").fetchall()[0][0]
