@@ -41,16 +41,13 @@ opened without importing Alembic at all.
 """
 from __future__ import annotations
 
-import ast
 import fcntl
 import random
-import re
 import threading
 import time
 import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -62,8 +59,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from followup.identity import Identity, check
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from followup.storeread import MIGRATIONS, head_revision  # noqa: F401  (read without Alembic; re-exported)
 CHANGES = ("create", "edit", "withdraw")
 META_COLUMNS = ("row_id", "entity_id", "version", "change", "reason", "author", "author_name", "author_source",
                 "recorded_at", "request_id")
@@ -176,33 +172,6 @@ def _alembic_config(connection):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
-
-
-_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
-
-
-@lru_cache(maxsize=None)
-def head_revision(migrations: Path = MIGRATIONS) -> str | None:
-    """The head revision of the migration scripts, read from their `revision = …` / `down_revision = …`
-    lines without importing Alembic (0.17 s of CPU at every app start). None when that is not one plain
-    head (a merge, a branch, a line this reader does not understand): then the caller asks Alembic.
-    tests/followup/test_store_head.py checks that it equals Alembic's own head."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for script in sorted((migrations / "versions").glob("*.py")):
-        found = dict(m.groups() for m in _REVISION_LINE.finditer(script.read_text(encoding="utf-8")))
-        try:
-            rev = ast.literal_eval(found["revision"])
-            down = ast.literal_eval(found.get("down_revision", "None"))
-        except (KeyError, ValueError, SyntaxError):
-            return None
-        if not isinstance(rev, str) or not (down is None or isinstance(down, str)):
-            return None  # a merge revision (a tuple of parents): Alembic decides
-        revisions.add(rev)
-        if down:
-            downs.add(down)
-    heads = revisions - downs
-    return heads.pop() if len(heads) == 1 and downs <= revisions else None
 
 
 def stored_revisions(engine: Engine) -> set[str] | None:
