@@ -14,6 +14,7 @@ import pandas as pd
 from followup.identity import COMMITTEE_ROLES, ROLES, Grant, Identity
 from followup.models import RoleGrant
 from followup.store import Store, get_store
+from followup.storeread import principals_for
 
 
 class GrantError(ValueError):
@@ -110,8 +111,8 @@ def identity_for(email: str, name: str | None = None, groups: Iterable[str] = ()
                  extra: Iterable[Grant] = (), store: Store | None = None) -> Identity:
     """The identity of a login: the grants held by the e-mail or by any of its groups (+ `extra`)."""
     store = store or get_store()
-    email = (email or "").strip().lower()
-    principals = [email] + [f"group:{g}" for g in groups if g]
+    principals = principals_for(email, groups)
+    email = principals[0]
     df = store.current(RoleGrant, where=RoleGrant.principal.in_(principals))
     found = {Grant(r.role, None if pd.isna(r.committee_code) else r.committee_code) for r in df.itertuples()}
     return Identity(email=email, name=(name or email), grants=frozenset(found) | frozenset(extra), source=source)

@@ -35,7 +35,9 @@ Rules every versioned table follows:
 Backends: SQLite (default, a file next to the warehouse; WAL, busy timeout, writers take the write
 lock at BEGIN IMMEDIATE) and PostgreSQL (a transaction-level advisory lock per table serialises
 writers of one table). Migrations: Alembic, scripts in followup/migrations; `Store()` upgrades to
-head on first use under a lock (a file lock for SQLite, an advisory lock for PostgreSQL).
+head on first use under a lock (a file lock for SQLite, an advisory lock for PostgreSQL). A store whose
+`alembic_version` already holds the scripts' head (read from the scripts' headers, `head_revision()`) is
+opened without importing Alembic at all.
 """
 from __future__ import annotations
 
@@ -57,8 +59,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from followup.identity import Identity, check
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from followup.storeread import MIGRATIONS, head_revision  # noqa: F401  (read without Alembic; re-exported)
 CHANGES = ("create", "edit", "withdraw")
 META_COLUMNS = ("row_id", "entity_id", "version", "change", "reason", "author", "author_name", "author_source",
                 "recorded_at", "request_id")
@@ -173,6 +174,23 @@ def _alembic_config(connection):
     return cfg
 
 
+def stored_revisions(engine: Engine) -> set[str] | None:
+    """The revisions in the store's `alembic_version` table, read with plain SQL (no Alembic); None when
+    the store has no such table yet (a new store)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as con:
+        if not inspect(con).has_table("alembic_version"):
+            return None
+        return {r[0] for r in con.execute(text("SELECT version_num FROM alembic_version"))}
+
+
+def at_head(engine: Engine) -> bool:
+    """True when the store is already at the scripts' head revision, known without importing Alembic."""
+    head = head_revision()
+    return head is not None and stored_revisions(engine) == {head}
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations up to `revision`, one process at a time."""
     from alembic import command
@@ -224,7 +242,10 @@ class Store:
         self.backend = self.engine.dialect.name
         if migrate:
             try:
-                upgrade(self.engine)
+                # a store already at head (every start but the first after an upgrade) is not handed to
+                # Alembic: its import alone costs more than the app's start page queries
+                if not at_head(self.engine):
+                    upgrade(self.engine)
             except OperationalError as err:
                 raise StoreError(f"the follow-up store at {safe_url(self.url)} cannot be opened: {err.orig}") from err
 

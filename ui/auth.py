@@ -79,22 +79,21 @@ def current_identity() -> Identity | None:
     return st.session_state.get(IDENTITY_KEY)
 
 
-def _store(wh: Any):
-    from followup.store import get_store
+def _store_url(wh: Any) -> str:
     from settings import followup_store_url
 
-    return get_store(followup_store_url(getattr(wh, "path", None)))
+    return followup_store_url(getattr(wh, "path", None))
 
 
 def demo_identity(key: str, wh: Any) -> Identity:
-    from followup.roles import identity_for
+    from followup.storeread import login_identity  # SQLAlchemy only when the store needs opening (issue 16)
 
     _, email, name, grants = next(u for u in DEMO_USERS if u[0] == key)
-    return identity_for(email, name, source="demo", extra=grants, store=_store(wh))
+    return login_identity(_store_url(wh), email, name, source="demo", extra=grants)
 
 
 def oidc_identity(wh: Any) -> Identity | None:
-    from followup.roles import identity_for
+    from followup.storeread import login_identity
     from settings import oidc_groups_claim
 
     if not st.user.is_logged_in:
@@ -106,8 +105,8 @@ def oidc_identity(wh: Any) -> Identity | None:
     groups = st.user.get(oidc_groups_claim()) or []
     if isinstance(groups, str):
         groups = [groups]
-    return identity_for(str(email), str(st.user.get("name") or email), [str(g) for g in groups], source="oidc",
-                        store=_store(wh))
+    return login_identity(_store_url(wh), str(email), str(st.user.get("name") or email), [str(g) for g in groups],
+                          source="oidc")
 
 
 def role_lines(identity: Identity, t, committee_names: dict[str, str]) -> list[str]:

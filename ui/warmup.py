@@ -1,11 +1,13 @@
 """The app server's warm-up at start (serve.py runs it before the server takes its first request).
 
 Without it the first visitor after `make run` pays for everything a Python process does once: importing
-pandas, SQLAlchemy and Alembic (the login reads roles from the follow-up store), the app's modules,
-parsing the translation tables, loading Babel's Swedish and English data, migrating/opening the
-follow-up store, attaching the warehouse, the start page's queries, and Streamlit's own first-element
-check (it calls inspect.stack(), which maps every loaded module to its file once). Measured on the
-shared 2-core machine that is 3–6 s of a 4–10 s first page.
+pandas and the app's modules, parsing the translation tables, loading Babel's Swedish and English data,
+reading the login's roles from the follow-up store (followup.storeread: with sqlite3 when the store is a
+SQLite file at the migrations' head — SQLAlchemy and Alembic are then not imported for the first page —
+else opening it through SQLAlchemy, migrating it), attaching the warehouse, the start page's queries,
+and Streamlit's own first-element check (it would call inspect.stack(), which maps every loaded module to
+its file once: marked done, see first_element_check_done). Measured on the shared 2-core machine that is
+3–6 s of a 4–10 s first page.
 
 The warm-up does that work once, in the server process, with the app's own functions: the page setup's
 period choice (ui.page.period_choices), the start page's data (ui.overview.load) through the page's
@@ -44,8 +46,7 @@ def warm_up() -> dict[str, float]:
         import pandas  # noqa: F401
         import streamlit.elements.vega_charts  # noqa: F401
 
-        import followup.roles  # noqa: F401  (SQLAlchemy: the login reads roles from the store)
-        import followup.store  # noqa: F401
+        import followup.storeread  # noqa: F401  (the login's role lookup; SQLAlchemy only if the store needs it)
         import metrics.query  # noqa: F401
         import reports.alerts  # noqa: F401
         import ui.alerts  # noqa: F401
@@ -79,15 +80,19 @@ def warm_up() -> dict[str, float]:
         LOG.info("warm-up: no warehouse yet, data not preloaded")
         return timings
     with _step(timings, "follow-up store"):
-        from followup.store import get_store
+        from followup.storeread import held_grants
         from settings import followup_store_url
 
-        get_store(followup_store_url(wh.path))  # the same store ui.auth opens for the login
+        url = followup_store_url(wh.path)  # the same store ui.auth reads the login's roles from
+        if held_grants(url, []) is None:  # not a SQLite store at head: open it as the login will (create, migrate)
+            from followup.store import get_store
+
+            get_store(url)
     with _step(timings, "login"):
         from ui.auth import DEMO_DEFAULT, demo_identity
 
-        # the login's role lookup, the same query for every user (demo or OpenID Connect): maps the store's
-        # tables and compiles the query once; only reads
+        # the login's role lookup, the same for every user (demo or OpenID Connect); only reads (followup.storeread:
+        # sqlite3 for a SQLite store at head, else SQLAlchemy maps the store's tables and compiles the query once)
         demo_identity(DEMO_DEFAULT, wh)
     with _step(timings, "start page data"):
         from metrics import query
@@ -102,10 +107,25 @@ def warm_up() -> dict[str, float]:
         if period:
             overview.load(q, DEFAULT_GRAIN, period, None)
     with _step(timings, "inspect"):
+        first_element_check_done()
+    return timings
+
+
+def first_element_check_done() -> None:
+    """Streamlit's first element of a process asks once whether it runs in a Python REPL, to print a
+    "use `streamlit run`" hint: `env_util.is_repl()` calls inspect.stack(), which maps every loaded module
+    (~1 500 at this point) to its file — 0.15 s of CPU on the first page. In the server `streamlit run`
+    started the answer can only be no (and the runtime exists, so no hint is printed either), so the
+    check is marked done (Streamlit's own once-flag). Should a Streamlit version drop that flag, the stack
+    is walked here instead, as before: the first page then finds inspect's module map filled."""
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+    else:
         import inspect
 
-        inspect.stack()  # maps every loaded module to its file once (Streamlit's first element does this)
-    return timings
+        inspect.stack()
 
 
 _started = threading.Event()

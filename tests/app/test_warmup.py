@@ -137,3 +137,30 @@ print("ok")
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "warm-up 1.00 s (imports 1.00 s)" in proc.stdout
+
+
+def test_the_warm_up_marks_streamlits_repl_check_done_instead_of_walking_the_stack():
+    """Streamlit's first element asks once whether it runs in a REPL (inspect.stack() over every loaded
+    module, 0.15 s CPU on the first page). The warm-up marks that check done with Streamlit's own once-flag;
+    after it, the first element never calls the REPL check. Fails when a Streamlit upgrade drops the flag
+    (the warm-up then walks the stack as before; this test says to look again). Fresh interpreter: the
+    flag is process-wide."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = """
+from streamlit import delta_generator, env_util
+assert delta_generator._use_warning_has_been_displayed is False
+from ui.warmup import first_element_check_done
+first_element_check_done()
+assert delta_generator._use_warning_has_been_displayed is True
+def no_repl_check():
+    raise AssertionError("the REPL check ran (inspect.stack())")
+env_util.is_repl = no_repl_check
+delta_generator._maybe_print_use_warning()
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-2000:]
