@@ -97,8 +97,8 @@ def test_the_reference_keeps_the_latest_event_by_hand(tmp_path):
     log = [("sthlm", "INC1", "0", "1/2/2016 10:00"),      # 1
            ("sthlm", "INC1", "2", "1/2/2016 09:00"),      # 2: highest count wins over a later time
            ("sthlm", "INC1", "1", "1/2/2016 11:00"),      # 3
-           ("sthlm", "INC2", "1", "2/1/2016 09:00"),      # 4: same count, 2 January
-           ("sthlm", "INC2", "1", "1/2/2016 08:00"),      # 5: same count, 1 February: the later time wins
+           ("sthlm", "INC2", "1", "2/2/2016 09:00"),      # 4: same count, 2 February: the later time wins
+           ("sthlm", "INC2", "1", "1/2/2016 08:00"),      # 5: same count, 1 February, a later row
            ("sthlm", "INC3", "1", "1/2/2016 08:00"),      # 6
            ("sthlm", "INC3", "1", "1/2/2016 08:00"),      # 7: a full tie: the last row wins
            ("other", "INC3", "0", "?"),                    # 8: another system: its own incident
@@ -106,11 +106,11 @@ def test_the_reference_keeps_the_latest_event_by_hand(tmp_path):
            ("sthlm", "?", "5", "1/2/2016 08:00"),         # 10: no number: its own record
            ("sthlm", "INC4", "x", "1/2/2016 08:00"),      # 11: an unreadable count is below 0
            ("sthlm", "INC4", "0", "?")]                    # 12
-    assert reference_rows(log) == {2, 5, 7, 8, 9, 10, 12}
-    assert collapsed_rows(write_log(tmp_path / "incidents.csv", log)) == {2, 5, 7, 8, 9, 10, 12}
+    assert reference_rows(log) == {2, 4, 7, 8, 9, 10, 12}
+    assert collapsed_rows(write_log(tmp_path / "incidents.csv", log)) == {2, 4, 7, 8, 9, 10, 12}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(log=events)
 def test_the_collapse_keeps_what_the_pandas_reference_keeps(tmp_path, log):
     path = write_log(tmp_path / "incidents.csv", log)
