@@ -403,7 +403,8 @@ class FactStore:
             touched = {p.parent.name.removeprefix(f"{PARTITION}=")
                        for p in self.model_dir(name).glob(f"{PARTITION}=*/*.parquet")}
             base = self._own(MODELS, f"model={name}", copy=False)
-            old = []
+            old = sorted(base.glob(f"{PARTITION}=*/*.parquet"))   # owned already (written before in this publish)
+            touched |= {p.parent.name.removeprefix(f"{PARTITION}=") for p in old}
         else:
             base = self._own(MODELS, f"model={name}")
             old = sorted(p for m in months for p in (base / f"{PARTITION}={m}").glob("*.parquet"))
