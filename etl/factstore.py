@@ -357,7 +357,8 @@ class FactStore:
                 self._write_rows(con, contract, f"SELECT * FROM {contract.table}", "0", "ORDER BY _batch_id, _source_row")
             con.execute(f"DROP TABLE {contract.table}")
             kind = ""
-        self.refresh_view(con, contract, recorded=recorded if kind == "VIEW" else None)
+        owned = ("facts", f"source={contract.source}") in self._owned   # adopted or moved: its files are new
+        self.refresh_view(con, contract, recorded=recorded if kind == "VIEW" and not owned else None)
 
     def refresh_view(self, con, contract: Contract, recorded: str | None = None) -> None:
         """(Re)create the fact table's view over this version's files — unless `recorded` (the body of the
@@ -372,10 +373,13 @@ class FactStore:
         else:
             select = ", ".join(f"CAST(NULL AS {t}) AS {q(n)}" for n, t in cols)
             body = f"SELECT {select} WHERE false"
-        if recorded is not None and recorded == body:
+        # recorded relative to the store (the same warehouse in another directory records the same state);
+        # a source whose generation is shared was in this store's previous version, named by this catalog
+        portable = body.replace(lit(str(self.root) + os.sep)[:-1], "'<store>/")
+        if recorded is not None and recorded == portable:
             return
         con.execute(f"CREATE OR REPLACE VIEW {contract.table} AS {body}")
-        _set_state(con, f"view:{contract.table}", body)
+        _set_state(con, f"view:{contract.table}", portable)
         self.views_created += 1
 
     def month_range(self) -> tuple[str, str] | None:

@@ -91,7 +91,9 @@ def test_a_one_source_delivery_leaves_the_other_sources_files_untouched(two_sour
     # the catalog reads the new rows; the view of the e-service source was not re-created (the state says so)
     assert query(wh, "SELECT count(*) FROM fact_eservice_transactions") == [(4,)]
     assert query(wh, "SELECT value FROM etl_publish_state WHERE key = 'view:fact_eservice_transactions'")[0][0] \
-        .count(str(esv_gen)) == 1
+        .count("'<store>/gens/facts/source=eservice_transactions/g000001/period=*/*.parquet'") == 1
+    assert query(wh, "SELECT sql FROM duckdb_views() WHERE view_name = 'fact_eservice_transactions'")[0][0] \
+        .count(f"'{esv_gen}/period=*/*.parquet'") == 1
     assert query(wh, "SELECT count(*), sum(amount_sek) FROM fact_it_costs") == duckdb.connect().execute(
         f"SELECT count(*), sum(amount_sek) FROM read_parquet('{root}/current/facts/source=it_costs/*/*.parquet')"
     ).fetchall()
