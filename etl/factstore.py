@@ -184,6 +184,8 @@ class FactStore:
                 if not (store.previous / kind).is_dir():
                     continue
                 for entry in sorted(os.scandir(store.previous / kind), key=lambda e: e.name):
+                    if entry.name.startswith("."):
+                        continue
                     target = Path(os.path.realpath(entry.path))
                     if not target.is_dir():
                         raise StoreMissing(f"{entry.path} names {target}, which is missing; restore it (or load every "
