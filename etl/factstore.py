@@ -60,6 +60,10 @@ MODEL_ROW_GROUP = 8192          # rows per row group of a model file, so that ro
 VERSION_DIR = re.compile(r"^v(\d{6})$")
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")   # a declared model's name (metrics/models.py NAME_PATTERN)
 CURRENT = "current"
+GENS = "gens"                   # the shared generations: gens/<facts|models>/<source=…|model=…>/g<version>/period=…
+GEN_DIR = re.compile(r"^g(\d{6})$")
+KINDS = ("facts", MODELS)
+STATE_TABLE = "etl_publish_state"   # catalog key/value: the view bodies this store created (etl/schema.sql)
 TRASH = ".trash"
 NEW = ".new"
 _ACTIVE: dict[int, "FactStore"] = {}
@@ -77,6 +81,10 @@ def store_for(con) -> "FactStore | None":
 
 def version_name(version: int) -> str:
     return f"v{version:06d}"
+
+
+def gen_name(version: int) -> str:
+    return f"g{version:06d}"
 
 
 def versions(root: Path) -> list[int]:
@@ -104,10 +112,19 @@ def _link_tree(src: Path, dst: Path) -> int:
     return count
 
 
+def object_kinds(con, names: list[str]) -> dict[str, str]:
+    """name → 'BASE TABLE' | 'VIEW' for those of `names` in the connection's main schema (not TEMP). From
+    duckdb_tables()/duckdb_views(): information_schema.tables filtered by name costs ~50 ms on a catalog."""
+    return dict(con.execute(
+        "SELECT table_name, 'BASE TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND list_contains($names, table_name) UNION ALL "
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND list_contains($names, view_name)",
+        {"names": list(names)}).fetchall())
+
+
 def _meta(con, key: str) -> str | None:
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-                        "AND table_name = 'warehouse_meta'").fetchall()[0][0]
-    if not found:
+    if not object_kinds(con, ["warehouse_meta"]):
         return None
     rows = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [key]).fetchall()
     return rows[0][0] if rows else None
@@ -133,11 +150,18 @@ class FactStore:
         self.previous = previous
         self._con_id: int | None = None
         self._serial = 0
+        self._owned: set[tuple[str, str]] = set()
+        self._previous_manifest: dict = {}
+        self.views_created = 0     # fact-table views (re)created by this publish (the others were current)
+        self.tables_written: list[str] = []   # catalog tables written as Parquet (the others: hard links)
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     @classmethod
     def begin(cls, con, root: Path) -> "FactStore":
-        """Start a new version for the staging catalog `con` (a copy of the published one)."""
+        """Start a new version for the staging catalog `con` (a copy of the published one): `v<N+1>` names
+        the published version's generation of every source and model (a symlink each); nothing is linked or
+        copied until a source is written (`_own`). A previous version of the older layout (real directories)
+        or in another store (a moved catalog) is adopted: its files are hard-linked into new generations."""
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
         published = int(_meta(con, "store_version") or 0)
@@ -145,19 +169,78 @@ class FactStore:
         for v in versions(root):       # directories of versions that were never published (a crash)
             if v > published:
                 shutil.rmtree(root / version_name(v), ignore_errors=True)
+        _remove_generations(root, lambda g: g > published)   # and the generations they owned
         if previous and not (Path(previous) / "facts").is_dir():
             raise StoreMissing(f"the warehouse catalog's facts are in {previous}, which is missing; restore that "
                                "directory (or load every source again into a new warehouse); nothing was published")
         store = cls(root, published + 1, Path(previous) if previous else None)
         shutil.rmtree(store.dir, ignore_errors=True)
         (store.dir / "facts").mkdir(parents=True)
-        if store.previous is not None and (store.previous / "facts").is_dir():
-            _link_tree(store.previous / "facts", store.dir / "facts")
-        if store.previous is not None and (store.previous / MODELS).is_dir():
-            _link_tree(store.previous / MODELS, store.dir / MODELS)
+        (store.dir / MODELS).mkdir()
+        store._previous_manifest = _read_manifest(store.previous)
+        if store.previous is not None:
+            gens = (root / GENS).resolve() if (root / GENS).exists() else root / GENS
+            for kind in KINDS:
+                if not (store.previous / kind).is_dir():
+                    continue
+                for entry in sorted(os.scandir(store.previous / kind), key=lambda e: e.name):
+                    if entry.name.startswith("."):
+                        continue
+                    target = Path(os.path.realpath(entry.path))
+                    if not target.is_dir():
+                        raise StoreMissing(f"{entry.path} names {target}, which is missing; restore it (or load every "
+                                           "source again into a new warehouse); nothing was published")
+                    if entry.is_symlink() and target.parent.parent.parent == gens:
+                        store._set_link(kind, entry.name, target)      # shared: nothing copied
+                    else:
+                        store._own(kind, entry.name, link_from=target)  # older layout / other store: adopt
         store._con_id = id(con)
         _ACTIVE[id(con)] = store
         return store
+
+    # ---- generations ---------------------------------------------------------------------------------
+    def _gen(self, kind: str, name: str) -> Path:
+        """The generation directory this publish writes for one source (`source=…`) or model (`model=…`)."""
+        return self.root / GENS / kind / name / gen_name(self.version)
+
+    def _physical(self, kind: str, name: str) -> Path:
+        """Where this version's files of a source/model are: the generation its link names (shared with
+        earlier versions until `_own`), or the generation it would own (not there yet)."""
+        if (kind, name) in self._owned:
+            return self._gen(kind, name)
+        link = self.dir / kind / name
+        if link.is_symlink():
+            return Path(os.path.realpath(link))
+        return self._gen(kind, name)
+
+    def _set_link(self, kind: str, name: str, target: Path) -> None:
+        link = self.dir / kind / name
+        tmp = link.with_name(f".{name}.link")
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(target, link.parent), tmp)
+        os.replace(tmp, link)
+
+    def _own(self, kind: str, name: str, link_from: Path | None = None, copy: bool = True) -> Path:
+        """Before the first change of a source/model in this publish: a new generation for it, made of hard
+        links of the files of the one it shared (`copy=False`: empty, the caller writes everything), and the
+        version's link switched to it. The shared generation is never written."""
+        gen = self._gen(kind, name)
+        if (kind, name) in self._owned:
+            return gen
+        if link_from is None:
+            link = self.dir / kind / name
+            link_from = Path(os.path.realpath(link)) if link.is_symlink() else None
+        shutil.rmtree(gen, ignore_errors=True)
+        gen.mkdir(parents=True)
+        if copy and link_from is not None and link_from.is_dir():
+            _link_tree(link_from, gen)
+        self._set_link(kind, name, gen)
+        self._owned.add((kind, name))
+        return gen
+
+    def owned(self) -> set[tuple[str, str]]:
+        """(kind, name) of the sources/models this publish gave a new generation."""
+        return set(self._owned)
 
     def release(self) -> None:
         if self._con_id is not None:
@@ -168,11 +251,15 @@ class FactStore:
         """Forget everything this publish wrote; the published version is untouched."""
         self.release()
         shutil.rmtree(self.dir, ignore_errors=True)
+        _remove_generations(self.root, lambda g: g == self.version)
 
     def finish(self, con, published_at: str, skip: frozenset[str] = frozenset()) -> None:
         """Before the catalog is closed: empty the trash, write the catalog tables as Parquet (but `skip`:
         the declared models materialized as tables, derived from the facts), record the version in
-        warehouse_meta and write the manifest."""
+        warehouse_meta and write the manifest. A table whose content fingerprint (columns and types, row
+        count, sum of row hashes) equals the previous version's is a hard link of that version's file, not
+        written again; the file lists of the sources and models this publish did not change come from the
+        previous manifest (no directory walk)."""
         shutil.rmtree(self.dir / TRASH, ignore_errors=True)
         shutil.rmtree(self.dir / NEW, ignore_errors=True)
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('store_version', ?), ('store_path', ?)",
@@ -182,16 +269,48 @@ class FactStore:
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
             "AND schema_name = 'main' ORDER BY table_name").fetchall() if t not in skip]
+        before = self._previous_manifest.get("table_fingerprints", {}) if self.previous is not None else {}
+        fingerprints = {}
+        self.tables_written = []
         for table in tables:
-            con.execute(f"COPY (SELECT * FROM {q(table)}) TO {lit(str(tables_dir / (table + '.parquet')))} "
-                        "(FORMAT parquet)")
-        files, models = {}, {}
-        for path in sorted((self.dir / "facts").rglob("*.parquet")):
-            files[str(path.relative_to(self.dir))] = path.stat().st_size
-        for path in sorted((self.dir / MODELS).rglob("*.parquet")):
-            models[str(path.relative_to(self.dir))] = path.stat().st_size
+            fingerprints[table] = fp = table_fingerprint(con, table)
+            target = tables_dir / (table + ".parquet")
+            old = self.previous / "tables" / (table + ".parquet") if self.previous is not None else None
+            if before.get(table) == fp and old is not None and old.is_file():
+                try:
+                    os.link(old, target)
+                    continue
+                except OSError:
+                    pass
+            con.execute(f"COPY (SELECT * FROM {q(table)}) TO {lit(str(target))} (FORMAT parquet)")
+            self.tables_written.append(table)
+        entries = {}
+        files: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+        for kind in KINDS:
+            for entry in sorted(os.scandir(self.dir / kind), key=lambda e: e.name):
+                if not entry.is_symlink():
+                    continue
+                key = f"{kind}/{entry.name}"
+                gen = Path(os.path.realpath(entry.path))
+                rel = os.path.relpath(gen, self.root)
+                prev = self._previous_manifest.get("entries", {}).get(key)
+                prev_files = self._previous_manifest.get(kind if kind == "facts" else "models", {})
+                if (kind, entry.name) not in self._owned and prev is not None and prev.get("dir") == rel:
+                    listed = {k: v for k, v in prev_files.items() if k.startswith(key + "/")}
+                    months = prev["months"]
+                else:
+                    listed, months = {}, set()
+                    for path in sorted(gen.rglob("*.parquet")):
+                        listed[f"{key}/{path.relative_to(gen)}"] = path.stat().st_size
+                        months.add(path.parent.name.removeprefix(f"{PARTITION}="))
+                    months = sorted(months)
+                files[kind].update(listed)
+                entries[key] = {"dir": rel, "months": months}
+        self._entries = entries
         manifest = {"version": self.version, "published_at": published_at,
-                    "facts": files, "models": models, "tables": [f"tables/{t}.parquet" for t in tables]}
+                    "facts": dict(sorted(files["facts"].items())), "models": dict(sorted(files[MODELS].items())),
+                    "entries": entries, "tables": [f"tables/{t}.parquet" for t in tables],
+                    "table_fingerprints": fingerprints}
         (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
     def commit(self, keep_versions: int, keep_seconds: float) -> None:
@@ -206,7 +325,8 @@ class FactStore:
 
     # ---- views -------------------------------------------------------------------------------------------
     def source_dir(self, contract: Contract) -> Path:
-        return self.dir / "facts" / f"source={contract.source}"
+        """The directory of this version's files of the source (its generation, see `_physical`)."""
+        return self._physical("facts", f"source={contract.source}")
 
     def files(self, contract: Contract, periods: list[str] | None = None) -> list[Path]:
         base = self.source_dir(contract)
@@ -214,47 +334,85 @@ class FactStore:
             return sorted(base.glob(f"{PARTITION}=*/*.parquet"))
         return sorted(p for period in periods for p in (base / f"{PARTITION}={period}").glob("*.parquet"))
 
-    def ensure(self, con, contract: Contract) -> None:
+    def ensure_all(self, con, contracts: list[Contract]) -> None:
+        """`ensure` for every fact contract, with the catalog's object kinds and recorded view bodies read once."""
+        names = [c.table for c in contracts]
+        kinds = object_kinds(con, names)
+        recorded = dict(con.execute(f"SELECT key, value FROM {STATE_TABLE} WHERE list_contains(?, key)",
+                                    [[f"view:{n}" for n in names]]).fetchall())
+        for contract in contracts:
+            self.ensure(con, contract, kinds.get(contract.table, ""), recorded.get(f"view:{contract.table}"))
+
+    def ensure(self, con, contract: Contract, kind: str | None = None, recorded: str | None = None) -> None:
         """The fact table as a view over this version's files; a native table (an older warehouse, or a
-        new catalog's empty table) is moved into Parquet first."""
-        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
-                           "AND table_schema = 'main' AND table_name = ?", [contract.table]).fetchall()
-        if kind and kind[0][0] == "BASE TABLE":
+        new catalog's empty table) is moved into Parquet first. The view is left as it is when it already
+        reads the same files (its body recorded in etl_publish_state by the publish that created it).
+        `kind` and `recorded` (the table's type and recorded body) when the caller read them already."""
+        if kind is None:
+            kind = object_kinds(con, [contract.table]).get(contract.table, "")
+            recorded = _state(con, f"view:{contract.table}")
+        if kind == "BASE TABLE":
+            self._own("facts", f"source={contract.source}")
             for path in self.files(contract):  # the native table is the truth of an older catalog
                 path.unlink()
             if con.execute(f"SELECT count(*) > 0 FROM {contract.table}").fetchall()[0][0]:
                 self._write_rows(con, contract, f"SELECT * FROM {contract.table}", "0", "ORDER BY _batch_id, _source_row")
             con.execute(f"DROP TABLE {contract.table}")
-        self.refresh_view(con, contract)
+            kind = ""
+        owned = ("facts", f"source={contract.source}") in self._owned   # adopted or moved: its files are new
+        self.refresh_view(con, contract, recorded=recorded if kind == "VIEW" and not owned else None)
 
-    def refresh_view(self, con, contract: Contract) -> None:
+    def refresh_view(self, con, contract: Contract, recorded: str | None = None) -> None:
+        """(Re)create the fact table's view over this version's files — unless `recorded` (the body of the
+        catalog's view, from etl_publish_state) is the same: it names the same generation directory, whose
+        files never change, so an unchanged source costs no CREATE VIEW (which reads a file's footer)."""
         cols = [(c.name, c.duckdb_type) for c in contract.columns] + [("_batch_id", "BIGINT"), ("_source_row", "BIGINT")]
-        if next(self.source_dir(contract).glob(f"{PARTITION}=*/*.parquet"), None) is not None:
-            pattern = str(self.source_dir(contract) / f"{PARTITION}=*" / "*.parquet")
+        base = self.source_dir(contract)
+        if next(base.glob(f"{PARTITION}=*/*.parquet"), None) is not None:
+            pattern = str(base / f"{PARTITION}=*" / "*.parquet")
             select = ", ".join(f"CAST({q(n)} AS {t}) AS {q(n)}" for n, t in cols)
             body = f"SELECT {select} FROM read_parquet({lit(pattern)}, hive_partitioning = false)"
         else:
             select = ", ".join(f"CAST(NULL AS {t}) AS {q(n)}" for n, t in cols)
             body = f"SELECT {select} WHERE false"
+        # recorded relative to the store (the same warehouse in another directory records the same state);
+        # a source whose generation is shared was in this store's previous version, named by this catalog
+        portable = body.replace(lit(str(self.root) + os.sep)[:-1], "'<store>/")
+        if recorded is not None and recorded == portable:
+            return
         con.execute(f"CREATE OR REPLACE VIEW {contract.table} AS {body}")
+        _set_state(con, f"view:{contract.table}", portable)
+        self.views_created += 1
 
     def month_range(self) -> tuple[str, str] | None:
-        """Earliest and latest month with a file in any fact source (from the partition names, no data read)."""
-        months = sorted(d.name.removeprefix(f"{PARTITION}=") for d in (self.dir / "facts").glob(f"source=*/{PARTITION}=*")
-                        if d.name != f"{PARTITION}=none" and next(d.glob("*.parquet"), None) is not None)
+        """Earliest and latest month with a file in any fact source (from the partition names, no data read;
+        for a source this publish did not change, from the previous manifest)."""
+        months: set[str] = set()
+        prev = self._previous_manifest.get("entries", {})
+        for entry in os.scandir(self.dir / "facts"):
+            if not entry.is_symlink():
+                continue
+            gen = os.path.relpath(os.path.realpath(entry.path), self.root)
+            key = f"facts/{entry.name}"
+            if ("facts", entry.name) not in self._owned and prev.get(key, {}).get("dir") == gen:
+                months.update(prev[key]["months"])
+                continue
+            months.update(d.name.removeprefix(f"{PARTITION}=") for d in Path(entry.path).glob(f"{PARTITION}=*")
+                          if next(d.glob("*.parquet"), None) is not None)
+        months.discard("none")
+        months = sorted(months)
         return (months[0] + "-01", months[-1] + "-01") if months else None
 
     # ---- declared models kept per month (metrics.models.ModelStore) ------------------------------------
     def model_dir(self, name: str) -> Path:
+        """The directory of this version's files of the model (its generation)."""
         if not MODEL_NAME.match(name):
             raise ValueError(f"not a model name: {name!r}")
-        return self.dir / MODELS / f"model={name}"
+        return self._physical(MODELS, f"model={name}")
 
     def has_model(self, con, name: str) -> bool:
         """The model has its directory in this version and the catalog's object of its name is a view."""
-        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
-                           "AND table_schema = 'main' AND table_name = ?", [name]).fetchall()
-        return self.model_dir(name).is_dir() and bool(kind) and kind[0][0] == "VIEW"
+        return self.model_dir(name).is_dir() and object_kinds(con, [name]).get(name) == "VIEW"
 
     def write_model(self, con, name: str, select: str, column: str, months: list[str] | None,
                     cluster_by: list[str] = ()) -> list[str]:
@@ -264,13 +422,16 @@ class FactStore:
         version only (the published version keeps its own). Returns the months whose files were written or
         removed, sorted."""
         types = con.execute(f"DESCRIBE SELECT * FROM ({select})").fetchall()   # binds the SQL before a file is touched
-        base = self.model_dir(name)
-        base.mkdir(parents=True, exist_ok=True)
-        if months is None:
-            old = sorted(base.glob(f"{PARTITION}=*/*.parquet"))
+        if months is None:   # everything is rewritten: a new, empty generation (nothing linked)
+            touched = {p.parent.name.removeprefix(f"{PARTITION}=")
+                       for p in self.model_dir(name).glob(f"{PARTITION}=*/*.parquet")}
+            base = self._own(MODELS, f"model={name}", copy=False)
+            old = sorted(base.glob(f"{PARTITION}=*/*.parquet"))   # owned already (written before in this publish)
+            touched |= {p.parent.name.removeprefix(f"{PARTITION}=") for p in old}
         else:
+            base = self._own(MODELS, f"model={name}")
             old = sorted(p for m in months for p in (base / f"{PARTITION}={m}").glob("*.parquet"))
-        touched = {p.parent.name.removeprefix(f"{PARTITION}=") for p in old}
+            touched = {p.parent.name.removeprefix(f"{PARTITION}=") for p in old}
         for path in old:
             path.unlink()
         self._serial += 1
@@ -308,14 +469,21 @@ class FactStore:
         con.execute(f"CREATE OR REPLACE VIEW {q(name)} AS {body}")
 
     def drop_model(self, con, name: str) -> None:
-        """Remove the model's files from this version (the caller drops the catalog object)."""
-        shutil.rmtree(self.model_dir(name), ignore_errors=True)
+        """Remove the model's files from this version (the caller drops the catalog object): its link, and
+        its generation when this publish created it (a shared one belongs to the versions that name it)."""
+        self.model_dir(name)   # validates the name
+        entry = f"model={name}"
+        if (MODELS, entry) in self._owned:
+            shutil.rmtree(self._gen(MODELS, entry), ignore_errors=True)
+            self._owned.discard((MODELS, entry))
+        (self.dir / MODELS / entry).unlink(missing_ok=True)
 
     # ---- one batch -----------------------------------------------------------------------------------
     def write(self, con, contract: Contract, batch_id: int, keep: str) -> tuple[int, _Undo]:
         """Replace the batch's revision scope and add its accepted rows (TEMP table `typed`, filtered by
         the SQL condition `keep`) as new files. Returns the number of rows replaced and the undo record."""
         undo = _Undo()
+        self._own("facts", f"source={contract.source}")
         try:
             replaced = self._delete_scope(con, contract, batch_id, keep, undo)
             undo.created += self._write_rows(
@@ -417,7 +585,7 @@ class FactStore:
         # this publish's), so no file is overwritten — an existing name would be a hard link shared with the
         # published version, hence the check. A write that fails removes what it wrote. Saves a staging
         # directory, a rename and a rmdir per month written (~0.1-0.3 s for 84 months on this disk).
-        base, prefix = self.source_dir(contract), f"part-{tag}-{self._serial}-"
+        base, prefix = self._own("facts", f"source={contract.source}"), f"part-{tag}-{self._serial}-"
         if not _files_named(base, prefix):
             try:
                 con.execute(copy.replace("<target>", lit(str(base))).replace("<options>", ", OVERWRITE_OR_IGNORE"))
@@ -454,7 +622,8 @@ def _files_named(base: Path, prefix: str) -> list[Path]:
 
 def collect(root: Path, current: int, keep_versions: int, keep_seconds: float) -> list[int]:
     """Delete old version directories: keep the newest `keep_versions` up to `current` and every version
-    superseded less than `keep_seconds` ago (a reader may still have it pinned). Returns those deleted."""
+    superseded less than `keep_seconds` ago (a reader may still have it pinned), then every generation no
+    kept version names. Returns the versions deleted."""
     have = [v for v in versions(root) if v <= current]
     keep = set(have[-keep_versions:])
     now = time.time()
@@ -470,7 +639,63 @@ def collect(root: Path, current: int, keep_versions: int, keep_seconds: float) -
         if now - superseded >= keep_seconds:
             shutil.rmtree(root / version_name(v), ignore_errors=True)
             deleted.append(v)
+    if deleted:
+        named = set()
+        for v in versions(root):
+            for kind in KINDS:
+                folder = root / version_name(v) / kind
+                if folder.is_dir():
+                    named.update(os.path.realpath(e.path) for e in os.scandir(folder) if e.is_symlink())
+        _remove_generations(root, lambda g: g <= current, keep=named)
     return deleted
+
+
+def generations(root: Path) -> list[Path]:
+    """Every generation directory of the store (gens/<kind>/<entry>/g<version>)."""
+    base = Path(root) / GENS
+    if not base.is_dir():
+        return []
+    return sorted(g for g in base.glob("*/*/g*") if GEN_DIR.match(g.name) and g.is_dir())
+
+
+def _remove_generations(root: Path, which, keep: set[str] = frozenset()) -> None:
+    """Delete the generations whose version number satisfies `which` and whose real path is not in `keep`."""
+    for g in generations(root):
+        if which(int(g.name[1:])) and os.path.realpath(g) not in keep:
+            shutil.rmtree(g, ignore_errors=True)
+            try:
+                g.parent.rmdir()          # the source's directory once its last generation is gone
+            except OSError:
+                pass
+
+
+def _read_manifest(version_dir: Path | None) -> dict:
+    if version_dir is None:
+        return {}
+    try:
+        return json.loads((Path(version_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def table_fingerprint(con, table: str) -> str:
+    """Columns and types, row count and the sum of the rows' hashes: equal for the same rows in any order."""
+    cols = con.execute(f"DESCRIBE {q(table)}").fetchall()
+    n, h = con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {q(table)} t").fetchall()[0]
+    return json.dumps([[c[0], c[1]] for c in cols]) + f"|{n}|{h}"
+
+
+def _state(con, key: str) -> str | None:
+    try:
+        rows = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = ?", [key]).fetchall()
+    except Exception:  # noqa: BLE001 - a catalog without the table (a bare connection)
+        return None
+    return rows[0][0] if rows else None
+
+
+def _set_state(con, key: str, value: str) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?)", [key, value])
 
 
 def published_at_now() -> str:

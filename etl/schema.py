@@ -29,10 +29,10 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
     load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
     store = factstore.store_for(con)
-    for contract in load_contracts().values():
-        con.execute(contract_ddl(contract))
-        if store is not None and factstore.is_fact(contract):
-            store.ensure(con, contract)  # a view over the Parquet fact store (etl/factstore.py)
+    contracts = list(load_contracts().values())
+    con.execute(";\n".join(contract_ddl(c) for c in contracts))   # one round trip: each is IF NOT EXISTS
+    if store is not None:  # views over the Parquet fact store (etl/factstore.py), re-created when their files changed
+        store.ensure_all(con, [c for c in contracts if factstore.is_fact(c)])
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -51,11 +51,15 @@ def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> None:
       batch, so that Q2 does not change until the city loads its own SLA table.
     * the view v_incidents is replaced by the declared model int_incidents (metrics/models/)."""
     con.execute("DROP VIEW IF EXISTS v_incidents")
-    fact = _columns(con, "fact_incidents")
+    columns = dict(con.execute(
+        "SELECT table_name, list(column_name) FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND list_contains(['fact_incidents', 'dim_incident_sla'], table_name) "
+        "GROUP BY table_name").fetchall())   # one catalog query for both tables
+    fact = columns.get("fact_incidents", [])
     if fact and "source_system" not in fact:
         con.execute("ALTER TABLE fact_incidents ADD COLUMN source_system VARCHAR")
         con.execute("UPDATE fact_incidents SET source_system = ?", [default_itsm_system()])
-    sla = _columns(con, "dim_incident_sla")
+    sla = columns.get("dim_incident_sla", [])
     if sla and "valid_from" not in sla:
         con.execute("ALTER TABLE dim_incident_sla RENAME TO dim_incident_sla_seed")
         con.execute(contract_ddl(load_contracts()["incident_sla"]))

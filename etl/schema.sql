@@ -45,3 +45,9 @@ CREATE TABLE IF NOT EXISTS warehouse_meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+-- What a publish remembers to skip unchanged work (etl/seeds.py, etl/factstore.py): the content hash of each
+-- seed's files when it was last validated (`seed:<table>`) and the body of each fact-table view (`view:<table>`).
+CREATE TABLE IF NOT EXISTS etl_publish_state (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);

@@ -5,10 +5,15 @@ as etl/contracts/; directory from settings.seed_dir()).
 They are loaded with the same validation as a source delivery — read by the CSV reader, typed and checked by
 the contract's row rules (etl/rules.py) — but a seed is ours, so any broken row is an error that stops the
 load (naming file, row, column and reason), never a quarantined row. Every publish replaces the seed tables
-with the files' content, so editing a seed file and publishing is how reference data changes.
+with the files' content, so editing a seed file and publishing is how reference data changes. A seed whose
+files (contract and CSV, by SHA-256 of their bytes) are those of its last validation, recorded in the
+catalog's etl_publish_state, is neither read nor validated again (`VALIDATED` counts the validations).
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +23,10 @@ import settings
 from etl.contracts import YAML_LOADER, Contract, parse_contract
 from etl.readers import read_csv
 from etl.rules import create_typed, create_violations, q
+
+
+log = logging.getLogger(__name__)
+VALIDATED: Counter = Counter()   # seed table → how many times this process read and validated its file
 
 
 class SeedError(ValueError):
@@ -53,13 +62,44 @@ def _same_rows(con, contract: Contract, cols: str) -> bool:
     return differ == 0
 
 
+def _digest(contract: Contract, csv_path: Path) -> str:
+    """SHA-256 of the seed's contract and CSV bytes."""
+    h = hashlib.sha256()
+    for path in (csv_path.with_suffix(".yaml"), csv_path):
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _recorded(con, key: str) -> str | None:
+    try:
+        rows = con.execute("SELECT value FROM etl_publish_state WHERE key = ?", [key]).fetchall()
+    except Exception:  # noqa: BLE001 - a connection without the table
+        return None
+    return rows[0][0] if rows else None
+
+
+def _has_table(con, contract: Contract) -> bool:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY column_index", [contract.table]).fetchall()] \
+        == contract.column_names + ["_batch_id", "_source_row"]
+
+
 def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
-    """Replace every seed table with its file's rows (validated); returns rows per table."""
+    """Replace every seed table with its file's rows (validated); returns rows per table. A seed whose
+    files are unchanged since their last validation in this catalog is skipped (the table holds them)."""
     from etl.load import _stage, note_change  # the same staging as a delivery (column matching included)
     from etl.schema import contract_ddl
 
     loaded = {}
     for contract, path in seed_contracts(directory):
+        key, digest = f"seed:{contract.table}", _digest(contract, path)
+        if _recorded(con, key) == digest and _has_table(con, contract):
+            loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
+            continue
+        VALIDATED[contract.table] += 1
+        log.info("seed %s: %s read and validated", contract.table, path)
         data = read_csv(path)
         present, _, native = _stage(con, contract, data, {})
         create_typed(con, contract, present, data.decimal_comma, native)
@@ -78,4 +118,11 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
         loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
         for temp in ("typed", "violations", "cand"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
+        if _recorded(con, key) is not None or _table_exists(con, "etl_publish_state"):
+            con.execute("INSERT OR REPLACE INTO etl_publish_state VALUES (?, ?)", [key, digest])
     return loaded
+
+
+def _table_exists(con, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = "
+                       "current_database() AND schema_name = 'main'", [table]).fetchone()[0] > 0

@@ -191,6 +191,18 @@ def note_store_target_changes(con, warehouse: Path | None) -> None:
     con.execute("DROP TABLE _store_targets_before")
 
 
+def _refresh_calendar_if_moved(con, first: str, last: str) -> bool:
+    """refresh_calendar when the loaded month range differs from the one dim_calendar was built for (recorded
+    in etl_publish_state); returns whether it was rebuilt."""
+    key, value = "calendar", f"{first}|{last}"
+    recorded = con.execute("SELECT value FROM etl_publish_state WHERE key = ?", [key]).fetchall()
+    if recorded and recorded[0][0] == value and con.execute("SELECT count(*) > 0 FROM dim_calendar").fetchall()[0][0]:
+        return False
+    refresh_calendar(con, first, last)
+    con.execute("INSERT OR REPLACE INTO etl_publish_state VALUES (?, ?)", [key, value])
+    return True
+
+
 def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | None = None,
                     meta: dict[str, str] | None = None, store: FactStore | None = None, full: bool = False):
     con.execute(CHANGES_DDL)  # what the loads (and seeds, store targets) change: the measure build reads it
@@ -199,7 +211,7 @@ def _run_in_staging(con, work: Callable, with_marts: bool, warehouse: Path | Non
     note_store_target_changes(con, warehouse)
     months = loaded_month_range(con, store)
     if months:
-        refresh_calendar(con, *months)
+        _refresh_calendar_if_moved(con, *months)
     if with_marts:  # the demo and `etl build` build in full; a load rebuilds what its changes reach
         full = full or (meta or {}).get("origin") == "demo"
         build_marts(con, changes=None if full else pending_changes(con), store=store)

@@ -52,3 +52,12 @@ def republish(warehouse: Path, sql: str) -> None:
     finally:
         con.close()
     os.replace(staging, warehouse)
+
+
+def tree_files(root: Path, suffix: str = "") -> list[Path]:
+    """Every file under `root` whose name ends with `suffix`, following directory links: a fact-store version
+    links each source's and model's generation directory (docs/storage.md), which Path.rglob does not enter."""
+    found = []
+    for folder, _dirs, files in os.walk(root, followlinks=True):
+        found += [Path(folder) / name for name in files if name.endswith(suffix)]
+    return sorted(found)

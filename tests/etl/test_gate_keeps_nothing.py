@@ -7,7 +7,7 @@ import pytest
 
 import etl.load
 from etl.gate import GateResult
-from etl_helpers import fixture, load, query, snapshot
+from etl_helpers import fixture, load, query, snapshot, tree_files
 
 ESERVICES = """eservice_id,name,owner_committee,errand_type
 ES001,Bygglov,BROMMA,bygglov
@@ -24,7 +24,7 @@ REVISION = """month,eservice_id,channel,completed,straight_through
 
 def _facts(warehouse: Path) -> list[str]:
     root = warehouse.with_name(warehouse.stem + ".parquet") / "current" / "facts" / "source=eservice_transactions"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*.parquet"))
+    return sorted(str(p.relative_to(root)) for p in tree_files(root, ".parquet"))
 
 
 def _published(tmp_path: Path) -> Path:

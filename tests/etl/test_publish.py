@@ -13,7 +13,7 @@ import pytest
 from pipeline.cli import plan_files
 from etl.load import load_batch
 from pipeline.publish import publish
-from etl_helpers import fixture, load, query
+from etl_helpers import fixture, load, query, tree_files
 
 
 def test_open_read_only_connection_does_not_block_a_load(warehouse):
@@ -43,10 +43,17 @@ def test_app_style_attach_sees_new_data_after_reattach(warehouse):
 
 
 def published_state(warehouse: Path) -> tuple:
-    """The catalog's bytes, what `current` points at and every file of that fact-store version with its bytes."""
+    """The catalog's bytes, what `current` points at and every file of that fact-store version with its bytes
+    (through the links to the sources' generations)."""
     current = warehouse.with_name(warehouse.stem + ".parquet") / "current"
-    files = {str(p.relative_to(current)): p.read_bytes() for p in sorted(current.rglob("*")) if p.is_file()}
+    files = {str(p.relative_to(current)): p.read_bytes() for p in tree_files(current)}
     return warehouse.read_bytes(), os.readlink(current), files
+
+
+def generations(warehouse: Path) -> dict[str, bytes]:
+    """Every file of every generation directory of the store (gens/), with its bytes."""
+    gens = warehouse.with_name(warehouse.stem + ".parquet") / "gens"
+    return {str(p.relative_to(gens)): p.read_bytes() for p in tree_files(gens)}
 
 
 @pytest.mark.parametrize("first, then", [
@@ -56,7 +63,7 @@ def published_state(warehouse: Path) -> tuple:
 ])
 def test_failure_during_publish_leaves_published_state_byte_identical(warehouse, first, then):
     load(warehouse, *first)
-    before = published_state(warehouse)
+    before, gens = published_state(warehouse), generations(warehouse)
     assert any(name.startswith("facts/") for name in before[2])  # the facts are in the published Parquet
     (batch,) = plan_files([fixture(then)])
 
@@ -68,9 +75,10 @@ def test_failure_during_publish_leaves_published_state_byte_identical(warehouse,
     with pytest.raises(RuntimeError, match="disk full"):
         publish(load_then_fail, warehouse)
     assert published_state(warehouse) == before
+    assert generations(warehouse) == gens    # no generation left behind, none changed
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
         "warehouse.duckdb", "warehouse.duckdb.lock", "warehouse.parquet"]
-    assert sorted(p.name for p in warehouse.with_name("warehouse.parquet").iterdir()) == ["current", before[1]]
+    assert sorted(p.name for p in warehouse.with_name("warehouse.parquet").iterdir()) == ["current", "gens", before[1]]
 
 
 KILLED_LOADER = """
@@ -110,7 +118,7 @@ def test_kill_9_during_publish_leaves_published_state_and_the_next_load_works(wa
     assert result.status == "loaded" and result.rows_replaced > 0
     # the dead loader's v000002 was never published: removed, and the number is the next publish's
     assert os.readlink(store / "current") == "v000002" and before[1] == "v000001"
-    assert sorted(p.name for p in store.iterdir()) == ["current", "v000001", "v000002"]
+    assert sorted(p.name for p in store.iterdir()) == ["current", "gens", "v000001", "v000002"]
     assert query(warehouse, "SELECT count(*) FROM fact_it_costs WHERE _batch_id = ?", [result.batch_id])[0][0] > 0
 
 

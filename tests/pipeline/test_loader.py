@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from etl_helpers import tree_files
 from pipeline.loader import alive, code_fingerprint, peer_allowed, peer_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ def comparable(warehouse: Path) -> dict:
             select = ", ".join(f'"{c}"' for c in cols)
             out[name] = _untimed(con.execute(f'SELECT {select} FROM "{name}" ORDER BY ALL').fetchall())
         store = warehouse.with_name(warehouse.stem + ".parquet") / "current"
-        for path in sorted((store / "facts").rglob("*.parquet")) if store.exists() else []:
+        for path in tree_files(store / "facts", ".parquet") if store.exists() else []:
             cols = [c for c, typ, *_ in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
                     if "TIMESTAMP" not in typ]
             select = ", ".join(f'"{c}"' for c in cols)
@@ -130,9 +131,8 @@ def published_bytes(warehouse: Path) -> dict:
     """The published state byte for byte: the catalog file, the `current` link and every file it reaches."""
     store = warehouse.with_name(warehouse.stem + ".parquet")
     state = {"catalog": warehouse.read_bytes(), "current": os.readlink(store / "current")}
-    for path in sorted((store / "current").rglob("*")):
-        if path.is_file():
-            state[path.relative_to(store).as_posix()] = path.read_bytes()
+    for path in tree_files(store / "current"):
+        state[path.relative_to(store).as_posix()] = path.read_bytes()
     return state
 
 
