@@ -272,11 +272,16 @@ COMMITTEE = st.sampled_from(["AAA", "BBB", "CCC", "DDD"])
 AMOUNT = st.integers(min_value=-50_000, max_value=500_000)
 
 
+CHECKLIST = ["online_end_to_end", "eid_login", "mobile_friendly", "prefilled_data", "status_visible",
+             "handling_time_shown", "help_available"]
+
+
 @st.composite
 def delivery(draw):
     """One small delivery of one source: (source, rows)."""
     kind = draw(st.sampled_from(["it_costs", "operating_costs", "it_users", "licences", "targets",
-                                 "eservice_transactions", "survey_responses", "benefit_realisations"]))
+                                 "eservice_transactions", "survey_responses", "benefit_realisations",
+                                 "benefit_plans", "system_usage", "eservice_reviews"]))
     month = draw(st.sampled_from(MONTHS))
     n = draw(st.integers(min_value=1, max_value=3))
     if kind == "it_costs":
@@ -311,6 +316,17 @@ def delivery(draw):
         return kind, [dict(benefit_id=b, month=month, realised_value=1, realised_sek=draw(st.integers(0, 300_000)),
                            evidence="report", reported_by="controller")
                       for b in draw(st.lists(st.sampled_from(["B0001", "B0002"]), min_size=1, max_size=2, unique=True))]
+    if kind == "benefit_plans":  # I1: a benefit's plan is replaced whole (scope benefit_id): its old months too
+        return kind, [dict(benefit_id=draw(st.sampled_from(["B0001", "B0002"])), month=m, planned_value=1,
+                           planned_sek=draw(st.integers(0, 300_000)))
+                      for m in draw(st.lists(st.sampled_from(MONTHS), min_size=1, max_size=3, unique=True))]
+    if kind == "system_usage":  # M1: a month of usage is replaced whole (scope month)
+        return kind, [dict(month=month, system_id=s, active_users_30d=draw(st.integers(0, 600)))
+                      for s in draw(st.lists(st.sampled_from(["SYS0001", "SYS0002", "SYS0003"]), min_size=1,
+                                             max_size=3, unique=True))]
+    if kind == "eservice_reviews":  # E3: a review of a year (month: 1 January of it)
+        return kind, [dict(year=int(month[:4]), eservice_id=draw(st.sampled_from(["ES001", "ES003", "ES004"])),
+                           **{item: str(draw(st.booleans())).lower() for item in CHECKLIST})]
     return kind, [dict(month=month, eservice_id=draw(st.sampled_from(["ES001", "ES002", "ES004", "ES005"])),
                        channel=ch, completed=draw(st.integers(0, 300)), straight_through="")
                   for ch in draw(st.lists(st.sampled_from(["digital", "phone", "paper"]), min_size=1, max_size=3,
@@ -490,7 +506,8 @@ def test_a_new_month_past_the_horizon_builds_the_indicators_for_the_new_periods(
     deliver(con, tmp_path, "eservice_transactions", [
         dict(month="2026-05", eservice_id="ES005", channel="digital", completed=8, straight_through="")])
     result = build_marts(con, changes=pending_changes(con))
-    # E3 (reviews, weighted by the year's errands through int_eservice_reviews) declares no month_columns: every month
+    # E3 (reviews, weighted by the year's errands through int_eservice_reviews): its months are local to the
+    # reviews only (month_local), and a change of the errands reaches every month of their year: every month
     assert result["month_sums"] == {"E1": ["2026-05"], "E3": None, "I3": ["2026-05"]}
     # every indicator: the periods new since (2026-05, 2026-T2) and, for those reading e-service rows, the
     # periods holding 2026-05 (2026-Q2, 2026-T2, 2026): 2026's months
@@ -534,3 +551,80 @@ def test_month_local_names_sources_and_a_declared_column():
         ModelDecl.model_validate({**base, "month_local": {"column": "month", "sources": ["fact_c"]}})
     with pytest.raises(ValueError, match="column 'day' is not a declared column"):
         ModelDecl.model_validate({**base, "month_local": {"column": "day", "sources": ["fact_a"]}})
+
+
+# ---- issue 16, session 6, second round: the month_columns of E2, E3, I1, I2, M1, Q3 (through the month_local
+# declarations of int_survey_responses, int_eservice_reviews, int_benefit_flows, int_system_usage); M2 and Q1
+# cannot declare them (see their YAML comments) and recompute every month.
+
+def test_a_survey_month_recomputes_the_survey_sums_of_that_month_only(inc, tmp_path):
+    con, path = inc
+    assert sums(con, "Q3", "AAA") == [("2025-03", 27.0, 30.0)]
+    # the post-ticket survey of 2025-03 re-delivered (scope survey_kind × month): 36 answers of 5, 4 of 2
+    deliver(con, tmp_path, "survey_responses", [
+        dict(survey_kind="it_support", response_id=f"r{i}", committee_code="AAA", response_date="2025-03-20",
+             question_id="q1", answer=5 if i < 36 else 2, eservice_id="") for i in range(40)])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["mode"] == "incremental"
+    # M2 reads the survey through int_competence_respondents (a respondent's first month): every month
+    assert result["month_sums"] == {"E2": ["2025-03"], "I2": ["2025-03"], "Q3": ["2025-03"], "M2": None}
+    assert sums(con, "Q3", "AAA") == [("2025-03", 36.0, 40.0)]
+    assert con.execute("SELECT value FROM measure_values WHERE measure_id = 'Q3' AND committee_code = 'AAA' "
+                       "AND grain = 'quarter' AND period = '2025-Q1'").fetchone()[0] == pytest.approx(90.0)
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_usage_month_recomputes_m1_of_that_month_only(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "system_usage", [dict(month="2025-04", system_id="SYS0001", active_users_30d=80),
+                                            dict(month="2025-04", system_id="SYS0002", active_users_30d=300),
+                                            dict(month="2025-04", system_id="SYS0003", active_users_30d=5)])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["month_sums"] == {"M1": ["2025-04"]}
+    # key systems only (SYS0003 is not one): 80 + 300 active of 100 + 300 intended; March as it was
+    assert sums(con, "M1", "AAA") == [("2025-03", 330.0, 400.0), ("2025-04", 380.0, 400.0)]
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_replanned_benefit_recomputes_its_old_and_new_months(inc, tmp_path):
+    con, path = inc
+    assert sums(con, "I1", "BBB") == [("2025-01", 0.0, 100000.0), ("2025-02", 150000.0, 0.0)]
+    # B0002's plan re-delivered (scope benefit_id: its 2025-01 row is replaced) due in 2025-04; a realisation
+    # of B0001 reported for 2025-08
+    deliver(con, tmp_path, "benefit_plans", [dict(benefit_id="B0002", month="2025-04", planned_value=1,
+                                                  planned_sek=80000)])
+    deliver(con, tmp_path, "benefit_realisations", [dict(benefit_id="B0001", month="2025-08", realised_value=1,
+                                                         realised_sek=20000, evidence="report",
+                                                         reported_by="controller")])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["month_sums"] == {"I1": ["2025-01", "2025-04", "2025-08"]}
+    assert sums(con, "I1", "BBB") == [("2025-02", 150000.0, 0.0), ("2025-04", 0.0, 80000.0)]
+    assert ("2025-08", 20000.0, 0.0) in sums(con, "I1", "AAA")
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_a_review_recomputes_january_of_its_year_only(inc, tmp_path):
+    con, path = inc
+    # 2024: ES001 100 points × 300 errands + ES003 4 of 7 items (57.14…) × 100 errands, of 400 errands
+    (month, num, den), = sums(con, "E3", "AAA")
+    assert (month, den) == ("2024-01", 400.0) and num == pytest.approx(30000 + 100 * 400 / 7)
+    deliver(con, tmp_path, "eservice_reviews", [dict(year=2024, eservice_id="ES003",
+                                                     **{item: "true" for item in CHECKLIST})])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["month_sums"] == {"E3": ["2024-01"]}
+    assert sums(con, "E3", "AAA") == [("2024-01", 40000.0, 400.0)]   # ES003 now 100 points
+    assert_same_as_full(con, path, tmp_path)
+
+
+def test_an_outage_in_a_new_month_fills_the_months_between_so_q1_recomputes_every_month(inc, tmp_path):
+    con, path = inc
+    deliver(con, tmp_path, "outages", [dict(outage_id="O9", system_id="SYS0004", started_at="2025-05-06 10:00",
+                                            ended_at="2025-05-06 11:00", planned="false")])
+    result = build_marts(con, changes=pending_changes(con))
+    assert result["month_sums"] == {"Q1": None}
+    # April, a month the delivery does not name, now has its agreed time (no outage: fully available):
+    # SYS0004 100 users × 168 h × 60 × 30 / 7 min + SYS0005 300 users × 40 h × 60 × 30 / 7 min
+    april = [r for r in sums(con, "Q1", "AAA") if r[0] == "2025-04"]
+    assert len(april) == 1 and april[0][1] == pytest.approx(april[0][2])
+    assert april[0][2] == pytest.approx(100 * 168 * 60 * 30 / 7 + 300 * 40 * 60 * 30 / 7)
+    assert_same_as_full(con, path, tmp_path)
