@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from tests.metrics.conftest import cost, insert
+from tests.metrics.conftest import answers, cost, insert
 from metrics.build import build_marts, months_to_test
 from metrics.models import ModelDecl, ModelTestError, load_models
 
@@ -84,3 +84,24 @@ def test_tested_per_month_must_name_a_declared_column_and_source():
     with pytest.raises(ValidationError, match="already tested per month"):
         ModelDecl.model_validate(declaration(materialized="table", partition={"column": "month", "source": "fact_x"},
                                              tested_per_month={"column": "month", "source": "fact_x"}))
+
+
+def test_the_survey_model_is_tested_by_the_months_of_its_survey_changes(con):
+    models = tuple(m for m in load_models() if m.decl.name == "int_survey_responses")
+    mar = dt.date(2025, 3, 1)
+    assert months_to_test([("fact_survey_responses", mar)], models) == {"int_survey_responses": ["2025-03"]}
+    # dim_eservices (an exit answer's committee) changed too: every answer
+    assert months_to_test([("fact_survey_responses", mar), ("dim_eservices", None)], models) == \
+        {"int_survey_responses": None}
+    # an answer 7 (off the 1-5 scale) in 2024-10, which no change names, is not judged by a 2025-03 build;
+    # one in 2025-03 is, and so is the 2024-10 one by a full build
+    insert(con, "fact_survey_responses", answers("staff_it", "AAA", "2024-10-06", [7], "x7"))
+    assert build_marts(con, changes=[("fact_survey_responses", mar)])["mode"] == "incremental"
+    insert(con, "fact_survey_responses", answers("it_support", "AAA", "2025-03-16", [7], "y7"))
+    failure = {"model": "int_survey_responses", "test": "expression: answers are on the 1–5 scale", "failing_rows": 1}
+    with pytest.raises(ModelTestError) as exc:
+        build_marts(con, changes=[("fact_survey_responses", mar)])
+    assert exc.value.failures == [failure]
+    with pytest.raises(ModelTestError) as exc:
+        build_marts(con)
+    assert exc.value.failures == [{**failure, "failing_rows": 2}]
