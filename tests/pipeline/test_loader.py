@@ -383,7 +383,10 @@ def test_a_client_of_another_uid_is_refused(tmp_path, loader_for):
         assert other.returncode == 0, other.stderr
         answer = json.loads(other.stdout)
         assert answer == {"refused": "this loader serves uid 0 only, not uid 65534"}
-        assert "refused a client of uid 65534" in loader.log and loader.served() == 0
+        # the loader writes its log line before it answers, but this test reads the loader's stderr in a thread:
+        # wait for the line rather than race that thread on a loaded machine
+        wait_for(lambda: "refused a client of uid 65534" in loader.log, 30, "the loader's refusal in its log")
+        assert loader.served() == 0
         # the full client as another user falls back to its own process with a note (here it cannot
         # write the warehouse either, which is the point: the loader never lends it root's rights)
     finally:
