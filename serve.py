@@ -58,4 +58,20 @@ async def lifespan(_app):
     gc.unfreeze()  # at shutdown: let the interpreter's last collection free them (DuckDB's bindings report leaks otherwise)
 
 
+def _skip_repeated_component_scan() -> None:
+    """Streamlit's runtime scans every installed distribution's metadata for custom components when it is
+    created, before the server answers (0.13 s of CPU; this product installs none). ui/startcache.py keeps
+    the answer "none" keyed by the installed distributions, so a start with the same environment skips
+    the scan; any install or upgrade scans again. Streamlit's component manager imports the scan function
+    from its module when it runs, so replacing the module's attribute is enough
+    (tests/app/test_startcache.py fails should a Streamlit upgrade change that)."""
+    from streamlit.components.v2 import manifest_scanner
+
+    from ui.startcache import scan_without_repeat
+
+    if not hasattr(manifest_scanner.scan_component_manifests, "__wrapped__"):
+        manifest_scanner.scan_component_manifests = scan_without_repeat(manifest_scanner.scan_component_manifests)
+
+
+_skip_repeated_component_scan()
 app = st.App("app.py", lifespan=lifespan)

@@ -17,6 +17,7 @@
 | plausible dates: months after the current one | SCORECARD_FUTURE_MONTHS | 1 (a contract column may allow more: `future_months`) |
 | "today" for the plausibility window (tests, re-runs of old loads) | SCORECARD_TODAY | the current date |
 | strict translations (a missing key or bad placeholder raises) | SCORECARD_I18N_STRICT | off (on in the tests) |
+| the app server's start-up cache (parsed hyphenation patterns, the component scan's answer) | SCORECARD_CACHE_DIR | `<repo>/data/cache/` |
 | warm loader's Unix socket (`python -m etl loader`) | SCORECARD_LOADER_SOCKET | `<warehouse>.loader/loader.sock` (a temp-dir path when that is too long for a socket) |
 | `python -m etl load` uses a listening warm loader | SCORECARD_LOADER (`0` never) | on |
 | where the loader client writes the child's exit and resource use (benchmarks) | SCORECARD_LOADER_REPORT | — (not written) |
@@ -65,6 +66,13 @@ def fact_store_retention() -> tuple[int, float]:
     versions = int(os.environ.get("SCORECARD_STORE_KEEP_VERSIONS") or 3)
     seconds = float(os.environ.get("SCORECARD_STORE_KEEP_SECONDS") or 600)
     return max(versions, 1), max(seconds, 0.0)
+
+
+def cache_dir() -> Path:
+    """Where the app server keeps what it would otherwise work out again at every start (ui/startcache.py:
+    parsed hyphenation patterns, Streamlit's component scan); each entry is keyed by the files it was made
+    from and made again when they change. Deleting the directory is always safe."""
+    return Path(os.environ.get("SCORECARD_CACHE_DIR") or REPO_ROOT / "data" / "cache")
 
 
 def lock_path(warehouse: Path | None = None) -> Path:

@@ -85,9 +85,12 @@ HYPHENATE_FROM = 8  # header words this long get soft hyphens (Swedish compounds
 
 
 def _hyphenator(lang: str):
-    import pyphen
+    h = _HYPHENATORS.get(lang)
+    if h is None:  # the patterns parsed once, then kept on disk between server starts (ui/startcache.py)
+        from ui.startcache import hyphenator
 
-    return _HYPHENATORS.setdefault(lang, pyphen.Pyphen(lang="sv_SE" if lang == "sv" else "en_GB"))
+        h = _HYPHENATORS.setdefault(lang, hyphenator("sv_SE" if lang == "sv" else "en_GB"))
+    return h
 
 
 _HYPHENATORS: dict = {}
