@@ -29,7 +29,7 @@ demo: $(VENV)/.installed
 
 # serve.py serves app.py and warms the server up before its first request (ui/warmup.py); same app, pages, settings.
 run: warehouse
-	$(PY) -m streamlit run serve.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
+	$(PY) -m launch streamlit run serve.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Browser tests need Debian's chromium; install it once if missing.
 /usr/bin/chromium:

@@ -15,6 +15,9 @@ from ui.formatting import (NBSP, format_period, format_score, format_value, form
                            unit_label)
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
+from ui.plotly_theme import streamlit_plotly_theme
+
+streamlit_plotly_theme()  # before any figure is built: launch.py (`make run`) imports Streamlit without its Plotly theme
 
 PERSPECTIVES = tuple(p["code"] for p in perspectives())  # the seed seeds/perspectives.csv, in order
 LINE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]

@@ -10,6 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.formatting import format_mnkr, format_number, format_percent
+from ui.plotly_theme import streamlit_plotly_theme
+
+streamlit_plotly_theme()  # before any figure is built: launch.py (`make run`) imports Streamlit without its Plotly theme
 
 BLUE, ORANGE, VERMILLION, GREEN, SKY, GREY, PURPLE = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9",
                                                        "#999999", "#CC79A7")

@@ -19,18 +19,26 @@ from e2e_helpers import ROOT, free_port, wait_for_app
 from ui.i18n import translate
 
 
-def make_run_args() -> list[str]:
-    """The arguments `make run` gives streamlit, read from the Makefile's run recipe (so this test
-    starts the server exactly the way `make run` does; only the port is the test's own)."""
+def make_run_command() -> list[str]:
+    """The command line of the Makefile's run recipe after `$(PY)` (so this test starts the server exactly
+    the way `make run` does; only the port is the test's own)."""
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", text, re.M)
     assert recipe, "no run target in the Makefile"
     line = next(l for l in recipe.group(1).splitlines() if "streamlit run" in l)
     args = shlex.split(line.strip())
-    return args[args.index("streamlit"):]  # after $(PY) -m
+    assert args[0] == "$(PY)", line
+    return args[1:]
+
+
+def make_run_args() -> list[str]:
+    """The arguments `make run` gives streamlit."""
+    args = make_run_command()
+    return args[args.index("streamlit"):]
 
 
 def test_make_run_starts_the_warm_launcher():
+    assert make_run_command()[:3] == ["-m", "launch", "streamlit"]  # launch.py: Streamlit's command line
     args = make_run_args()
     assert args[:3] == ["streamlit", "run", "serve.py"]
     assert args[args.index("--server.address") + 1] == "127.0.0.1"
@@ -43,13 +51,13 @@ def make_run_server(demo_warehouse, artifacts):
     import os
 
     port = free_port()
-    args = [a.replace("$(PORT)", str(port)) for a in make_run_args()]
+    args = [a.replace("$(PORT)", str(port)) for a in make_run_command()]
     env = dict(os.environ, SCORECARD_WAREHOUSE=str(demo_warehouse), GX_ANALYTICS_ENABLED="false",
                SCORECARD_I18N_STRICT="1", SCORECARD_DEMO_LOGIN="1")
     env.pop("SCORECARD_FOLLOWUP_URL", None)
     log_path = artifacts / "cold_start_server.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 180  # the server answers before its warm-up is done (serve.py)
