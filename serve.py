@@ -73,5 +73,15 @@ def _skip_repeated_component_scan() -> None:
         manifest_scanner.scan_component_manifests = scan_without_repeat(manifest_scanner.scan_component_manifests)
 
 
+def _middleware() -> list:
+    """Streamlit's frontend bundles from memory for a browser's first visit (ui/frontend_files.py), in front of
+    Streamlit's own middleware; any other request goes through Streamlit unchanged."""
+    from starlette.middleware import Middleware
+
+    from ui.frontend_files import FrontendFiles
+
+    return [Middleware(FrontendFiles)]
+
+
 _skip_repeated_component_scan()
-app = st.App("app.py", lifespan=lifespan)
+app = st.App("app.py", lifespan=lifespan, middleware=_middleware())
