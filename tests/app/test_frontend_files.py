@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -50,8 +51,21 @@ def _call(mw, path, method="GET", headers=(), query=b""):
 
     scope = {"type": "http", "method": method, "path": path, "headers": list(headers), "query_string": query,
              "root_path": ""}
-    asyncio.run(mw(scope, receive, send))
+    # in a thread of its own: the browser tests' Playwright may keep an event loop running in this one
+    errors = []
+    thread = threading.Thread(target=lambda: _run_catching(mw(scope, receive, send), errors))
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
     return sent
+
+
+def _run_catching(coro, errors):
+    try:
+        asyncio.run(coro)
+    except BaseException as exc:  # noqa: BLE001 — re-raised in the test's thread
+        errors.append(exc)
 
 
 def test_every_bundle_file_is_listed_by_its_url_path():
