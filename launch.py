@@ -2,7 +2,7 @@
 (`python -m streamlit run serve.py [options]`, same arguments, same server), with two things done before
 Streamlit is imported, both for the first page after a start (docs/benchmark.md "Cold start, session 7"):
 
-1. Python's cyclic garbage collector is off from the first import on. serve.py switches it off for the
+1. Python's cyclic garbage collector is off from before Streamlit's import. serve.py switches it off for the
    start-up and back on (after gc.freeze) when the warm-up ends; under `python -m streamlit` that rule could
    only begin after Streamlit's own import had run with the collector walking its new objects again and
    again (0.06–0.07 s of CPU of Streamlit's ~0.4 s import).
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import gc
 import sys
-
-gc.disable()  # back on when the warm-up ends (serve.py), or after its time limit
+from pathlib import Path
 
 
 class _HidePlotly:
@@ -33,7 +32,9 @@ class _HidePlotly:
 
 
 def import_streamlit():
-    """Import Streamlit's command line with plotly hidden; returns streamlit.web.cli."""
+    """Import Streamlit's command line with the collector off (serve.py switches it back on when its warm-up
+    ends, or after its time limit) and plotly hidden; returns streamlit.web.cli."""
+    gc.disable()
     if "streamlit" in sys.modules:  # already imported (tests): nothing to hide any more
         from streamlit.web import cli
 
@@ -47,10 +48,17 @@ def import_streamlit():
     return cli
 
 
+def serves_warm_app(argv: list[str]) -> bool:
+    """True for `streamlit run serve.py …`: serve.py switches the collector back on when its warm-up ends."""
+    return len(argv) >= 3 and argv[1] == "run" and Path(argv[2]).name == "serve.py"
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] != "streamlit":
         sys.exit("usage: python -m launch streamlit run serve.py [streamlit options]")
     cli = import_streamlit()
+    if not serves_warm_app(argv):  # any other script or command: nobody would switch the collector back on
+        gc.enable()
     sys.argv = argv
     cli.main(args=argv[1:], prog_name="streamlit")
 

@@ -55,3 +55,13 @@ def test_launch_is_streamlits_command_line():
     wrong = subprocess.run([sys.executable, "-m", "launch", "run", "serve.py"], cwd=ROOT, capture_output=True,
                            text=True, timeout=60)
     assert wrong.returncode != 0 and "usage: python -m launch streamlit run serve.py" in wrong.stderr
+
+
+def test_the_collector_stays_off_only_for_serve_py():
+    import launch
+
+    assert launch.serves_warm_app(["streamlit", "run", "serve.py", "--server.port", "1"])
+    assert launch.serves_warm_app(["streamlit", "run", "/x/serve.py"])
+    assert not launch.serves_warm_app(["streamlit", "run", "app.py"])  # no warm-up to switch it back on
+    assert not launch.serves_warm_app(["streamlit", "--version"])
+    assert not launch.serves_warm_app(["streamlit", "hello"])
