@@ -14,7 +14,13 @@ modules whose objects live as long as the process, and collecting them again and
 created cost ~0.2 s of the ~1.2 s of imports (measured, docs/benchmark.md). At the end the start-up's
 objects are moved to the permanent generation (gc.freeze), so later collections do not walk them again,
 and the collector is switched back on (also after ui.warmup.WAIT_LIMIT_S if the warm-up hangs); at
-shutdown they are handed back (gc.unfreeze)."""
+shutdown they are handed back (gc.unfreeze). `make run` starts this file through launch.py, which switches the
+collector off already before Streamlit's own import.
+
+Two more start-up costs are cut here: Streamlit's scan of the installed packages for custom components is
+answered from the start-up cache when nothing was installed since (ui/startcache.py), and Streamlit's frontend
+bundles are answered from memory on a browser's first visit, with Streamlit's own headers and bytes
+(ui/frontend_files.py)."""
 from __future__ import annotations
 
 import gc
