@@ -386,7 +386,8 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
                 only: list[str] | None = None, where: dict[str, str] | None = None) -> list[dict]:
     """Run every declared data test (of the models named in `only`, when given); returns the failures
     (empty list: all pass), in declaration order. The tests judged row by row (not_null, accepted_values,
-    expression, relationships) share one scan of the model; unique runs one query each.
+    expression, relationships) share one scan of the model, and so does the check that a unique column has no
+    value twice; only a column that has one runs its unique query, to count the failing rows.
 
     `where[name]`: an SQL condition on the model's rows (the months a partial build of a model kept per
     month rewrote, see month_filter): its tests judge those rows only; unique counts their values that
@@ -408,20 +409,30 @@ def test_models(con: duckdb.DuckDBPyConnection, models: tuple[Model, ...] | None
         rowwise = [(i, r) for i, r in rowwise if r]
         # judged on some months: the unique tests' value ranges of those months come from the same scan
         bounded = [column for column, test in checks if m.decl.name in where and _is_unique(test)]
+        # judged on every row: whether any value occurs twice (count - count DISTINCT, the same equality as the
+        # GROUP BY of test_sql) comes from the same scan too; only a model with a duplicate runs test_sql's
+        # GROUP BY to count the failing rows (one read of the model instead of one more per unique test, and
+        # a distinct count is cheaper than the GROUP BY ... HAVING over millions of keys)
+        whole = [(i, column) for i, (column, test) in enumerate(checks) if m.decl.name not in where and _is_unique(test)]
         ranges: dict[str, tuple] = {}
-        if rowwise or bounded:
+        surplus: dict[int, int] = {}
+        if rowwise or bounded or whole:
             filters = [f"count(*) FILTER (WHERE {cond})" for _, (_, cond, _) in rowwise]
             filters += [f"min({_ident(c)}), max({_ident(c)})" for c in bounded]
+            filters += [f"count({_ident(c)}) - count(DISTINCT {_ident(c)})" for _, c in whole]
             params = [p for _, (_, _, ps) in rowwise for p in ps]
             scope = f" WHERE {where[m.decl.name]}" if m.decl.name in where else ""
             found = con.execute(f"SELECT {', '.join(filters)} FROM {_ident(m.decl.name)}{scope}", params).fetchone()
             counts.update({i: n for (i, _), n in zip(rowwise, found)})
-            rest = found[len(rowwise):]
+            rest = found[len(rowwise):len(rowwise) + 2 * len(bounded)]
             ranges = {c: (rest[2 * k], rest[2 * k + 1]) for k, c in enumerate(bounded)}
+            surplus = {i: n for (i, _), n in zip(whole, found[len(rowwise) + 2 * len(bounded):])}
         for i, (column, test) in enumerate(checks):
             label, sql, params = test_sql(m.decl.name, column, test)
             if i not in counts and column in ranges:
                 failing = _unique_within(con, m.decl.name, column, where[m.decl.name], ranges[column])
+            elif i in surplus and not surplus[i]:
+                failing = 0       # every non-null value once
             else:
                 failing = counts[i] if i in counts else con.execute(sql, params).fetchone()[0]
             if failing:

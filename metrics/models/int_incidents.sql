@@ -21,6 +21,11 @@ WITH sla AS (
            coalesce(business_day_start, 8) AS day_start, coalesce(business_day_end, 17) AS day_end
     FROM dim_incident_sla
 ),
+-- each SLA version with the first day of the priority's next version: the version in force on a day is the
+-- one whose [valid_from, next_from) holds it (= the latest valid_from on or before the day)
+versions AS (
+    SELECT *, lead(valid_from) OVER (PARTITION BY priority ORDER BY valid_from) AS next_from FROM sla
+),
 matched AS (
     SELECT i.*, loc.committee_code AS by_location, grp.committee_code AS by_group,
            ci.owner_committee AS by_ci,
@@ -32,9 +37,12 @@ matched AS (
     LEFT JOIN map_incident_committee loc ON loc.match_field = 'location' AND loc.match_value = i.location
     LEFT JOIN map_incident_committee grp ON grp.match_field = 'assignment_group' AND grp.match_value = i.assignment_group
     LEFT JOIN dim_systems ci ON ci.system_id = i.cmdb_ci
-    -- the SLA version in force on the day of opening: the latest valid_from on or before it (one
-    -- row per incident, no sort), unless that version ended (valid_to) before the day
-    ASOF LEFT JOIN (SELECT * FROM sla) s ON s.priority = i.priority AND CAST(i.opened_at AS DATE) >= s.valid_from
+    -- the SLA version in force on the day of opening: the latest valid_from on or before it (one row per
+    -- incident: the versions' ranges of a priority do not overlap), unless that version ended (valid_to)
+    -- before the day. A hash join on the priority with the range as a residual condition: an ASOF join
+    -- sorted every incident with all its columns (10x, 2.4 M incidents: 3.9 -> 1.5-1.9 CPU s, same rows)
+    LEFT JOIN versions s ON s.priority = i.priority AND CAST(i.opened_at AS DATE) >= s.valid_from
+        AND (s.next_from IS NULL OR CAST(i.opened_at AS DATE) < s.next_from)
 ),
 counted AS (
     SELECT *,

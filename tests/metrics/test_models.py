@@ -2,6 +2,7 @@
 data tests that count failing rows and stop a build."""
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from metrics.models import (ModelDeclarationError, ModelTestError, build_models, load_models,
                             test_models)
@@ -64,6 +65,42 @@ def test_each_data_test_counts_its_failing_rows(tmp_path, con):
     with pytest.raises(ModelTestError, match="k: unique — 2 row"):
         raise ModelTestError(test_models(con, models))
 
+
+UNIQUE_ONLY = """
+name: u
+description: {sv: Test, en: Test}
+columns:
+  - name: k
+    description: {sv: nyckel, en: key}
+    tests: [unique]
+  - name: s
+    description: {sv: text, en: text}
+    tests: [unique]
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 3)),
+                               st.one_of(st.none(), st.sampled_from(["a", "A", "a ", "b", "", "ö"]))), max_size=14))
+def test_unique_counts_every_row_of_a_repeated_value(tmp_path_factory, rows):
+    """For any rows (NULLs, repeats, values differing only in case or a trailing space): a unique test fails
+    exactly when a non-null value occurs twice, with the number of rows holding such a value, counted by hand."""
+    folder = tmp_path_factory.mktemp("u")
+    write(folder, "u", UNIQUE_ONLY, "SELECT k, s FROM src2")
+    models = load_models(folder)
+    c = duckdb.connect()
+    c.execute("CREATE TABLE src2(k INTEGER, s VARCHAR)")
+    c.executemany("INSERT INTO src2 VALUES (?, ?)", rows) if rows else None
+    build_models(c, models)
+    failures = {f["test"]: f["failing_rows"] for f in test_models(c, models)}
+    expected = {}
+    for i, name in enumerate(("k", "s")):
+        values = [r[i] for r in rows if r[i] is not None]
+        repeated = sum(1 for v in values if values.count(v) > 1)
+        if repeated:
+            expected[f"{name}: unique"] = repeated
+    assert failures == expected
+    c.close()
 
 @pytest.mark.parametrize("yaml_text, message", [
     ("name: m\ndescription: {sv: a, en: b}\ncolumns: []\ncolour: red\n", "colour: Extra inputs are not permitted"),
