@@ -70,7 +70,14 @@ def build_suite(contract: Contract, present: set[str], counts: BatchCounts | Non
         return counts.mostly(contract, None if nulls_count else column)
 
     ex = gx.expectations
-    suite = gx.ExpectationSuite(name=f"contract_{contract.source}")
+    expectations: list = []
+
+    class _Suite:  # collects in order; `ExpectationSuite(expectations=...)` below builds the suite once
+        @staticmethod
+        def add_expectation(expectation):
+            expectations.append(expectation)
+
+    suite = _Suite
     if row_ok:
         suite.add_expectation(ex.ExpectColumnValuesToBeInSet(
             column=ROW_OK, value_set=[True], mostly=mostly(),
@@ -99,7 +106,17 @@ def build_suite(contract: Contract, present: set[str], counts: BatchCounts | Non
                 m = mostly() if counts is None else BatchCounts(counts.total, {"pair": both}).mostly(contract, "pair")
                 suite.add_expectation(ex.ExpectColumnPairValuesAToBeGreaterThanB(
                     column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", mostly=m))
-    return suite
+    # ExpectationSuite.add_expectation compares each new expectation with every one already added
+    # (a pydantic dict() per pair) and asks the context's store whether the suite was saved: ~10 % of a
+    # small batch's gate. The constructor takes the list as it is, so equal ones are dropped here, as
+    # add_expectation would (a suite is set-like).
+    unique, seen = [], set()
+    for e in expectations:
+        key = (type(e).__name__, json.dumps(e.configuration.kwargs, sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            unique.append(e)
+    return gx.ExpectationSuite(name=f"contract_{contract.source}", expectations=unique)
 
 
 def gate_columns(contract: Contract, present: set[str]) -> list[str]:
@@ -152,10 +169,116 @@ def _create_batch_definition():
 
     if not hasattr(ge_expectation.camel_to_snake, "cache_info"):
         ge_expectation.camel_to_snake = lru_cache(maxsize=None)(ge_expectation.camel_to_snake)
+    _build_configuration_once(ge_expectation)
+    import great_expectations.core.id_dict as ge_id_dict
+    import great_expectations.util as ge_util
+
+    _none_first(ge_util, ge_id_dict)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("etl").add_dataframe_asset("batch")
     return asset.add_batch_definition_whole_dataframe("whole")
+
+
+# GE's Expectation methods that collect an expectation's kwargs rebuild its whole configuration (a pydantic
+# dict() of every field, then an ExpectationConfiguration) once PER KEY they look up: ~1 000 rebuilds
+# per validation of a 13-expectation suite, a fifth of a small batch's gate. `_build_configuration_once`
+# replaces them with versions that build it once per call and return the same values; only while GE's
+# originals are exactly these (sha256 of their source, great_expectations 1.24.1), else GE's own stay.
+# tests/etl/test_gate_groups.py fails when they differ (a GE upgrade) and compares the results.
+GE_KWARGS_SOURCES = {
+    "_get_domain_kwargs": "91ad2a0670ff463a",
+    "_get_success_kwargs": "fe376905e18bc525",
+    "_get_runtime_kwargs": "4196ca2a2cdb5bbf",
+    "_get_success_kwarg": "baef37a186b40871",
+}
+GE_ORIGINALS: dict = {}
+
+
+def ge_source_hash(fn) -> str:
+    import hashlib
+    import inspect
+
+    return hashlib.sha256(inspect.getsource(fn).encode()).hexdigest()[:16]
+
+
+def _build_configuration_once(ge_expectation) -> bool:
+    """Patch Expectation's kwargs getters (see GE_KWARGS_SOURCES); True when patched."""
+    cls = ge_expectation.Expectation
+    if GE_ORIGINALS:
+        return True
+    if any(ge_source_hash(getattr(cls, name)) != digest for name, digest in GE_KWARGS_SOURCES.items()):
+        return False
+    parse_result_format = ge_expectation.parse_result_format
+
+    def _get_domain_kwargs(self):
+        kwargs = self.configuration.kwargs
+        return {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
+
+    def _get_success_kwargs(self, kwargs=None):
+        if kwargs is None:
+            kwargs = self.configuration.kwargs
+        if type(self)._get_domain_kwargs is _get_domain_kwargs:  # not overridden: same kwargs
+            domain_kwargs = {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
+        else:
+            domain_kwargs = self._get_domain_kwargs()
+        success_kwargs = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
+        success_kwargs.update(domain_kwargs)
+        return success_kwargs
+
+    def _get_runtime_kwargs(self, runtime_configuration=None):
+        runtime_configuration = runtime_configuration or {}
+        kwargs = self.configuration.kwargs
+        if type(self)._get_success_kwargs is _get_success_kwargs:  # not overridden: same kwargs
+            success_kwargs = _get_success_kwargs(self, kwargs)
+        else:
+            success_kwargs = self._get_success_kwargs()
+
+        def success_kwarg(key):  # _get_success_kwarg(key) without rebuilding the configuration
+            if key in kwargs:
+                return kwargs[key]
+            field = self.__fields__.get(key)
+            if field is not None:
+                return field.default if not field.required else None
+            return self._get_success_kwarg(key)  # GE's own: logs the unknown key
+
+        runtime_kwargs = {key: runtime_configuration.get(key, success_kwarg(key)) for key in self.runtime_keys}
+        runtime_kwargs.update(success_kwargs)
+        runtime_kwargs["result_format"] = parse_result_format(runtime_kwargs["result_format"])
+        return runtime_kwargs
+
+    for fn in (_get_domain_kwargs, _get_success_kwargs, _get_runtime_kwargs):
+        GE_ORIGINALS[fn.__name__] = getattr(cls, fn.__name__)
+        setattr(cls, fn.__name__, fn)
+    return True
+
+
+GE_SERIALIZABLE_SOURCE = "a282e2e272fc0dd2"  # great_expectations.util.convert_to_json_serializable, 1.24.1
+
+
+def _none_first(ge_util, ge_id_dict) -> bool:
+    """GE turns every metric's kwargs into JSON to name the metric (IDDict.to_id, ~600 times per
+    validation), and its converter reaches `None` (row_condition, condition_parser, …) only after four
+    numpy `issubdtype` calls: ~a fifth of a small batch's gate. The same function with `None` answered
+    first (it returns None for None either way); only while GE's source is the one checked."""
+    original = ge_util.convert_to_json_serializable
+    if getattr(original, "_none_first", False):
+        return True
+    if ge_source_hash(original) != GE_SERIALIZABLE_SOURCE:
+        return False
+
+    def convert_to_json_serializable(data):
+        if data is None:
+            return None
+        return original(data)
+
+    convert_to_json_serializable._none_first = True
+    convert_to_json_serializable.__wrapped__ = original
+    # the original calls itself by its module-level name, so nested values take the short path too
+    ge_util.convert_to_json_serializable = convert_to_json_serializable
+    ge_id_dict.convert_to_json_serializable = convert_to_json_serializable
+    GE_ORIGINALS["convert_to_json_serializable"] = original
+    return True
 
 
 def validate_frame(contract: Contract, frame: pd.DataFrame, present: set[str]) -> list[str]:
@@ -188,19 +311,73 @@ def run_suite(contract: Contract, frames: Iterable[pd.DataFrame], present: set[s
     if counts is None:
         frames = list(frames)
         counts = counts_of(frames)
-    suite, verdicts, row_ok = None, [], False
+    suite, groups, verdicts, row_ok = None, None, [], False
     for frame in frames:
         if frame.empty:
             continue
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        batch_definition = _batch_definition()  # makes the context build_suite needs
         row_ok = ROW_OK in frame.columns
-        # needs the context made by _batch_definition
-        suite = suite or build_suite(contract, present, counts, row_ok=row_ok)
-        results = batch.validate(suite, result_format=RESULT_FORMAT).results
+        if suite is None:
+            suite = build_suite(contract, present, counts, row_ok=row_ok)
+            groups = suite_groups(suite, counts)
+        results = _validate_groups(batch_definition, groups, frame)
         verdicts = [_Verdict(r, contract.max_bad_share, counts.total) for r in results] if not verdicts else [
             v.add(r) for v, r in zip(verdicts, results, strict=True)]
     failures = [v.describe() for v in verdicts if not v.success]
     return GateResult(not failures, failures, [v.summary() for v in verdicts])
+
+
+# From this many rows in a batch, expectations that make GE copy the whole frame run on a frame of
+# their own columns (see `suite_groups`). Measured per validation (CPU, docs/benchmark.md, "The Great
+# Expectations gate, session 7"): one extra group costs ~3 ms; at 239 k incident records splitting
+# saves ~90 ms, at 2.39 M ~1.1 s; at 20–60 k rows (e-service transactions, outages) it cost 3–6 ms.
+GROUP_SPLIT_ROWS = 100_000
+
+
+def _columns_of(expectation) -> tuple[str, ...]:
+    kwargs = expectation.configuration.kwargs
+    return tuple(kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k))
+
+
+def suite_groups(suite, counts: BatchCounts) -> list[tuple[tuple[str, ...] | None, list[int], object]]:
+    """The suite as (columns, positions in the suite, sub-suite) groups, each validated on a frame of
+    only its columns (None: the whole frame).
+
+    GE's pandas engine computes a column's value metrics on `df[df[column].notnull()]` and a column
+    pair's on `df.dropna(subset=[A, B])`: a copy of EVERY column of the frame per metric, unless no row
+    is dropped (pandas then returns the frame as it is). On a wide frame with optional columns that is
+    most of the gate's time (2.39 M incident records: ~1.2 of ~1.8 CPU s). So, on large batches, each
+    column pair and each column with missing values gets a frame of its own columns; the rest stay
+    together. An expectation's result depends only on its own columns and the number of rows, which
+    every group frame shares (tests/etl/test_gate_groups.py checks the results are equal)."""
+    import great_expectations as gx
+
+    whole = [(None, list(range(len(suite.expectations))), suite)]
+    if counts.total < GROUP_SPLIT_ROWS:
+        return whole
+    by_columns: dict[tuple[str, ...] | None, list[int]] = {}
+    for i, e in enumerate(suite.expectations):
+        cols = _columns_of(e)
+        own = len(cols) == 2 or (len(cols) == 1 and counts.non_null.get(cols[0], counts.total) < counts.total)
+        by_columns.setdefault(cols if own else None, []).append(i)
+    if len(by_columns) == 1:
+        return whole
+    return [(cols, idx, gx.ExpectationSuite(name=f"{suite.name}_{n}", expectations=[suite.expectations[i] for i in idx]))
+            for n, (cols, idx) in enumerate(by_columns.items())]
+
+
+def _validate_groups(batch_definition, groups, frame: pd.DataFrame) -> list:
+    """GE's results for one frame, in the suite's order."""
+    results: list = [None] * sum(len(idx) for _, idx, _ in groups)
+    for cols, idx, sub in groups:
+        part = frame if cols is None else frame[list(cols)]
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
+        got = batch.validate(sub, result_format=RESULT_FORMAT).results
+        if len(got) != len(idx):
+            raise RuntimeError("Great Expectations returned another number of results")
+        for i, r in zip(idx, got):
+            results[i] = r
+    return results
 
 
 class _Verdict:
