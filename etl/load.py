@@ -18,7 +18,7 @@ from etl.contracts import Contract
 from etl.gate import ROW_OK, BatchCounts, GateResult, allowed_bad, gate_columns, rows_pass, run_suite
 from etl.readers import RAW_TABLE, ROW_COLUMN, SourceData, UnreadableSource
 from etl.rules import clean_expr, create_typed, create_violations, is_native, lit, period_text_expr, q, scope_bounds, scope_expr
-from etl.servicenow import BATCH_CHECKS, BATCH_NOTES, PREPROCESSORS
+from etl.servicenow import BATCH_CHECKS, BATCH_NOTES, KEPT_ROWS, PREPROCESSORS
 from settings import plausible_dates
 
 EXAMPLES_IN_MESSAGE = 3
@@ -95,7 +95,7 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
             data = read()
         # Staging comes before the same-content check: a large file is hashed in a thread meanwhile.
         with _timed(timings, "stage"):
-            present, rows_read, native = _stage(con, contract, data, given or {})
+            present, rows_read, native = _stage(con, contract, data, given or {}, view=True)
         result = _unchanged(con, contract, data, batch_id)
         if result is None:
             result, gate, periods = _validate_and_insert(con, contract, data, batch_id, timings, present,
@@ -125,8 +125,15 @@ def load_batch(con, contract: Contract, read: Callable[[], SourceData], name: st
 
 
 def _drop_temp(con) -> None:
+    if _is_temp_view(con, "cand"):  # cand over source_raw (_stage with view=True)
+        con.execute("DROP VIEW cand")
     for table in ("cand", "typed", "violations", RAW_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _is_temp_view(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name = ?",
+                       [name]).fetchall()[0][0] > 0
 
 
 def unexpected_failure(file_name: str, err: Exception) -> str:
@@ -193,10 +200,15 @@ def _native_for(contract: Contract):
     return keep_native
 
 
-def _stage(con, contract: Contract, data: SourceData,
-           given: dict[str, str]) -> tuple[set[str], int, frozenset[str]]:
+def _stage(con, contract: Contract, data: SourceData, given: dict[str, str],
+           view: bool = False) -> tuple[set[str], int, frozenset[str]]:
     """TEMP table cand: the contract's columns as text (or in their own type where a Parquet column
-    already has the contract type: returned as `native`); personal drop_columns were never read."""
+    already has the contract type: returned as `native`); personal drop_columns were never read.
+
+    `view`: where no preprocessor collapses the rows, cand may be a TEMP view over source_raw (the
+    columns renamed, the row number computed) instead of a copy of every cell: one pass less over the
+    batch (docs/benchmark.md, "Typing, rules and write, session 7"). source_raw then stays until the
+    batch's TEMP tables are dropped (`_drop_temp`), as the quarantine reads the original text through cand."""
     positions = data.stage(con, contract.drop_columns, _native_for(contract))
     rows_read = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchall()[0][0]
     mapping = match_columns(contract, data.file_name, list(positions), rows_read, frozenset(given))
@@ -212,6 +224,18 @@ def _stage(con, contract: Contract, data: SourceData,
     problem = check(con, contract, present, events, data.file_name) if check else None
     if problem:
         raise Rejected(problem, rows_read)
+    if view and not contract.preprocess:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW cand AS SELECT * FROM {events}")
+        return present, rows_read, frozenset(mapping[c] for c in data.native_columns if c in mapping)
+    if contract.preprocess in KEPT_ROWS and data.row_base is not None:
+        # the kept data rows as rowids of source_raw: a filter on the table's own rowid reads the wide event
+        # rows of the kept ones only (~15 % less than a filter on the computed row number; docs/benchmark.md,
+        # "Typing, rules and write, session 7"). cand is not strictly in file order either way.
+        kept = KEPT_ROWS[contract.preprocess](contract, present, events)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT {data.row_expr} AS {ROW_COLUMN}, {select} "
+                    f"FROM {RAW_TABLE} WHERE rowid IN (SELECT r + {data.row_base - 1} FROM ({kept}) k(r))")
+        con.execute(f"DROP TABLE {RAW_TABLE}")
+        return present, rows_read, frozenset(mapping[c] for c in data.native_columns if c in mapping)
     keep = PREPROCESSORS[contract.preprocess](contract, present, events) if contract.preprocess else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT * FROM {events} {keep}")
     con.execute(f"DROP TABLE {RAW_TABLE}")
@@ -300,9 +324,16 @@ def _table_exists(con, table: str) -> bool:
 
 def _insert(con, contract: Contract, batch_id: int) -> None:
     cols = ", ".join(q(c) for c in contract.column_names)
-    # typed is in source order and a plain scan keeps it; only the anti-join needs the sort
+    # typed follows cand. For a file read straight cand is in file order (a scan of source_raw, whose rowid is
+    # the data row) and a plain scan keeps it; the anti-join needs the sort. A collapsed event log is not
+    # strictly in file order (cand = the latest event per record, picked by a join: docs/benchmark.md,
+    # "Incident ETL at 10×, session 6"), so it is sorted too. Only the physical order of the stored rows
+    # depends on this: every reader and every message orders by _source_row itself.
     clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
-    keep = "" if clean else "WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row"
+    if clean and not contract.preprocess:
+        keep = ""
+    else:
+        keep = "WHERE _source_row NOT IN (SELECT _source_row FROM violations) ORDER BY _source_row"
     con.execute(f"""INSERT INTO {contract.table} ({cols}, _batch_id, _source_row)
                     SELECT {cols}, {batch_id}, _source_row FROM typed {keep}""")
 

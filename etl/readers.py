@@ -57,6 +57,7 @@ class SourceData:
     cast_to_text: bool = False           # Parquet columns are typed: cast them to VARCHAR
     transcode_from: str | None = None    # "cp1252": DuckDB reads a temporary UTF-8 copy made at staging
     row_expr: str = ROW_COLUMN           # SQL giving the 1-based data row number in source_raw
+    row_base: int | None = None          # when source_raw was read by DuckDB: its rowid of data row 1
     utf8_unverified: bool = False        # CSV assumed UTF-8 from its header; DuckDB checks the rest
     native_columns: tuple[str, ...] = ()  # typed (Parquet) columns staged in their own type, not as text
     truncated_last_line: bool = False    # the file does not end with a line break: its last line may be cut
@@ -154,6 +155,7 @@ class SourceData:
         # rowid follows file order (insertion order is preserved), which gives the data row number;
         # inside the batch's transaction rowids start at a large base, hence the offset
         base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {RAW_TABLE}").fetchall()[0][0]
+        self.row_base = int(base)
         self.row_expr = f"rowid - {int(base)} + 1"
         return kept
 

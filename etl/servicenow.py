@@ -48,7 +48,12 @@ def _group_keys(contract: Contract, present: set[str]) -> str:
 
 
 def latest_event_only(contract: Contract, present: set[str], events: str) -> str:
-    """WHERE clause over the subquery `events` keeping one row per incident: its latest event.
+    """WHERE clause over the subquery `events` keeping one row per incident: its latest event."""
+    return f"WHERE _source_row IN ({latest_event_rows(contract, present, events)})"
+
+
+def latest_event_rows(contract: Contract, present: set[str], events: str) -> str:
+    """SELECT of the data row (_source_row) of each incident's latest event in the subquery `events`.
 
     The ordering (sys_mod_count, then sys_updated_at, then row) is packed into one HUGEINT so that
     a plain max() per incident finds the row: fixed-size aggregate states, which DuckDB can spill to
@@ -57,9 +62,8 @@ def latest_event_only(contract: Contract, present: set[str], events: str) -> str
     updated_ms = f"coalesce(epoch_ms({_typed(contract, present, 'sys_updated_at')}) + {2 ** 43}, 0)"  # ms since 1691 ≥ 0
     rank = (f"(CAST({mod_count} AS HUGEINT) << {TIME_BITS + ROW_BITS}) | "
             f"(CAST({updated_ms} AS HUGEINT) << {ROW_BITS}) | CAST(_source_row AS HUGEINT)")
-    return f"""WHERE _source_row IN (
-        SELECT CAST(max({rank}) & {2 ** ROW_BITS - 1} AS BIGINT) FROM {events}
-        GROUP BY {_group_keys(contract, present)})"""
+    return f"""SELECT CAST(max({rank}) & {2 ** ROW_BITS - 1} AS BIGINT) FROM {events}
+        GROUP BY {_group_keys(contract, present)}"""
 
 
 def swapped_date_order(fmt: str | None) -> str | None:
@@ -163,5 +167,7 @@ def collision_note(con, contract: Contract, table_exists: bool) -> str | None:
 
 
 PREPROCESSORS = {"servicenow_event_log": latest_event_only}
+# the same choice as a SELECT of the kept data rows (etl/load.py `_stage` filters source_raw by rowid with it)
+KEPT_ROWS = {"servicenow_event_log": latest_event_rows}
 BATCH_CHECKS = {"servicenow_event_log": check_date_order}
 BATCH_NOTES = {"servicenow_event_log": collision_note}

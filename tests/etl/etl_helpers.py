@@ -1,5 +1,8 @@
 """Helpers for the ETL tests (imported as etl_helpers; tests/etl is on sys.path)."""
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -61,3 +64,52 @@ def tree_files(root: Path, suffix: str = "") -> list[Path]:
     for folder, _dirs, files in os.walk(root, followlinks=True):
         found += [Path(folder) / name for name in files if name.endswith(suffix)]
     return sorted(found)
+
+
+# The small e-service delivery the publish tests load (eservices + the first rows of its transactions).
+ESERVICES = """eservice_id,name,owner_committee,errand_type
+ES001,Bygglov,BROMMA,bygglov
+ES002,Skolval,UTBN,skolval
+"""
+TRANSACTIONS_HEAD = """month,eservice_id,channel,completed,straight_through
+2024-01,ES001,digital,30,20
+2024-01,ES001,paper,10,
+2024-02,ES001,digital,5,5
+"""
+
+BENEFITS = ["B0001", "B0002", "B0003", "B0004"]
+
+
+def prepare_benefits(con) -> None:
+    """The warehouse schema plus one committee and the benefits BENEFITS, for benefit_plans deliveries."""
+    from etl.schema import create_all
+
+    create_all(con)
+    con.execute("INSERT INTO dim_committees VALUES ('KS', 'Kommunstyrelsen', 'City Executive Board', "
+                "'specialist_committee', 'specialist_committees', 1, 1)")
+    for b in BENEFITS:
+        con.execute("INSERT INTO dim_benefits (benefit_id, project_id, kind, description, unit, owner_committee, "
+                    "disbenefit, benefit_class) VALUES (?, 'P0001', 'financial', 'x', 'SEK', 'KS', false, 'budget')",
+                    [b])
+
+
+@contextmanager
+def benefit_plan_stores():
+    """A plain DuckDB warehouse and a Parquet fact-store one, both prepared with prepare_benefits, in a fresh
+    work directory: yields (contract, work, native, stored, store) and removes everything afterwards."""
+    from etl.contracts import load_contracts
+    from etl.factstore import FactStore
+
+    contract = load_contracts()["benefit_plans"]
+    work = Path(tempfile.mkdtemp())
+    native, stored = duckdb.connect(), duckdb.connect(str(work / "catalog.duckdb"))
+    store = FactStore.begin(stored, work / "catalog.parquet")
+    try:
+        prepare_benefits(native)
+        prepare_benefits(stored)
+        yield contract, work, native, stored, store
+    finally:
+        store.release()
+        native.close()
+        stored.close()
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,46 +1,24 @@
 """For any sequence of deliveries, the Parquet fact store holds exactly the rows the revision rules say — the
 same rows, and the same replaced counts, as a plain DuckDB table loaded with the same batches."""
-import shutil
-import tempfile
-from pathlib import Path
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.contracts import load_contracts
-from etl.factstore import FactStore
 from etl.load import load_batch
 from etl.readers import read_file
-from etl.schema import create_all
+from etl_helpers import BENEFITS, benefit_plan_stores
 
-BENEFITS = ["B0001", "B0002", "B0003", "B0004"]
 MONTHS = ["2020-01", "2020-02", "2020-03", "2020-04"]
 
 delivery = st.dictionaries(st.tuples(st.sampled_from(BENEFITS), st.sampled_from(MONTHS)),
                            st.integers(0, 10_000), min_size=1, max_size=8)
 
 
-def _prepare(con) -> None:
-    create_all(con)
-    con.execute("INSERT INTO dim_committees VALUES ('KS', 'Kommunstyrelsen', 'City Executive Board', "
-                "'specialist_committee', 'specialist_committees', 1, 1)")
-    for b in BENEFITS:
-        con.execute("INSERT INTO dim_benefits (benefit_id, project_id, kind, description, unit, owner_committee, "
-                    "disbenefit, benefit_class) VALUES (?, 'P0001', 'financial', 'x', 'SEK', 'KS', false, 'budget')",
-                    [b])
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(deliveries=st.lists(delivery, min_size=1, max_size=4))
 def test_key_scoped_deliveries_give_the_rows_of_the_rules(deliveries):
-    contract = load_contracts()["benefit_plans"]
-    work = Path(tempfile.mkdtemp())
-    native, stored = duckdb.connect(), duckdb.connect(str(work / "catalog.duckdb"))
-    store = FactStore.begin(stored, work / "catalog.parquet")
-    try:
-        _prepare(native)
-        _prepare(stored)
+    with benefit_plan_stores() as (contract, work, native, stored, store):
         expected: dict[tuple[str, str], int] = {}
         for n, rows in enumerate(deliveries):
             path = work / f"d{n}" / "benefit_plans.csv"
@@ -63,8 +41,3 @@ def test_key_scoped_deliveries_give_the_rows_of_the_rules(deliveries):
             f"'{store.source_dir(contract)}/*/*.parquet', hive_partitioning = true)").fetchall()
         assert sorted((b, m) for b, m, _ in on_disk) == sorted(expected)
         assert all(m == p for _, m, p in on_disk)
-    finally:
-        store.release()
-        native.close()
-        stored.close()
-        shutil.rmtree(work, ignore_errors=True)

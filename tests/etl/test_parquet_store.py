@@ -8,18 +8,10 @@ import duckdb
 import pytest
 
 from etl.factstore import collect, versions
-from etl_helpers import fixture, load, query
+from etl_helpers import ESERVICES, TRANSACTIONS_HEAD, fixture, load, query
 from metrics.warehouse import Warehouse
 
-ESERVICES = """eservice_id,name,owner_committee,errand_type
-ES001,Bygglov,BROMMA,bygglov
-ES002,Skolval,UTBN,skolval
-"""
-TRANSACTIONS = """month,eservice_id,channel,completed,straight_through
-2024-01,ES001,digital,30,20
-2024-01,ES001,paper,10,
-2024-02,ES001,digital,5,5
-2024-02,ES001,phone,15,
+TRANSACTIONS = TRANSACTIONS_HEAD + """2024-02,ES001,phone,15,
 2024-01,ES002,digital,8,8
 2024-01,ES002,visit,2,
 """

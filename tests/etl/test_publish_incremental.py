@@ -17,22 +17,14 @@ import settings
 from etl import factstore, seeds
 from etl.factstore import collect, generations, versions
 from etl.seeds import SeedError, seed_contracts
-from etl_helpers import fixture, load, query, snapshot, tree_files
+from etl_helpers import ESERVICES, TRANSACTIONS_HEAD, fixture, load, query, snapshot, tree_files
 from metrics.warehouse import Warehouse
 from pipeline.cli import plan_files
 from pipeline.publish import publish
 from etl.load import load_batch
 from test_publish import generations as generation_bytes, published_state
 
-ESERVICES = """eservice_id,name,owner_committee,errand_type
-ES001,Bygglov,BROMMA,bygglov
-ES002,Skolval,UTBN,skolval
-"""
-TRANSACTIONS = """month,eservice_id,channel,completed,straight_through
-2024-01,ES001,digital,30,20
-2024-01,ES001,paper,10,
-2024-02,ES001,digital,5,5
-2024-01,ES002,digital,8,8
+TRANSACTIONS = TRANSACTIONS_HEAD + """2024-01,ES002,digital,8,8
 """
 
 

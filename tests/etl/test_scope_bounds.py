@@ -1,8 +1,6 @@
 """Key-scoped deliveries read only what can hold their keys (issue 16 at 100×, session 6): etl.rules.scope_bounds
 bounds the scans of the whole fact table (which months a replace touches, which store files hold replaced rows,
 incident numbers under another system) by the smallest and largest scope value of the batch, as parameters."""
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,11 +8,10 @@ import duckdb
 import pytest
 
 from etl.contracts import load_contracts
-from etl.factstore import FactStore
 from etl.load import load_batch
 from etl.readers import read_file
 from etl.rules import scope_bounds
-from test_factstore_properties import _prepare
+from etl_helpers import benefit_plan_stores
 
 
 @pytest.fixture()
@@ -61,13 +58,7 @@ def _deliver(stored, native, contract, work: Path, n: int, rows: list[tuple[str,
 def test_a_key_inside_a_files_range_is_replaced_and_its_neighbours_kept():
     """Benefits B0001-B0003 in one file per month, B0004 in a later batch; re-delivering B0002 (inside the
     range of the first batch's files, outside the later one's) replaces exactly its two rows."""
-    contract = load_contracts()["benefit_plans"]
-    work = Path(tempfile.mkdtemp())
-    native, stored = duckdb.connect(), duckdb.connect(str(work / "catalog.duckdb"))
-    store = FactStore.begin(stored, work / "catalog.parquet")
-    try:
-        _prepare(native)
-        _prepare(stored)
+    with benefit_plan_stores() as (contract, work, native, stored, store):
         first = [(b, m, 100) for b in ("B0001", "B0002", "B0003") for m in ("2020-01", "2020-02")]
         assert _deliver(stored, native, contract, work, 0, first).rows_loaded == 6
         assert _deliver(stored, native, contract, work, 1, [("B0004", "2020-01", 400)]).rows_loaded == 1
@@ -89,8 +80,3 @@ def test_a_key_inside_a_files_range_is_replaced_and_its_neighbours_kept():
         assert stored.execute("SELECT benefit_id, strftime(month, '%Y-%m'), planned_sek FROM fact_benefit_plans "
                               "WHERE benefit_id = 'B0004'").fetchall() == [("B0004", "2020-02", 410.0)]
         assert stored.execute("SELECT count(*) FROM fact_benefit_plans").fetchone()[0] == 6
-    finally:
-        store.release()
-        native.close()
-        stored.close()
-        shutil.rmtree(work, ignore_errors=True)
