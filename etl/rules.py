@@ -1,7 +1,8 @@
 """Contract → DuckDB SQL: typed values and row-rule violations, set-based (no per-row Python).
 
 Tables used inside one load connection (all TEMP):
-  cand  original text per source column + _source_row (one row per candidate record)
+  cand  original text per source column + _source_row (one row per candidate record); a TEMP view over
+        source_raw for a file read straight, a TEMP table for a collapsed event log (etl/load.py `_stage`)
   typed _source_row, per column "<c>__raw" (cleaned text, NULL when missing) and "<c>" (typed);
         a Parquet column already of the contract type, and a text (varchar) column, whose cleaned
         text is its value, have only "<c>" (see raw_expr)
