@@ -129,6 +129,11 @@ def _committee_names(ctx) -> dict[str, str]:
         return {}
 
 
+def _keep_demo_choice() -> None:
+    """The demo select box's callback: the user's choice becomes the kept one (see login_guard)."""
+    st.session_state[DEMO_KEPT_KEY] = st.session_state.get(DEMO_KEY)
+
+
 def login_guard(ctx) -> Identity:
     """Resolve who is using the app, render the sidebar identity block, or stop the page (login screen,
     refusal). Sets st.session_state['_identity']."""
@@ -148,16 +153,23 @@ def login_guard(ctx) -> Identity:
             st.stop()
     elif demo_allowed(ctx.wh):
         keys = [u[0] for u in DEMO_USERS]
-        if st.session_state.get(DEMO_KEY) not in keys:
-            kept = st.session_state.get(DEMO_KEPT_KEY)
-            st.session_state[DEMO_KEY] = kept if kept in keys else DEMO_DEFAULT
+        # The choice lives in DEMO_KEPT_KEY, written only when the user changes the select box (its callback
+        # runs before the script). Streamlit drops a widget's state when a page without that widget (or the
+        # same key on another page) ends a run, so the box's own key is re-set from the kept choice on every
+        # run, before the box is drawn: without this the choice fell back to the first user on the second
+        # page change.
+        kept = st.session_state.get(DEMO_KEPT_KEY)
+        if kept not in keys:
+            current = st.session_state.get(DEMO_KEY)
+            kept = current if current in keys else DEMO_DEFAULT
+            st.session_state[DEMO_KEPT_KEY] = kept
+        st.session_state[DEMO_KEY] = kept
         names = {u[0]: u[2] for u in DEMO_USERS}
         box = st.sidebar.container(border=True)
         box.markdown(f"**⚠ {t('auth.demo_title')}**")
         box.caption(t("auth.demo_help"))
-        key = box.selectbox(t("auth.demo_user"), keys, key=DEMO_KEY,
+        key = box.selectbox(t("auth.demo_user"), keys, key=DEMO_KEY, on_change=_keep_demo_choice,
                             format_func=lambda k: f"{names[k]} · {t('role.' + k)}")
-        st.session_state[DEMO_KEPT_KEY] = key
         identity = demo_identity(key, ctx.wh)
         # also in the page itself: on a phone the sidebar is collapsed
         st.caption(f":material/warning: **{t('auth.demo_title')}** · {names[key]} · {t('role.' + key)}",

@@ -165,3 +165,21 @@ def test_admin_pages_tables(server, browser, artifacts):
         if width != 1280:
             full_shot(page, artifacts / f"tables_audit_log_{width}.png", width)
     ctx.close()
+
+
+def test_the_demo_user_stays_chosen_across_page_changes(server, browser):
+    """Streamlit drops a widget's state when a page without it ends a run: the demo user chosen in the sidebar
+    fell back to the first user (the reader) on the second page change, and an administrator lost the
+    administrators' pages from the navigation. Found by a browser sweep of every page (session 7)."""
+    ctx, page = open_page(browser, url_of(server, "city_overview"), 1440, 900)
+    as_admin(page)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    main = page.locator("[data-testid='stMain']")
+    for name in ("Projekt", "Stadsöversikt", "Mätetal", "Granskningslogg", "Nämndens styrkort"):
+        nav.get_by_text(name, exact=True).click()
+        wait_for_app(page)
+        expect(main).to_contain_text("Eva Holm · Administratör", timeout=15_000)
+        expect(nav).to_contain_text("Granskningslogg")
+        box = page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Demoanvändare")
+        assert box.input_value() == "Eva Holm · Administratör", name
+    ctx.close()
