@@ -17,7 +17,7 @@ from reports import model as RM
 from reports.render import file_name, render
 from ui import status as S
 from ui.alerts import render_alerts  # noqa: F401  (the start page's alerts live in ui/alerts.py)
-from ui.tables import show_table
+from ui.tables import collation_key, show_table
 
 
 def current_identity(ctx):
@@ -251,7 +251,9 @@ def render_reporting_status(ctx) -> None:
         st.info(t("reporting.closed", at=fmt.date(closed["closed_at"], with_time=True), who=closed["closed_by"],
                   version=closed["data_version"]))
     order = {"returned": 0, "not_started": 1, "draft": 2, "submitted": 3, "approved": 4}
-    status = status.assign(_o=status["state"].map(order)).sort_values(["_o", "committee_code"])
+    status = status.assign(_o=status["state"].map(order),
+                           _name=[collation_key(names.get(c, c), lang) for c in status["committee_code"]])
+    status = status.sort_values(["_o", "_name"], kind="stable")
     show_table(pd.DataFrame({
         t("label.committee"): [names.get(c, c) for c in status["committee_code"]],
         t("cycle.state"): [t("cycle.state." + s) for s in status["state"]],

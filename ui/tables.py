@@ -8,6 +8,7 @@ import datetime as _dt
 import html
 import io
 import re
+import unicodedata
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
@@ -364,6 +365,24 @@ PAGE_SIZE = 50  # rows of a record list shown at once; the download always holds
 SORT_MIN_ROWS = 10  # a shorter table is read at a glance and gets no sort control
 
 _NUMBER_TEXT = re.compile(r"^\s*([−-]?)\s*(\d[\d \u00a0\u202f]*)(?:,(\d+))?(?:\s+[^\d\s]\S*|\s*%)?\s*$")
+
+
+# Swedish alphabetical order (SS 1 01 50 / Svenska Akademiens ordlista): å ä ö are letters of their own
+# after z; æ sorts as ä and ø as ö; other accented letters (é, ü, ...) sort as their base letter. English
+# names sort by their base letters.
+_SV_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}  # the three code points after "z"
+
+
+def collation_key(text: Any, lang: str = "sv") -> str:
+    """Case-blind alphabetical sort key of a name in the UI language `lang` ("sv": å ä ö after z)."""
+    folded = str(text).casefold()
+    out = []
+    for ch in folded:
+        if lang == "sv" and ch in _SV_LETTERS:
+            out.append(_SV_LETTERS[ch])
+            continue
+        out.append("".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)))
+    return "".join(out)
 
 
 def sort_key(value: Any) -> tuple:

@@ -130,3 +130,15 @@ def test_headers_get_soft_hyphens_but_labels_and_cells_keep_their_text():
     assert "\u00ad" in hyphenate("Nyttorealiseringsgrad") and hyphenate("Nytta") == "Nytta"
     out = html_table(pd.DataFrame({"Nyttorealiseringsgrad": ["Stadsbyggnadsnämnden"]}), "k")
     assert 'data-label="Nyttorealiseringsgrad"' in out and ">Stadsbyggnadsnämnden<" in out
+
+
+def test_collation_key_puts_a_ring_a_umlaut_o_umlaut_after_z_in_swedish():
+    from ui.tables import collation_key
+
+    names = ["Östermalm", "Älvsjö", "Åkeshov", "Zinkensdamm", "Ängby", "ärla", "Enskede", "Édouard", "Bromma"]
+    assert sorted(names, key=collation_key) == ["Bromma", "Édouard", "Enskede", "Zinkensdamm", "Åkeshov", "Älvsjö",
+                                                "Ängby", "ärla", "Östermalm"]
+    assert collation_key("Ære") == collation_key("Äre") and collation_key("Øre") == collation_key("Öre")
+    # English order knows no letters of their own: Å sorts as A
+    assert sorted(["Östermalm", "Zinkensdamm", "Åkeshov", "Bromma"], key=lambda n: collation_key(n, "en")) == \
+        ["Åkeshov", "Bromma", "Östermalm", "Zinkensdamm"]

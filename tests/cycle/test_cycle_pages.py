@@ -125,6 +125,32 @@ def test_the_directors_page_lists_who_has_not_reported(app, store, people, perio
     assert any(b.key == "reporting_close" for b in at.button)
 
 
+def test_the_directors_page_orders_committees_by_name_in_swedish_order_within_each_state(app, store, people, period,
+                                                                                         demo_wh):
+    """Rows were ordered by committee code: Stockholms Hamn AB (code HAMN) sat between Hägersten-Liljeholmen
+    and Hässelby-Vällingby. Within a state, rows follow the name, å ä ö after z."""
+    from followup import cycle as C
+    from metrics import query
+
+    anna = people("anna@stad.se", "Anna", ("reporter", "FARSTA"))
+    C.write_analysis(anna, "FARSTA", period, "committee", "FARSTA", "Klart.", store=store)
+    C.submit(anna, "FARSTA", period, [], store=store)
+    at = app("reporting_status", "reader")
+    table = next(d.value for d in tables(at) if "Inskickad av" in d.value.columns)
+    names = table["Nämnd/bolag"].tolist()
+    assert names[-1] == "Farsta stadsdelsnämnd"  # submitted comes after not started
+    waiting = names[:-1]
+    committees = query.committees(demo_wh)
+    alphabet = "abcdefghijklmnopqrstuvwxyzåäö"
+    expected = sorted(committees["name_sv"][committees["committee_code"] != "FARSTA"],
+                      key=lambda n: [alphabet.index(c) if c in alphabet else -1 for c in n.lower().replace("é", "e")])
+    assert waiting == expected
+    assert waiting.index("Hägersten-Liljeholmens stadsdelsnämnd") + 1 == waiting.index("Hässelby-Vällingby stadsdelsnämnd")
+    assert waiting.index("Älvsjö stadsdelsnämnd") < waiting.index("Östermalms stadsdelsnämnd")
+    first = [n[0] for n in waiting]
+    assert first.index("Ä") > max(i for i, c in enumerate(first) if c in "STUVWXYZ") and first[-1] == "Ö"
+
+
 def test_the_start_page_shows_a_committee_user_what_turned_red_since_the_previous_publish(
         tmp_path, demo_warehouse, store, people, monkeypatch, period):
     """Two publishes' statuses in the history: a measure red now that was green in the previous publish
