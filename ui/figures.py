@@ -140,8 +140,25 @@ def radar(perspectives: pd.DataFrame, lang: str = "sv", committee_label: str = "
                                   hovertemplate="%{theta}: %{r:.0f}<extra></extra>"))
     # the radial axis is labelled by its ticks and the chart title ("… (0–100) …"); an axis
     # title would sit in the middle of the chart
-    fig.update_layout(polar={"radialaxis": {"range": [0, 100], "tickvals": [0, 50, 100], "angle": 90, "tickangle": 90}})
-    return _base_layout(fig, t("scorecard.radar_title"), lang, height=420)
+    # the radial ticks run between "Intern nytta" (72°) and "It-mognad" (144°), clear of both labels
+    fig.update_layout(polar={"radialaxis": {"range": [0, 100], "tickvals": [0, 50, 100], "angle": 108, "tickangle": 108}})
+    fig = _base_layout(fig, t("scorecard.radar_title"), lang, height=420)
+    # Plotly leaves no room for the angular labels (no automargin on a polar axis): at phone width
+    # "Extern nytta" (at 0°) was cut off at the right and "Intern nytta" (at the top) ran into the
+    # two-line title. Side margins hold the longest label, the top one the title and a label.
+    side = radar_label_margin(theta)
+    fig.update_layout(margin={"l": side, "r": side, "t": RADAR_TOP_MARGIN, "b": 10})
+    return fig
+
+
+RADAR_TOP_MARGIN = 110  # the two-line title (≈ 2 × 20 px below its 10 px pad) plus a label row above the circle
+
+
+def radar_label_margin(labels: Iterable[str], font_size: int = 13) -> int:
+    """Pixels beside the radar for its longest angular label: about 0,6 em a character (sans-serif,
+    mixed case), plus the gap Plotly keeps between the circle and its labels."""
+    longest = max((len(str(x)) for x in labels), default=0)
+    return int(round(0.6 * font_size * longest)) + 16
 
 
 # ---------------------------------------------------------------- measure explorer

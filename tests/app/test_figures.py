@@ -105,6 +105,25 @@ def test_radar_has_committee_and_peer_median():
     assert list(fig.layout.polar.radialaxis.range) == [0, 100]
 
 
+def test_radar_leaves_room_for_its_angular_labels_and_title_at_phone_width():
+    """At 390 px "Extern nytta" (at 0°) was cut off at the right and "Intern nytta" (at the top) ran into the
+    two-line title: Plotly keeps no margin for a polar axis's labels."""
+    ps = pd.DataFrame({"perspective": list(figures.PERSPECTIVES), "score": [80, 60, 95, 40, 70],
+                       "peer_median_score": [70, 70, 70, 70, 70]})
+    for lang, longest in (("sv", "Extern nytta"), ("en", "Maturity")):
+        fig = figures.radar(ps, lang, "Bromma")
+        m = fig.layout.margin
+        # 13 px sans-serif: at least 0,55 em a character beside the circle, both sides (the circle stays centred)
+        assert m.l == m.r >= 0.55 * 13 * len(longest) + 10
+        # a two-line title (2 × ≈20 px) and a row of labels above the circle
+        assert fig.layout.title.text.count("<br>") == 1 and m.t >= 2 * 20 + 20 + 40
+        # the radial ticks lie between two perspectives, not on one of their labels (every 72° from 0°)
+        angle = fig.layout.polar.radialaxis.angle
+        assert min(abs(angle - a) for a in range(0, 361, 72)) >= 30
+        assert fig.layout.polar.radialaxis.tickangle == angle  # the tick numbers read upright along that axis
+    assert figures.radar_label_margin(["Extern nytta", "It"]) == round(0.6 * 13 * 12) + 16
+
+
 def test_red_measures_bar_axis_titles():
     fig = figures.red_measures_bar(_overview(), "sv")
     assert fig.data[0].orientation == "h"
