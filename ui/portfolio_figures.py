@@ -20,8 +20,15 @@ STATUS_COLOURS = {"applied": GREY, "granted": SKY, "running": BLUE, "finished": 
 TIER_PATTERNS = {"basic": "", "differentiating": "", "innovative": "/"}
 
 
+TITLE_WRAP = 36  # characters of a title line: a bold title this long fits a phone-wide (390 px) chart
+
+
 def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> go.Figure:
-    fig.update_layout(title=title, yaxis_title=y_title, legend_title_text="", margin=dict(l=10, r=10, t=50, b=10),
+    # a long title breaks into lines (Plotly never wraps one: at 390 px it ran off the chart), and the
+    # top margin grows with them
+    title = _wrap(title, TITLE_WRAP)
+    top = 50 + 22 * title.count("<br>")
+    fig.update_layout(title=title, yaxis_title=y_title, legend_title_text="", margin=dict(l=10, r=10, t=top, b=10),
                       separators=", " if lang == "sv" else ".,", template="plotly_white")
     if fig.layout.height is None:
         fig.update_layout(height=420)
@@ -53,6 +60,9 @@ def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
                 text=[format_percent(v, 1, lang) for v in balance.granted_share])
     fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
     return _layout(fig, t("council.fig.balance"), "", lang=lang)
+
+
+CATEGORY_WRAP = 24  # characters of a category (axis tick) label line
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -131,17 +141,35 @@ def realisation_figure(df: pd.DataFrame, label_col: str, t: Callable, lang: str 
     d = df.dropna(subset=["rate"]).sort_values("rate")
     states = list(d.status)
     fig = go.Figure()
-    fig.add_bar(y=d[label_col].astype(str), x=d.rate, orientation="h", marker_color=[status.colour(s) for s in states],
+    labels = d[label_col].astype(str).tolist()
+    # the value sits at the start of its bar, clear of the target and red-threshold lines (at the end
+    # it was half hidden by the 80 % line); a bar too short for it gets it just outside
+    fig.add_bar(y=labels, x=d.rate, orientation="h", marker_color=[status.colour(s) for s in states],
                 text=[f"{status.icon(s)} {format_percent(v, 1, lang)}" for s, v in zip(states, d.rate)],
+                textposition=["inside" if v >= 15 else "outside" for v in d.rate], insidetextanchor="start",
+                textangle=0,
                 hovertext=[status.word(s, lang) for s in states], name=t("council.col.rate"), showlegend=False)
     if len(df):
         target, red = float(df.target.iloc[0]), float(df.red_threshold.iloc[0])
-        fig.add_vline(x=target, line_dash="dash", annotation_position="bottom right",
-                      annotation_text=t("council.label.target", value=format_number(target, 0, lang)))
-        fig.add_vline(x=red, line_dash="dot", annotation_position="bottom left",
-                      annotation_text=t("council.label.red_threshold", value=format_number(red, 0, lang)))
-    fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, 28 * len(d) + 120))
-    return _layout(fig, t(title_key), "", lang=lang)
+        # the line labels sit above the plot, each in its own row and left of its line: inside the plot
+        # they covered bars, side by side they overlapped on a narrow chart, right of 80 they ran off it
+        for x, dash, label, row in ((target, "dash", "council.label.target", 0), (red, "dot", "council.label.red_threshold", 1)):
+            fig.add_vline(x=x, line_dash=dash, annotation_position="top left", annotation_yanchor="bottom",
+                          annotation_yshift=THRESHOLD_ROW * row, annotation_xanchor="right",
+                          annotation_text=t(label, value=format_number(x, 0, lang)))
+    # long names (portfolios, committees) break into lines so a phone-wide chart keeps room for its bars
+    ticks = [_wrap(x, CATEGORY_WRAP) for x in labels]
+    lines = max((x.count("<br>") + 1 for x in ticks), default=1)
+    fig.update_yaxes(tickvals=labels, ticktext=ticks)
+    fig.update_layout(xaxis=dict(range=[0, 105]), height=max(300, max(28, 16 * lines + 10) * len(d) + 140))
+    fig = _layout(fig, t(title_key), "", lang=lang)
+    if len(df):  # room for the two label rows under the title
+        fig.update_layout(margin_t=fig.layout.margin.t + 2 * THRESHOLD_ROW, title_y=1, title_yref="container",
+                          title_yanchor="top", title_pad_t=10)
+    return fig
+
+
+THRESHOLD_ROW = 18  # px of a row of threshold labels above a chart
 
 
 STAGE_COLOURS = {"need": GREY, "application": SKY, "valuation": PURPLE, "preparation": ORANGE, "decision": BLUE,
@@ -199,7 +227,9 @@ def classes_figure(classes: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
     fig.add_bar(x=labels, y=d.realised_sek / 1e6, name=t("council.col.realised_sek"), marker_color=BLUE,
                 marker_pattern_shape="/", hovertext=[format_mnkr(v, lang) for v in d.realised_sek],
                 hoverinfo="text+name")
-    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    # class names break into lines instead of slanting (slanted, they ran off a phone-wide chart)
+    fig.update_xaxes(tickvals=labels, ticktext=[_wrap(x, CATEGORY_WRAP) for x in labels], tickangle=0)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return _layout(fig, t("council.fig.classes"), t("council.axis.mnkr"), lang=lang)
 
 

@@ -112,3 +112,47 @@ def test_issue13_figures_on_the_fixture(con):
     fig = figs.timeline_figure(hist, t, "sv")
     assert [tr.name for tr in fig.data][:2] == ["Behov/idé", "Ansökan"]
     assert fig.data[0].x[0] == pytest.approx((pd.Timestamp("2019-06-03") - pd.Timestamp("2019-01-15")).total_seconds() * 1000)
+
+
+def _realisation_frame():
+    names = ["1. Tillgänglighet och service för medborgare, företagande och besök",
+             "5. Innovativ verksamhetsutveckling med hjälp av it"]
+    return pd.DataFrame({"label": names, "rate": [82.9, 4.6], "status": ["green", "red"],
+                         "target": [80.0, 80.0], "red_threshold": [60.0, 60.0]})
+
+
+def test_realisation_figure_fits_a_phone_and_keeps_its_values_clear_of_the_lines():
+    """At 390 px the portfolio names took the whole width (cut at the left); at 1440 the 80 % target line
+    ran through the "82,9 %" label at the end of its bar."""
+    fig = figs.realisation_figure(_realisation_frame(), "label", T)
+    bar = fig.data[0]
+    assert list(bar.y) == ["5. Innovativ verksamhetsutveckling med hjälp av it",
+                           "1. Tillgänglighet och service för medborgare, företagande och besök"]
+    # names break into lines of at most 24 characters, on the axis only (the data keep the names)
+    assert list(fig.layout.yaxis.tickvals) == list(bar.y)
+    assert fig.layout.yaxis.ticktext[1] == "1. Tillgänglighet och<br>service för medborgare,<br>företagande och besök"
+    assert all(len(line) <= 24 for tick in fig.layout.yaxis.ticktext for line in tick.split("<br>"))
+    # the value at the start of a long bar (x from 0, far from 60 and 80), outside a short one, never slanted
+    assert list(bar.textposition) == ["outside", "inside"] and bar.insidetextanchor == "start" and bar.textangle == 0
+    # the threshold labels above the plot, one row each, left of their line
+    notes = {a.text: a for a in fig.layout.annotations}
+    target, red = notes["Mål 80 %"], notes["Röd gräns 60 %"]
+    assert target.yanchor == red.yanchor == "bottom" and target.y == red.y == 1
+    assert target.xanchor == red.xanchor == "right" and abs(red.yshift - (target.yshift or 0)) >= 16
+    assert fig.layout.margin.t >= 50 + 2 * 16
+    # three lines a bar: each bar at least 3 × 16 px high
+    assert fig.layout.height >= 2 * (3 * 16) + 140
+
+
+def test_a_long_council_title_breaks_into_lines_that_fit_a_phone():
+    classes = pd.DataFrame({"benefit_class": ["budget", "time"], "counts_in_i1": [True, True],
+                            "planned_sek_due": [2e6, 1e6], "low_sek_due": [1e6, 5e5], "high_sek_due": [3e6, 2e6],
+                            "realised_sek": [1.5e6, 8e5]})
+    fig = figs.classes_figure(classes, T)
+    assert fig.layout.title.text == "Planerad (trolig, med låg–hög) och<br>realiserad nytta per klass"
+    assert fig.layout.margin.t == 50 + 22
+    # class names break into lines instead of slanting off the chart
+    assert list(fig.layout.xaxis.ticktext) == ["Budgetnytta (kr)", "Frigjord tid (timmar<br>värderade i kr)"]
+    assert fig.layout.xaxis.tickangle == 0
+    short = figs.realisation_figure(_realisation_frame(), "label", T)
+    assert short.layout.title.text == "Nyttorealiseringsgrad"
