@@ -28,8 +28,11 @@ from ui.i18n import DEFAULT_LANG, LANGS, name_col, translate, translation_table,
 
 # One narrow-screen rule for every page: containers keyed "wide_only_*" (heatmaps, wide charts)
 # give way on a phone to what is keyed "narrow_only_*" (cards and lists), and the other way round.
+# The page heading shrinks with a phone's width (Streamlit's 2.75rem broke "Applikationsportfölj" as
+# "Applikationsportf/ölj" at 390 px): at 9vw the longest one-word heading fits whole down to 320 px.
 LAYOUT_CSS = """<style>
 @media (max-width: 640px){ [class*="st-key-wide_only"]{display:none !important} }
+@media (max-width: 640px){ [data-testid="stMain"] h1{font-size:clamp(1.75rem, 9vw, 2.75rem) !important} }
 @media (min-width: 641px){ [class*="st-key-narrow_only"]{display:none !important} }
 </style>"""
 DEFAULT_GRAIN = "tertial"

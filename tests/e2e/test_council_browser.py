@@ -58,6 +58,23 @@ def test_council_page_renders_at_width(server, browser, artifacts, path, width):
             page.locator(".js-plotly-plot .main-svg:visible").first.wait_for(timeout=30_000)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} is {overflow} px wider than the {width} px window"
+        # the heading breaks between words only ("Applikationsportfölj" broke as "Applikationsportf/ölj" at 390 px)
+        broken = page.evaluate("""() => {
+            const h1 = document.querySelector("[data-testid='stMain'] h1");
+            const out = [];
+            const walk = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+            for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                for (const m of n.data.matchAll(/\\S+/g)) {
+                    const r = document.createRange();
+                    r.setStart(n, m.index);
+                    r.setEnd(n, m.index + m[0].length);
+                    const tops = new Set([...r.getClientRects()].filter(c => c.width > 0).map(c => Math.round(c.top)));
+                    if (tops.size > 1) out.push(m[0]);
+                }
+            }
+            return out;
+        }""")
+        assert broken == [], f"{path} at {width} px breaks its heading inside {broken}"
         body = page.locator("[data-testid='stMain']").inner_text()
         for raw in ("nan", "None", "KF1;", "docs/portfolio.md"):
             assert raw not in body.split(), raw
