@@ -20,6 +20,9 @@ STATUS_COLOURS = {"applied": GREY, "granted": SKY, "running": BLUE, "finished": 
 TIER_PATTERNS = {"basic": "", "differentiating": "", "innovative": "/"}
 
 
+# a horizontal legend at the bottom of the figure; Plotly makes room for it below the axis labels
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left")
+LEGEND_ROW = 20  # px of one legend row
 TITLE_WRAP = 36  # characters of a title line: a bold title this long fits a phone-wide (390 px) chart
 
 
@@ -28,6 +31,9 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> 
     # top margin grows with them
     title = _wrap(title, TITLE_WRAP)
     top = 50 + 22 * title.count("<br>")
+    if fig.layout.legend.orientation is None:
+        # the legend under the plot, in rows across the width: at its right it took half a phone-wide chart
+        fig.update_layout(legend=LEGEND_BELOW)
     fig.update_layout(title=title, yaxis_title=y_title, legend_title_text="", margin=dict(l=10, r=10, t=top, b=10),
                       separators=", " if lang == "sv" else ".,", template="plotly_white")
     if fig.layout.height is None:
@@ -54,11 +60,15 @@ def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
     labels = [f"{pid}. {n}" for pid, n in zip(balance.portfolio_id, balance[name])]
     fig = go.Figure()
     fig.add_bar(y=labels, x=balance.frame_share, orientation="h", name=t("council.col.frame_share"),
-                marker_color=GREY, text=[format_percent(v, 1, lang) for v in balance.frame_share])
+                marker_color=GREY, text=[format_percent(v, 1, lang) for v in balance.frame_share], textangle=0)
     fig.add_bar(y=labels, x=balance.granted_share, orientation="h", name=t("council.col.granted_share"),
                 marker_color=BLUE, marker_pattern_shape="/",
-                text=[format_percent(v, 1, lang) for v in balance.granted_share])
-    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
+                text=[format_percent(v, 1, lang) for v in balance.granted_share], textangle=0)
+    # long focus-area names break into lines on the axis (one line each, they were cut at the left on a phone)
+    ticks = [_wrap(x, CATEGORY_WRAP) for x in labels]
+    lines = max((x.count("<br>") + 1 for x in ticks), default=1)
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed", tickvals=labels, ticktext=ticks),
+                      height=max(420, (16 * lines + 24) * len(labels) + 200))
     return _layout(fig, t("council.fig.balance"), "", lang=lang)
 
 
@@ -88,7 +98,8 @@ def status_figure(by_status: pd.DataFrame, t: Callable, lang: str = "sv") -> go.
             fig.add_bar(x=[labels[p] for p in pids], y=counts.values,
                         name=f"{t('council.status.' + status)} · {t('council.tier.' + tier)}",
                         marker_color=STATUS_COLOURS[status], marker_pattern_shape=TIER_PATTERNS[tier])
-    fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"))
+    # room for the legend under the plot: one row an entry on a phone
+    fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"), height=420 + LEGEND_ROW * len(fig.data))
     return _layout(fig, t("council.fig.status"), t("council.axis.projects"), lang=lang)
 
 

@@ -156,3 +156,22 @@ def test_a_long_council_title_breaks_into_lines_that_fit_a_phone():
     assert fig.layout.xaxis.tickangle == 0
     short = figs.realisation_figure(_realisation_frame(), "label", T)
     assert short.layout.title.text == "Nyttorealiseringsgrad"
+
+
+def test_portfolio_charts_put_their_legend_under_the_plot(con):
+    """At 390 px a legend at the right of the chart took half its width (Portföljer)."""
+    years = pq.portfolio_years(con)
+    by_status = pq.projects_by_status(con)
+    figures = {"frames": figs.frames_figure(years, T), "balance": figs.balance_figure(pq.portfolio_balance(con), T),
+               "status": figs.status_figure(by_status, T)}
+    for name, fig in figures.items():
+        legend = fig.layout.legend
+        assert (legend.orientation, legend.yref, legend.y, legend.yanchor, legend.x) == ("h", "container", 0, "bottom", 0), name
+    # one legend row an entry on a phone: the status chart grows by that much
+    status = figures["status"]
+    assert status.layout.height == 420 + 20 * len(status.data)
+    # the focus-area names break into lines on the axis, the data keep them whole
+    balance = figures["balance"]
+    assert list(balance.layout.yaxis.tickvals) == list(balance.data[0].y)
+    assert all(len(line) <= 24 for tick in balance.layout.yaxis.ticktext for line in tick.split("<br>"))
+    assert all(tr.textangle == 0 for tr in balance.data)
