@@ -387,8 +387,9 @@ def collation_key(text: Any, lang: str = "sv") -> str:
 
 def sort_key(value: Any) -> tuple:
     """A sort key for a cell as shown: numbers in Swedish format ("1 234,5 tkr", "−3", "12 %") sort
-    as numbers, other text case-blind; missing ("", "–", None, nan) after everything. Numbers sort
-    before text, so a column mixing them keeps its numbers together."""
+    as numbers, other text case-blind in Swedish alphabetical order (collation_key: å ä ö after z);
+    missing ("", "–", None, nan) after everything. Numbers sort before text, so a column mixing them
+    keeps its numbers together."""
     if is_missing(value) or (isinstance(value, str) and value.strip() in ("", "–", "-")):
         return (2, 0.0, "")
     if isinstance(value, bool):
@@ -406,7 +407,7 @@ def sort_key(value: Any) -> tuple:
         whole = re.sub(r"[ \u00a0\u202f]", "", m.group(2))
         number = float(f"{whole}.{m.group(3) or 0}")
         return (0, -number if m.group(1) else number, "")
-    return (1, 0.0, text.casefold())
+    return (1, 0.0, collation_key(text))
 
 
 def sorted_positions(values: Sequence[Any], descending: bool = False) -> list[int]:

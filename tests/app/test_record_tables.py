@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from app_tables import all_pages, table
 from ui.formatting import format_number
-from ui.tables import PAGE_SIZE, display_frame, numeric_columns, page_bounds, sort_key, sorted_positions
+from ui.tables import (PAGE_SIZE, collation_key, display_frame, numeric_columns, page_bounds, sort_key,
+                       sorted_positions)
 
 
 def test_sort_key_reads_swedish_numbers_units_and_missing():
@@ -20,7 +21,7 @@ def test_sort_key_reads_swedish_numbers_units_and_missing():
     assert sort_key("5,0 mnkr") == (0, 5.0, "")
     assert sort_key(7) == (0, 7.0, "")
     assert sort_key("2026-05-01")[0] == 1            # a date is not the number 2026
-    assert sort_key("Östermalm") == (1, 0.0, "östermalm")
+    assert sort_key("Östermalm") == (1, 0.0, collation_key("Östermalm"))   # Swedish alphabetical order
     for missing in ("–", "", None, float("nan")):
         assert sort_key(missing)[0] == 2
 
@@ -142,3 +143,12 @@ def test_collation_key_puts_a_ring_a_umlaut_o_umlaut_after_z_in_swedish():
     # English order knows no letters of their own: Å sorts as A
     assert sorted(["Östermalm", "Zinkensdamm", "Åkeshov", "Bromma"], key=lambda n: collation_key(n, "en")) == \
         ["Åkeshov", "Bromma", "Östermalm", "Zinkensdamm"]
+
+
+def test_a_record_table_sorts_names_in_swedish_alphabetical_order():
+    """The sort control on a record table and the reporting-status order use one collation: å, ä, ö after z
+    (plain code points put ä before å)."""
+    names = ["Östermalm", "Älvsjö", "Åkeshov", "Zinkensdamm", "bromma", "Enskede"]
+    assert [names[i] for i in sorted_positions(names)] == ["bromma", "Enskede", "Zinkensdamm", "Åkeshov", "Älvsjö",
+                                                          "Östermalm"]
+    assert [names[i] for i in sorted_positions(names, descending=True)][:3] == ["Östermalm", "Älvsjö", "Åkeshov"]
