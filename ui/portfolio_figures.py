@@ -221,7 +221,9 @@ def lead_time_figure(lead: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Fi
     base = float(d.baseline_months.iloc[0]) if len(d) else 18.0
     fig.add_hline(y=base, line_dash="dot", annotation_text=t("council.label.lead_baseline", value=f"{base:.0f}"),
                   annotation_position="top left")
-    fig.update_layout(xaxis_type="category", legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
+    # the legend under the plot like the other council charts (_layout): one placed at y=-0.12 of the plot sat
+    # on the year labels and cut them to "201" at 390 px
+    fig.update_layout(xaxis_type="category")
     return _layout(fig, t("council.fig.lead_time"), t("council.axis.months"), lang=lang)
 
 

@@ -163,7 +163,8 @@ def test_portfolio_charts_put_their_legend_under_the_plot(con):
     years = pq.portfolio_years(con)
     by_status = pq.projects_by_status(con)
     figures = {"frames": figs.frames_figure(years, T), "balance": figs.balance_figure(pq.portfolio_balance(con), T),
-               "status": figs.status_figure(by_status, T)}
+               "status": figs.status_figure(by_status, T),
+               "lead time": figs.lead_time_figure(pq.lead_times(con).query("portfolio_id == 0"), T)}
     for name, fig in figures.items():
         legend = fig.layout.legend
         assert (legend.orientation, legend.yref, legend.y, legend.yanchor, legend.x) == ("h", "container", 0, "bottom", 0), name
