@@ -70,6 +70,14 @@ class LoaderProcess:
     def served(self) -> int:
         return sum(" ended: " in line for line in self.lines)
 
+    def wait_served(self, n: int, timeout: float = 30) -> int:
+        """served() once it reaches n (or after `timeout`): the loader logs a load's end when it reaps the
+        child, which may be just after the client has its answer and returned."""
+        deadline = time.monotonic() + timeout
+        while self.served() < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.served()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -177,7 +185,7 @@ def test_a_load_through_the_loader_prints_exits_and_publishes_as_the_plain_cli(t
             before.returncode, before.stdout, before.stderr), what
         if expected is not None:
             assert warm_run.returncode == expected, f"{what}: {warm_run.stdout}{warm_run.stderr}"
-    assert loader.served() == len(steps)
+    assert loader.wait_served(len(steps)) == len(steps)
     assert plain_runs[1].stdout.count("quarantined: it_costs_2024.csv row 13") == 1
     assert plain_runs[3].stdout.startswith("[rejected] budget_2024.csv: cannot tell which source this is")
     assert comparable(warm) == comparable(plain)
@@ -208,19 +216,19 @@ def test_the_client_path_imports_no_heavy_library(tmp_path, loader_for):
     assert proc.stdout.startswith("[loaded] batch 1 committees: committees.csv")
     proc, seen = run("load", "--help")
     assert seen == {"code": 0, "heavy": []} and "--no-loader" in proc.stdout
-    assert loader.served() == 2
+    assert loader.wait_served(2) == 2
     # the child works in the client's directory: a relative path names the client's file
     relative = subprocess.run([sys.executable, "-m", "etl", "load", "incident_sla.csv"], cwd=FIXTURES,
                               env=env_for(warehouse, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=300)
     assert relative.returncode == 0, relative.stdout + relative.stderr
     assert relative.stdout.startswith("[loaded] batch 2 incident_sla: incident_sla.csv")
-    assert loader.served() == 3
+    assert loader.wait_served(3) == 3
     # the probe sees them when the load runs here: --no-loader, or SCORECARD_LOADER=0
     proc, seen = run("load", "--no-loader", str(FIXTURES / "incident_mapping.csv"))
     assert seen["code"] == 0 and set(seen["heavy"]) >= {"pandas", "duckdb", "great_expectations"}, proc.stderr
     proc, seen = run("load", str(FIXTURES / "it_costs_2024.csv"), SCORECARD_LOADER="0")
     assert seen["code"] == 1 and "great_expectations" in seen["heavy"], proc.stderr
-    assert loader.served() == 3
+    assert loader.wait_served(3) == 3
 
 
 def test_a_stale_socket_is_loaded_around_and_replaced(tmp_path, loader_for):
@@ -240,7 +248,7 @@ def test_a_stale_socket_is_loaded_around_and_replaced(tmp_path, loader_for):
     assert f"replacing the stale socket {sock}" in second.log
     result = etl(warehouse, "load", str(FIXTURES / "incident_mapping.csv"), SCORECARD_LOADER_REPORT=report)
     assert result.returncode == 0 and report.exists()
-    assert second.served() == 1
+    assert second.wait_served(1) == 1
     status = etl(warehouse, "loader", "--status")
     assert status.returncode == 0 and f"loader {second.proc.pid} for {warehouse}" in status.stdout
     assert "1 loads served, 0 running" in status.stdout
@@ -311,7 +319,7 @@ def test_ctrl_c_in_the_client_stops_the_child(tmp_path, loader_for):
     assert published_bytes(warehouse) == before
     assert loader.proc.poll() is None  # the loader itself goes on serving
     again = etl(warehouse, "load", str(FIXTURES / "it_costs_2024.csv"))
-    assert again.returncode == 1 and loader.served() == 2
+    assert again.returncode == 1 and loader.wait_served(2) == 2
 
 
 def test_two_clients_at_once_behave_as_two_cli_processes(tmp_path, loader_for):
@@ -326,7 +334,7 @@ def test_two_clients_at_once_behave_as_two_cli_processes(tmp_path, loader_for):
         return [(p.wait(300), p.stdout.read(), p.stderr.read()) for p in procs]
 
     runs_plain, runs_warm = together(plain), together(warm)
-    assert loader.served() == 2
+    assert loader.wait_served(2) == 2
     assert [r[0] for r in runs_warm] == [r[0] for r in runs_plain] == [1, 1]  # both fixtures have rows to quarantine
     # batch numbers follow the order the two publishes took the lock, in either setting
     strip = lambda text: text.split(" batch ")[1].split(" ", 1)[1]
@@ -416,7 +424,7 @@ def test_a_loader_whose_code_changed_restarts_and_meanwhile_the_client_loads_its
     report = tmp_path / "report.json"
     loader = loader_for(warehouse, cwd=code)
     first = etl(warehouse, "load", str(FIXTURES / "committees.csv"), cwd=code, SCORECARD_LOADER_REPORT=report)
-    assert first.returncode == 0 and report.exists() and loader.served() == 1
+    assert first.returncode == 0 and report.exists() and loader.wait_served(1) == 1
     report.unlink()
     changed = code / "etl" / "load.py"
     changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
@@ -424,10 +432,10 @@ def test_a_loader_whose_code_changed_restarts_and_meanwhile_the_client_loads_its
                     SCORECARD_LOADER_REPORT=report)
     assert meanwhile.returncode == 0 and meanwhile.stderr == "", meanwhile.stderr   # silently in its own process
     assert meanwhile.stdout.startswith("[loaded] batch 2 incident_mapping: incident_mapping.csv")
-    assert not report.exists() and loader.served() == 1
+    assert not report.exists() and loader.wait_served(1) == 1
     wait_for(lambda: sum(" ready for " in line for line in loader.lines) == 2, READY_TIMEOUT,
              "the restarted loader", poll=0.05)
     assert "loader: code files changed; restarting" in loader.log
     assert loader.lines[-1].startswith(f"loader {loader.proc.pid} ready for ")  # the same process, re-executed
     third = etl(warehouse, "load", str(FIXTURES / "incident_sla.csv"), cwd=code, SCORECARD_LOADER_REPORT=report)
-    assert third.returncode == 0 and report.exists() and loader.served() == 2
+    assert third.returncode == 0 and report.exists() and loader.wait_served(2) == 2
