@@ -4,11 +4,7 @@ plain case must reach Streamlit unchanged."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -125,43 +121,18 @@ def test_only_a_listed_path_is_answered(path):
 
 # ---------------------------------------------------------------- in the real server
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def make_run_server(tmp_path_factory):
-    port = _free_port()
-    env = dict(os.environ, GX_ANALYTICS_ENABLED="false",
-               SCORECARD_WAREHOUSE=str(tmp_path_factory.mktemp("nowh") / "none.duckdb"),
-               SCORECARD_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "launch", "streamlit", "run", "serve.py", "--server.headless",
-                                 "true", "--server.address", "127.0.0.1", "--server.port", str(port)],
-                                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    from e2e_helpers import Server
+
+    server = Server(tmp_path_factory.mktemp("nowh") / "none.duckdb", tmp_path_factory.mktemp("log") / "server.log",
+                    env={"SCORECARD_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))},
+                    command=["-m", "launch", "streamlit", "run", "serve.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", "$(PORT)"], timeout=120)
     try:
-        deadline = time.time() + 120
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert time.time() < deadline, log.read_text()
-                time.sleep(0.2)
-        yield url
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.stop()
 
 
 def _get(url, headers=None):

@@ -23,8 +23,12 @@ def free_port() -> int:
 
 
 class Server:
+    """A Streamlit server on a free port, answering its health check. `command` replaces the default
+    `-m streamlit run app.py …` (arguments after the interpreter; "$(PORT)" becomes the port), e.g. the
+    Makefile's `make run` line."""
+
     def __init__(self, warehouse: Path, log: Path, extra_args: list[str] = (), env: dict | None = None,
-                 port: int | None = None):
+                 port: int | None = None, command: list[str] | None = None, timeout: float = 60):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, SCORECARD_WAREHOUSE=str(warehouse), GX_ANALYTICS_ENABLED="false",
@@ -32,13 +36,15 @@ class Server:
         env.pop("SCORECARD_FOLLOWUP_URL", None)
         env.setdefault("SCORECARD_DEMO_LOGIN", "1")
         self.log = open(log, "w")
+        if command is None:
+            command = ["-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", "$(PORT)",
+                       "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+                       "--server.fileWatcherType", "none", *extra_args]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", *extra_args],
+            [sys.executable, *(a.replace("$(PORT)", str(self.port)) for a in command)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 60
+        deadline = time.time() + timeout
         while time.time() < deadline:
             try:
                 with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as r:

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from e2e_helpers import ROOT, free_port, wait_for_app
+from e2e_helpers import ROOT, Server, wait_for_app
 from ui.i18n import translate
 
 
@@ -48,36 +44,13 @@ def test_make_run_starts_the_warm_launcher():
 
 @pytest.fixture(scope="module")
 def make_run_server(demo_warehouse, artifacts):
-    import os
-
-    port = free_port()
-    args = [a.replace("$(PORT)", str(port)) for a in make_run_command()]
-    env = dict(os.environ, SCORECARD_WAREHOUSE=str(demo_warehouse), GX_ANALYTICS_ENABLED="false",
-               SCORECARD_I18N_STRICT="1", SCORECARD_DEMO_LOGIN="1")
-    env.pop("SCORECARD_FOLLOWUP_URL", None)
     log_path = artifacts / "cold_start_server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    # the Makefile's own command line; the server answers before its warm-up is done (serve.py)
+    server = Server(demo_warehouse, log_path, command=make_run_command(), timeout=180)
     try:
-        deadline = time.time() + 180  # the server answers before its warm-up is done (serve.py)
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                assert time.time() < deadline, "the server did not start:\n" + log_path.read_text()
-                time.sleep(0.2)
-        yield url, log_path
+        yield server.url, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server.stop()
 
 
 def test_first_overview_after_start_loads_completely(make_run_server, browser, demo_warehouse, artifacts):
