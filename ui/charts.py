@@ -15,12 +15,13 @@ from metrics.query import perspectives
 from ui import status as S
 from ui.formatting import format_period, format_score, is_missing
 from ui.i18n import translator
+from ui.plotly_theme import FONT_FAMILY  # the one chart font (that module imports plotly only when called)
 
 PERSPECTIVES = tuple(p["code"] for p in perspectives())
 # the colours of ui/figures.py (Okabe–Ito); kept here so that this module never imports plotly
 LINE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 OVERALL_COLOUR = "#1a1a1a"
-FONT = "sans-serif"
+FONT = FONT_FAMILY
 
 
 def _lines(title: str) -> list[str]:

@@ -15,7 +15,7 @@ from ui.formatting import (NBSP, format_period, format_score, format_value, form
                            unit_label)
 from metrics.query import perspectives
 from ui.i18n import name_col, translator
-from ui.plotly_theme import streamlit_plotly_theme
+from ui.plotly_theme import FONT_FAMILY, streamlit_plotly_theme
 
 streamlit_plotly_theme()  # before any figure is built: launch.py (`make run`) imports Streamlit without its Plotly theme
 
@@ -32,7 +32,7 @@ def _t(lang: str) -> Callable[..., str]:
 _AXIS = {"gridcolor": "#EBEBEB", "linecolor": "#BBBBBB", "zerolinecolor": "#DDDDDD", "automargin": True}
 TEMPLATE = go.layout.Template(layout={
     "paper_bgcolor": "white", "plot_bgcolor": "white", "xaxis": _AXIS, "yaxis": _AXIS,
-    "colorway": LINE_COLOURS, "font": {"family": "sans-serif", "color": "#262730"},
+    "colorway": LINE_COLOURS, "font": {"family": FONT_FAMILY, "color": "#262730"},
     "polar": {"bgcolor": "white", "radialaxis": {"gridcolor": "#DDDDDD"}, "angularaxis": {"gridcolor": "#DDDDDD"}},
 })
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.formatting import format_mnkr, format_number, format_percent
-from ui.plotly_theme import streamlit_plotly_theme
+from ui.plotly_theme import FONT_FAMILY, streamlit_plotly_theme
 
 streamlit_plotly_theme()  # before any figure is built: launch.py (`make run`) imports Streamlit without its Plotly theme
 
@@ -35,7 +35,7 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", lang: str = "sv") -> 
         # the legend under the plot, in rows across the width: at its right it took half a phone-wide chart
         fig.update_layout(legend=LEGEND_BELOW)
     fig.update_layout(title=title, yaxis_title=y_title, legend_title_text="", margin=dict(l=10, r=10, t=top, b=10),
-                      separators=", " if lang == "sv" else ".,", template="plotly_white")
+                      separators=", " if lang == "sv" else ".,", template="plotly_white", font_family=FONT_FAMILY)
     if fig.layout.height is None:
         fig.update_layout(height=420)
     return fig

@@ -157,3 +157,59 @@ def test_scorecard_flags_in_words():
            "target_overridden": True}
     assert views.flags_text(row, "en", "2025-T2") == ("Carried forward from 2024 (latest survey); "
                                                       "Committee-specific target (overrides the city default)")
+
+
+def _families(node) -> set:
+    """Every font family a figure's layout, template or traces name (the JSON Plotly sends to the browser)."""
+    found = set()
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "family" and isinstance(v, str):
+                found.add(v)
+            else:
+                found |= _families(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            found |= _families(v)
+    return found
+
+
+def test_every_chart_names_the_apps_font_set_in_one_place():
+    """The radar and the Mätetal charts named plain "sans-serif" (the system's Arial-like font in the browser),
+    the council charts none (Streamlit's theme: Source Sans), the start page's Vega-Lite title "sans-serif":
+    three looks side by side. Every builder now names the one FONT_FAMILY of ui/plotly_theme.py, the app's
+    own body font, and no other family."""
+    from ui import charts, portfolio_figures as pfigs
+    from ui.i18n import translator
+    from ui.plotly_theme import FONT_FAMILY
+
+    assert FONT_FAMILY == '"Source Sans", sans-serif'  # Streamlit's body font, the generic family after it
+    ps = pd.DataFrame({"perspective": list(figures.PERSPECTIVES), "score": [80, 60, 95, 40, 70],
+                       "peer_median_score": [70, 70, 70, 70, 70]})
+    rk = pd.DataFrame({"committee_code": ["A", "B"], "name_sv": ["Aa", "Bb"], "name_en": ["Aa", "Bb"],
+                       "peer_group": ["x"] * 2, "value": [82.0, 60.0], "status": ["green", "red"],
+                       "score": [100, 0], "target": [80.0] * 2, "red_threshold": [70.0] * 2, "n_obs": [40, 12]})
+    m = {"measure_id": "E2", "name_sv": "Nöjdhet med e-tjänster", "unit": "%", "direction": "higher",
+         "target": 80.0, "red_threshold": 70.0}
+    ser = pd.DataFrame({"committee_code": ["A", "A"], "period": ["2025-T1", "2025-T2"], "value": [50.0, 60.0],
+                        "status": ["red"] * 2, "score": [0] * 2, "target": [70.0] * 2, "red_threshold": [55.0] * 2,
+                        "n_obs": [1] * 2})
+    lead = pd.DataFrame({"decision_year": [2019, 2020], "need_to_decision_months": [10.5, 16.4],
+                         "application_to_decision_months": [6.0, 7.5], "baseline_months": [18.0, 18.0],
+                         "n_decisions": [1, 1]})
+    cost = pd.DataFrame({"year": [2020, 2021], "granted_sek": [1e6, 2e6], "spent_sek": [1.2e6, 0.5e6]})
+    t = translator("sv")
+    built = {"radar": figures.radar(ps, "sv", "Bromma"), "ranking": figures.ranking_bar(rk, m, "sv", "T2 2025"),
+             "series": figures.series_lines(ser, m, {"A": "Aa"}, "sv"),
+             "heatmap": figures.overview_heatmap(_overview(), "sv", "T2 2025"),
+             "red bars": figures.red_measures_bar(_overview(), "sv"),
+             "lead time": pfigs.lead_time_figure(lead, t, "sv"), "cost": pfigs.cost_figure(cost, t, "sv")}
+    for name, fig in built.items():
+        layout = fig.to_plotly_json()["layout"]
+        # the family the figure's text is drawn in: its own layout's, else its template's
+        family = (layout.get("font") or {}).get("family") or layout["template"]["layout"]["font"]["family"]
+        assert family == FONT_FAMILY, name
+        assert _families(fig.to_plotly_json()) == {FONT_FAMILY}, name
+    spec = charts.city_trend(pd.DataFrame({"period": ["2026-T1"] * 2, "perspective": ["overall", "external"],
+                                           "score": [90, 80], "status": ["green"] * 2}), "sv")
+    assert spec["config"]["font"] == spec["title"]["font"] == FONT_FAMILY
