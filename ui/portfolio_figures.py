@@ -16,6 +16,7 @@ streamlit_plotly_theme()  # before any figure is built: launch.py (`make run`) i
 
 BLUE, ORANGE, VERMILLION, GREEN, SKY, GREY, PURPLE = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#56B4E9",
                                                        "#999999", "#CC79A7")
+BASELINE = "#444444"  # a reference line (lead time's starting point): dark grey, dotted
 STATUS_COLOURS = {"applied": GREY, "granted": SKY, "running": BLUE, "finished": GREEN, "stopped": VERMILLION}
 TIER_PATTERNS = {"basic": "", "differentiating": "", "innovative": "/"}
 
@@ -219,8 +220,11 @@ def lead_time_figure(lead: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Fi
     fig.add_scatter(x=x, y=d.application_to_decision_months, name=t("council.col.application_to_decision"),
                     mode="lines+markers", line=dict(color=ORANGE, width=3, dash="dash"), marker_symbol="square")
     base = float(d.baseline_months.iloc[0]) if len(d) else 18.0
-    fig.add_hline(y=base, line_dash="dot", annotation_text=t("council.label.lead_baseline", value=f"{base:.0f}"),
-                  annotation_position="top left")
+    # the starting point is named in the legend, not by an annotation on the plot: one at the line's top left
+    # sat on the need → decision line where that crossed 18 months (1440 px); wherever placed on the plot, some
+    # year's value can lie under it
+    fig.add_hline(y=base, line=dict(color=BASELINE, dash="dot", width=2), showlegend=True,
+                  name=t("council.label.lead_baseline", value=f"{base:.0f}"))
     # the legend under the plot like the other council charts (_layout): one placed at y=-0.12 of the plot sat
     # on the year labels and cut them to "201" at 390 px
     fig.update_layout(xaxis_type="category")

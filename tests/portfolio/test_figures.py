@@ -176,3 +176,20 @@ def test_portfolio_charts_put_their_legend_under_the_plot(con):
     assert list(balance.layout.yaxis.tickvals) == list(balance.data[0].y)
     assert all(len(line) <= 24 for tick in balance.layout.yaxis.ticktext for line in tick.split("<br>"))
     assert all(tr.textangle == 0 for tr in balance.data)
+
+
+def test_lead_time_baseline_is_named_in_the_legend_not_on_the_data(con):
+    """At 1440 px the text "Utgångsläge ≈ 18 månader (It-programmet)" sat at the top left of its line, on the
+    need → decision line where that crossed 18 months. The line is named in the legend under the plot; nothing
+    is written on the plot."""
+    lead = pq.lead_times(con).query("portfolio_id == 0")
+    for lang, label in (("sv", "Utgångsläge ≈ 18 månader (It-programmet)"),
+                        ("en", "Starting point ≈ 18 months (IT programme)")):
+        fig = figs.lead_time_figure(lead, translator(lang), lang)
+        assert fig.layout.annotations == ()                       # no text on the plot area
+        (line,) = [s for s in fig.layout.shapes if s.y0 == s.y1 == 18.0]
+        assert (line.showlegend, line.name) == (True, label)      # in the legend, with its words
+        assert line.line.dash == "dot" and (line.xref, line.x0, line.x1) == ("x domain", 0, 1)
+        # the two series keep their legend entries; the legend stays under the plot
+        assert [tr.name for tr in fig.data if tr.showlegend is not False] == [tr.name for tr in fig.data]
+        assert (fig.layout.legend.yref, fig.layout.legend.y, fig.layout.legend.yanchor) == ("container", 0, "bottom")
