@@ -6,7 +6,7 @@ import streamlit as st
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
 from ui.page import setup_page
-from ui.tables import show_table
+from ui.tables import show_table, show_table_groups
 
 ctx = setup_page("portfolios", needs_period=False)
 t, fmt = ctx.t, ctx.fmt
@@ -41,7 +41,9 @@ if portfolio is not None:
     years_df = years_df[years_df.portfolio_id == portfolio]
 st.plotly_chart(figs.frames_figure(years_df, t, ctx.lang), width="stretch")
 shown = years_df if year is None else years_df[years_df.year == year]
-show_table(pd.DataFrame({
+n_years = shown.groupby("portfolio_id").year.nunique()
+# on a phone a collapsed section per portfolio (70 year rows as cards were 18 000 px), one table on a wide screen
+show_table_groups(pd.DataFrame({
     t("council.col.year"): shown.year.astype(str),
     t("council.col.portfolio"): [port_name[int(p)] for p in shown.portfolio_id],
     t("council.col.frame_sek"): [fmt.mnkr(v) for v in shown.frame_sek],
@@ -49,7 +51,10 @@ show_table(pd.DataFrame({
     t("council.col.granted_pct"): [fmt.percent(v) for v in shown.granted_pct],
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in shown.spent_sek],
     t("council.col.spent_pct"): [fmt.percent(v) for v in shown.spent_pct],
-}), "portfolios_frames")
+}), "portfolios_frames", groups=[int(p) for p in shown.portfolio_id],
+    labels={p: t("council.label.group_years" + ("_one" if n_years[p] == 1 else ""), portfolio=port_name[p],
+                 n=fmt.number(n_years[p])) for p in port_name if p in n_years.index},
+    group_column=t("council.col.portfolio"))
 first_year = ctx.q(pq.ledger_first_year)
 note = t("council.label.money_unit")
 if first_year is not None and (years_df.year < first_year).any():
@@ -99,7 +104,17 @@ m1, m2 = st.columns(2)
 m1.metric(t("council.label.n_projects"), fmt.number(len(plist)))
 m2.metric(t("council.label.n_over_budget"), fmt.number(int(plist.over_budget.sum())))
 st.subheader(t("council.section.project_list"))
-show_table(pd.DataFrame({
+def project_group(p: int) -> str:
+    """A portfolio's section head on a phone: its name, its number of projects and of those over the grant."""
+    mine = plist[plist.portfolio_id == p]
+    label = t("council.label.group_projects" + ("_one" if len(mine) == 1 else ""), portfolio=port_name[p],
+              n=fmt.number(len(mine)))
+    over = int(mine.over_budget.sum())
+    return t("council.label.group_over_budget", group=label, n=fmt.number(over)) if over else label
+
+
+# one table on a wide screen; on a phone a collapsed section per portfolio (80 projects as cards were 24 000 px)
+show_table_groups(pd.DataFrame({
     t("council.col.project_id"): plist.project_id,
     t("council.col.name"): plist.name,
     t("council.col.portfolio"): [port_name[int(x)] for x in plist.portfolio_id],
@@ -110,6 +125,9 @@ show_table(pd.DataFrame({
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in plist.spent_sek],
     t("council.col.over_budget"): [t("council.label.over_budget") if o else t("council.label.within_budget")
                                    for o in plist.over_budget],
-}), "portfolios_projects", nowrap=[t("council.col.project_id")],
+}), "portfolios_projects", groups=[int(p) for p in plist.portfolio_id],
+    labels={p: project_group(p) for p in port_name if (plist.portfolio_id == p).any()},
+    group_column=t("council.col.portfolio"),
+    nowrap=[t("council.col.project_id")],
     links={c: [ctx.link("project", project=pid) for pid in plist.project_id]
            for c in (t("council.col.project_id"), t("council.col.name"))})

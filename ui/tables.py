@@ -221,6 +221,50 @@ def show_table(df: pd.DataFrame, key: str, **kw: Any) -> None:
     st.html(html_table(df, key, lang=lang, **kw))
 
 
+def markdown_text(text: str) -> str:
+    """Text shown as itself where Streamlit reads Markdown (an expander's label): ASCII punctuation escaped, so
+    "1. Tillgänglighet …" is no list item, and * _ $ [ ] in a name are no emphasis, formula or link."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+GROUP_MIN_ROWS = 10  # a table this short stays one table on a phone too
+
+
+def show_table_groups(df: pd.DataFrame, key: str, groups: Sequence[Any], labels: dict[Any, str],
+                      group_column: str | None = None, **kw: Any) -> None:
+    """A long table that a phone shows in sections: on a wide screen the one table as show_table draws it
+    (in a `wide_only_<key>` container); below 640 px (ui.page.LAYOUT_CSS) one collapsed section (st.expander)
+    per group instead, in the order of `labels`, each headed `labels[group]` (name and count) and holding that
+    group's rows in their order, as cards. `groups[i]` is row i's group; `links` lists are split with the rows;
+    `group_column`, the column the heads name, is left out inside the sections (a card does not repeat its
+    section's name). A table of at most GROUP_MIN_ROWS rows or of one group is drawn once, as show_table.
+    A phone then scrolls past five section heads, not every row's card (Portföljer's 80 projects as cards were
+    24 000 px), and every row is a tap away."""
+    import streamlit as st
+
+    from ui.page import current_lang
+
+    groups = list(groups)
+    present = set(groups)
+    order = [g for g in labels if g in present]
+    assert present <= set(order), f"{key}: groups without a label: {present - set(order)}"
+    if len(df) <= GROUP_MIN_ROWS or len(order) <= 1:
+        show_table(df, key, **kw)
+        return
+    if "numeric" not in kw:  # decided on the whole table: every section aligns its columns alike
+        kw["numeric"] = numeric_columns(display_frame(df, current_lang()))
+    links = kw.pop("links", None) or {}
+    with st.container(key=f"wide_only_{key}"):
+        show_table(df, key, links=links, **kw)
+    with st.container(key=f"narrow_only_{key}"):
+        part = df.drop(columns=[group_column]) if group_column is not None else df
+        for n, g in enumerate(order):
+            rows = [i for i, x in enumerate(groups) if x == g]
+            with st.expander(markdown_text(labels[g])):
+                show_table(part.iloc[rows], f"{key}_{n + 1}",
+                           links={c: [v[i] for i in rows] for c, v in links.items() if c != group_column}, **kw)
+
+
 # ---------------------------------------------------------------- exports
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -318,3 +318,48 @@ def test_new_publish_shows_without_restart(demo_warehouse, tmp_path, monkeypatch
     assert not at.exception
     after = " ".join(c.value for c in at.sidebar.caption)
     assert "Data publicerad 2030-01-02 03:04" in after
+
+
+# ------------------------------------------------------------------ council: Portföljer at phone width
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_portfolios_lists_come_in_a_section_per_portfolio_on_a_phone(app_env, wh, lang):
+    """At 390 px the project list (80 cards, 24 000 px) and the frames table (year × portfolio cards,
+    18 000 px) filled the page. On a phone each comes as collapsed sections, one per portfolio in portfolio
+    order, headed by the portfolio and its count (projects: and how many are over the grant); on a wide screen
+    the one table each, as before. Every row is in exactly one section."""
+    from metrics import portfolio_query as pq
+
+    projects = pq.projects(wh)
+    ports = pq.portfolios(wh)
+    name = {int(r.portfolio_id): f"{int(r.portfolio_id)}\\. {r['name_en' if lang == 'en' else 'name_sv']}"
+            for _, r in ports.iterrows()}
+    at = run_page("portfolios", {"lang": lang} if lang == "en" else None)
+    shown = html_tables(at)
+    wide = shown["portfolios_projects"]
+    assert list(wide.iloc[:, 0]) == list(projects.project_id)                        # the one table, as before
+    words = {"sv": ("projekt", "projekt", "varav {} över beviljade medel"),
+             "en": ("projects", "project", "{} of them over the grant")}[lang]
+    expected = []
+    for p in sorted(projects.portfolio_id.unique()):
+        mine = projects[projects.portfolio_id == p]
+        label = f"{name[int(p)]} – {len(mine)} {words[0] if len(mine) != 1 else words[1]}"
+        over = int(mine.over_budget.sum())
+        expected.append(label + (", " + words[2].format(over) if over else ""))
+    heads = [e.label for e in at.expander]
+    assert heads[len(heads) - len(expected):] == expected
+    assert any("över beviljade medel" in h or "over the grant" in h for h in expected)  # the demo has some
+    sections = [shown[k] for k in shown if k.startswith("portfolios_projects_")]
+    assert len(sections) == projects.portfolio_id.nunique()
+    for s, p in zip(sections, sorted(projects.portfolio_id.unique())):
+        assert list(s.iloc[:, 0]) == list(projects[projects.portfolio_id == p].project_id)   # order kept
+        assert ("Portfölj" if lang == "sv" else "Portfolio") not in s.columns
+    # the frames table: a section per portfolio too, each with its years
+    years = pq.portfolio_years(wh)
+    frames = [shown[k] for k in shown if k.startswith("portfolios_frames_")]
+    assert [len(f) for f in frames] == [int((years.portfolio_id == p).sum()) for p in sorted(years.portfolio_id.unique())]
+    assert len(shown["portfolios_frames"]) == len(years)
+    unit = "år" if lang == "sv" else "years"
+    assert heads[:len(frames)] == [f"{name[int(p)]} – {years[years.portfolio_id == p].year.nunique()} {unit}"
+                                   for p in sorted(years.portfolio_id.unique())]
+    assert all(not e.proto.expanded for e in at.expander)

@@ -152,3 +152,62 @@ def test_a_record_table_sorts_names_in_swedish_alphabetical_order():
     assert [names[i] for i in sorted_positions(names)] == ["bromma", "Enskede", "Zinkensdamm", "Åkeshov", "Älvsjö",
                                                           "Östermalm"]
     assert [names[i] for i in sorted_positions(names, descending=True)][:3] == ["Östermalm", "Älvsjö", "Åkeshov"]
+
+
+def _grouped_script():
+    import pandas as pd
+    import streamlit as st
+
+    from ui.tables import show_table_groups
+
+    # 12 projects in three portfolios, listed by id (portfolios interleaved, as the query returns them)
+    port = [2, 1, 2, 3, 1, 1, 2, 3, 1, 2, 1, 1]
+    names = {1: "1. Tillgänglighet *och* service", 2: "2. Information", 3: "3. Utbildning"}
+    df = pd.DataFrame({"Projekt-id": [f"P{i:04d}" for i in range(1, 13)], "Portfölj": [names[p] for p in port],
+                       "Beviljat": [f"{i},0\u00a0mnkr" for i in range(1, 13)]})
+    labels = {p: f"{names[p]} – {port.count(p)} projekt" for p in (1, 2, 3)}
+    show_table_groups(df, "plist", groups=port, labels=labels, group_column="Portfölj",
+                      links={"Projekt-id": [f"project?project={x}" for x in df["Projekt-id"]]})
+    short = df.head(10)  # GROUP_MIN_ROWS rows: one table on every screen
+    show_table_groups(short, "short", groups=port[:10], labels=labels, group_column="Portfölj")
+    st.caption("end")
+
+
+def test_a_long_table_is_one_table_wide_and_a_section_per_group_on_a_phone():
+    """Portföljer at 390 px: 80 project cards in one list were 24 000 px. On a phone the rows come in one
+    collapsed section per portfolio, in portfolio order, each head naming the portfolio and its count; the rows
+    keep their order and their links inside; on a wide screen the one table stays as it was."""
+    from app_tables import tables
+
+    from ui.tables import GROUP_MIN_ROWS
+
+    at = AppTest.from_function(_grouped_script, default_timeout=30)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    wide = table(at, "plist")                                          # the one table, every row, every column
+    assert list(wide["Projekt-id"]) == [f"P{i:04d}" for i in range(1, 13)]
+    assert list(wide.columns) == ["Projekt-id", "Portfölj", "Beviljat"]
+    # the wide table and the sections sit in the containers LAYOUT_CSS shows on one screen size each
+    wide_block, narrow_block = at.main.children[0], at.main.children[1]
+    assert wide_block.proto.id.endswith("-wide_only_plist") and narrow_block.proto.id.endswith("-narrow_only_plist")
+    assert ['data-key="plist"' in h.proto.body for h in wide_block.get("html")] == [True]
+    assert len(wide_block.expander) == 0 and len(narrow_block.expander) == len(at.expander) == 3
+    html_all = [h.proto.body for h in at.get("html")]
+    # heads in portfolio order, the name shown as text (Markdown escaped: "1." is no list, *och* no emphasis)
+    assert [e.label for e in at.expander] == [r"1\. Tillgänglighet \*och\* service – 6 projekt",
+                                             r"2\. Information – 4 projekt", r"3\. Utbildning – 2 projekt"]
+    sections = [table(at, f"plist_{n}") for n in (1, 2, 3)]
+    assert [list(s["Projekt-id"]) for s in sections] == [["P0002", "P0005", "P0006", "P0009", "P0011", "P0012"],
+                                                         ["P0001", "P0003", "P0007", "P0010"], ["P0004", "P0008"]]
+    assert all(list(s.columns) == ["Projekt-id", "Beviljat"] for s in sections)   # the head names the portfolio
+    assert list(sections[2]["Beviljat"]) == ["4,0\u00a0mnkr", "8,0\u00a0mnkr"]
+    # every row once across the sections: nothing hidden that is not a tap away
+    assert sorted(pd.concat(sections)["Projekt-id"]) == sorted(wide["Projekt-id"])
+    # a link stays with its row inside a section
+    section3 = [h for h in html_all if 'data-key="plist_3"' in h][0]
+    assert '<a href="project?project=P0004" target="_self">P0004</a>' in section3
+    assert 'project?project=P0001' not in section3
+    assert all(not e.proto.expanded for e in at.expander)                  # collapsed: a phone sees the heads
+    # a table of GROUP_MIN_ROWS rows stays one table everywhere
+    assert GROUP_MIN_ROWS == 10 and len([x for x in tables(at) if x.key.startswith("short")]) == 1
+    assert list(table(at, "short").columns) == ["Projekt-id", "Portfölj", "Beviljat"]
