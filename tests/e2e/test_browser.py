@@ -199,6 +199,29 @@ def test_language_switch_in_browser(server, page, artifacts):
     page.screenshot(path=str(artifacts / "page_committee_scorecard_en.png"), full_page=True)
 
 
+FIRST_FAMILY_JS = "(f) => f.split(',')[0].trim().replace(/^[\"']|[\"']$/g, '')"
+
+
+@pytest.mark.parametrize("path", ["city_overview", "committee_scorecard", "measure_explorer", "portfolios"])
+def test_charts_are_drawn_in_the_apps_font(server, page, path):
+    """The radar and the Mätetal charts were drawn in the browser's sans-serif (Arial-like), the council charts
+    in Source Sans, the start page's chart title in sans-serif: every chart's text is now in the app's own font,
+    the one the page's text has."""
+    page.goto(url_of(server, path))
+    wait_for_app(page, 90_000)
+    charts = "[data-testid='stVegaLiteChart'] svg text" if path == "city_overview" else ".js-plotly-plot svg text"
+    page.locator(charts).first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(500)
+    first = f"const first = {FIRST_FAMILY_JS};"
+    app_font = page.evaluate("() => {" + first + """
+        return first(getComputedStyle(document.querySelector("[data-testid='stMain'] h1")).fontFamily); }""")
+    chart_fonts = page.evaluate("(sel) => {" + first + """
+        return [...new Set([...document.querySelectorAll(sel)].filter(e => e.textContent.trim())
+                                 .map(e => first(getComputedStyle(e).fontFamily)))]; }""", charts)
+    assert app_font == "Source Sans"
+    assert chart_fonts == [app_font], path
+
+
 def test_missing_warehouse_message(browser, tmp_path, artifacts):
     s = Server(tmp_path / "nothing_here.duckdb", artifacts / "missing_wh_server.log")
     try:

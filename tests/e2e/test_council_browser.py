@@ -119,3 +119,49 @@ def test_project_opens_its_portfolio(server, page, demo_warehouse):
     ready(opened, "Portföljer")
     box = opened.get_by_role("combobox", name="Portfölj")
     expect(box).to_have_value(f"{int(p.portfolio_id)}. {p.portfolio_sv}", timeout=30_000)
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_portfolios_lists_fold_into_a_section_per_portfolio_on_a_phone(server, browser, demo_warehouse, width):
+    """At 390 px the project list was 80 cards (24 000 px) after 70 frame-table cards (18 000 px). On a phone
+    each list is five collapsed section heads, and a tap on one shows that portfolio's rows, with their links;
+    at 1440 px the one table each is shown as before, and no section."""
+    from metrics import portfolio_query as pq
+    from metrics.warehouse import Warehouse
+
+    projects = pq.projects(Warehouse(demo_warehouse))
+    ctx = browser.new_context(viewport={"width": width, "height": 1000}, locale="sv-SE")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server.url}/portfolios")
+        ready(page, "Portföljer")
+        wide = page.locator("table[data-key='portfolios_projects']")
+        heads = page.locator("[class*='st-key-narrow_only_portfolios_projects'] [data-testid='stExpander'] summary")
+        frame_heads = page.locator("[class*='st-key-narrow_only_portfolios_frames'] [data-testid='stExpander'] summary")
+        if width == 1440:
+            expect(wide).to_be_visible()
+            assert wide.locator("tbody tr").count() == len(projects)
+            assert heads.count() == 5 and not any(heads.nth(i).is_visible() for i in range(5))
+            expect(page.locator("table[data-key='portfolios_frames']")).to_be_visible()
+            return
+        expect(wide).to_be_hidden()
+        expect(page.locator("table[data-key='portfolios_frames']")).to_be_hidden()
+        assert [frame_heads.nth(i).is_visible() for i in range(frame_heads.count())] == [True] * 5
+        shown = [heads.nth(i).locator("[data-testid='stMarkdownContainer']").inner_text().strip()
+                 for i in range(heads.count())]
+        first = projects[projects.portfolio_id == 1]
+        assert len(shown) == 5 and shown[0].startswith("1. ") and shown[0].endswith(f"– {len(first)} projekt")
+        # the five heads of the project list take less than a screen, all rows folded away
+        box = page.locator("[class*='st-key-narrow_only_portfolios_projects']").bounding_box()
+        assert box["height"] < 700, box
+        assert not page.locator("table[data-key='portfolios_projects_1']").is_visible()
+        heads.nth(0).click()
+        section = page.locator("table[data-key='portfolios_projects_1']")
+        expect(section).to_be_visible()
+        assert section.locator("tbody tr").count() == len(first)
+        link = section.locator(f"a[href*='project='][href$='project={first.project_id.iloc[0]}']").first
+        expect(link).to_be_visible()
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1
+    finally:
+        ctx.close()
