@@ -104,6 +104,8 @@ m1, m2 = st.columns(2)
 m1.metric(t("council.label.n_projects"), fmt.number(len(plist)))
 m2.metric(t("council.label.n_over_budget"), fmt.number(int(plist.over_budget.sum())))
 st.subheader(t("council.section.project_list"))
+
+
 def project_group(p: int) -> str:
     """A portfolio's section head on a phone: its name, its number of projects and of those over the grant."""
     mine = plist[plist.portfolio_id == p]

@@ -247,7 +247,8 @@ def show_table_groups(df: pd.DataFrame, key: str, groups: Sequence[Any], labels:
     groups = list(groups)
     present = set(groups)
     order = [g for g in labels if g in present]
-    assert present <= set(order), f"{key}: groups without a label: {present - set(order)}"
+    if not present <= set(order):
+        raise ValueError(f"table {key!r}: groups without a section head: {sorted(map(str, present - set(order)))}")
     if len(df) <= GROUP_MIN_ROWS or len(order) <= 1:
         show_table(df, key, **kw)
         return

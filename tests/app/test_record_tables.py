@@ -211,3 +211,29 @@ def test_a_long_table_is_one_table_wide_and_a_section_per_group_on_a_phone():
     # a table of GROUP_MIN_ROWS rows stays one table everywhere
     assert GROUP_MIN_ROWS == 10 and len([x for x in tables(at) if x.key.startswith("short")]) == 1
     assert list(table(at, "short").columns) == ["Projekt-id", "Portfölj", "Beviljat"]
+
+
+@given(st_.text())
+@settings(max_examples=300, deadline=None)
+def test_markdown_text_shows_any_name_as_itself(text):
+    """An expander head is Markdown: every ASCII punctuation mark of a name is escaped, so Markdown gives back
+    exactly the name (no list number, emphasis, link, formula or heading), whatever the name holds."""
+    import re
+
+    from ui.tables import markdown_text
+
+    out = markdown_text(text)
+    assert re.sub(r"\\(.)", r"\1", out, flags=re.S) == text             # unescaping gives the name back
+    assert not re.search(r"(?<!\\)[`*_\[\]$#]", out.replace("\\\\", ""))  # every mark left is escaped
+    assert markdown_text("1. Tillgänglighet – 28 projekt") == r"1\. Tillgänglighet – 28 projekt"
+    assert markdown_text("Kostnad $5 *per* [år]") == r"Kostnad \$5 \*per\* \[år\]"
+
+
+def test_a_group_without_a_section_head_is_an_error_not_a_lost_row():
+    import pytest
+
+    from ui.tables import show_table_groups
+
+    df = pd.DataFrame({"Projekt-id": [f"P{i}" for i in range(12)]})
+    with pytest.raises(ValueError, match="groups without a section head: \\['3'\\]"):
+        show_table_groups(df, "x", groups=[1] * 6 + [2] * 5 + [3], labels={1: "Ett", 2: "Två"})
