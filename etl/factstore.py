@@ -291,6 +291,12 @@ class FactStore:
             self.tables_written.append(table)
         entries = {}
         files: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+        # the previous manifest's files by entry ("facts/source=x/period=…/f" → "facts/source=x"): one pass over
+        # the list instead of one per entry (~1 000 files × 13 entries at 1x)
+        previous_files: dict[str, dict[str, int]] = {}
+        for kind in KINDS:
+            for k, v in self._previous_manifest.get(kind if kind == "facts" else "models", {}).items():
+                previous_files.setdefault("/".join(k.split("/", 2)[:2]), {})[k] = v
         for kind in KINDS:
             for entry in sorted(os.scandir(self.dir / kind), key=lambda e: e.name):
                 if not entry.is_symlink():
@@ -299,9 +305,8 @@ class FactStore:
                 gen = Path(os.path.realpath(entry.path))
                 rel = os.path.relpath(gen, self.root)
                 prev = self._previous_manifest.get("entries", {}).get(key)
-                prev_files = self._previous_manifest.get(kind if kind == "facts" else "models", {})
                 if (kind, entry.name) not in self._owned and prev is not None and prev.get("dir") == rel:
-                    listed = {k: v for k, v in prev_files.items() if k.startswith(key + "/")}
+                    listed = previous_files.get(key, {})
                     months = prev["months"]
                 else:
                     listed, months = {}, set()

@@ -200,3 +200,32 @@ def test_store_targets_without_changes_are_left_alone_otherwise_replaced(publish
     publish(lambda con: None, wh, with_marts=False)
     assert calls == [1]         # empty again: left alone again
     assert [(c, t) for c, t, *_ in query(wh, "DESCRIBE store_targets")] == publish_mod.STORE_TARGETS_COLUMNS
+
+
+# ------------------------------------------------------------------ the manifest's file lists carried over
+def _walked(version: Path) -> dict[str, dict[str, int]]:
+    """What the manifest's "facts"/"models" lists must say: every Parquet file under the version, walked."""
+    out: dict[str, dict[str, int]] = {"facts": {}, "models": {}}
+    for kind in ("facts", "models"):
+        base = version / kind
+        for entry in sorted(base.iterdir()) if base.is_dir() else []:
+            gen = Path(factstore.os.path.realpath(entry))
+            for path in sorted(gen.rglob("*.parquet")):
+                out[kind][f"{kind}/{entry.name}/{path.relative_to(gen)}"] = path.stat().st_size
+    return out
+
+
+def test_the_manifest_lists_every_file_after_publishes_that_share_and_own_sources(published, tmp_path):
+    """The lists of unchanged sources are carried from the previous manifest (grouped by entry in one pass): after
+    a delivery of one source, a no-op publish and another delivery they equal a walk of the version's files."""
+    wh = published
+    root = wh.with_name(wh.stem + ".parquet")
+    (tmp_path / "t2.csv").write_text(TRANSACTIONS_HEAD + "2024-02,ES002,digital,9,9\n", encoding="utf-8")
+    for step in (lambda: load(wh, "it_costs_2024.csv"), lambda: publish(lambda con: None, wh, with_marts=False),
+                 lambda: load(wh, tmp_path / "t2.csv", source="eservice_transactions")):
+        step()
+        version = root / "current"
+        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+        walked = _walked(version)
+        assert manifest["facts"] == walked["facts"] and manifest["models"] == walked["models"]
+        assert any(k.startswith("facts/source=it_costs/") for k in manifest["facts"])
