@@ -22,7 +22,7 @@ import yaml
 import settings
 from etl.contracts import YAML_LOADER, Contract, parse_contract
 from etl.readers import read_csv
-from etl.rules import create_typed, create_violations, q
+from etl.rules import create_typed, create_violations, lit, q
 
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,36 @@ def _recorded(con, key: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def _current_seeds(con, seeds: list[tuple[Contract, Path, str, str]]) -> dict[str, int]:
+    """table → row count of the seeds whose recorded digest is their files' and whose table exists with the
+    contract's columns (what `_recorded(...) == digest and _has_table(...)` decides per seed), in three
+    statements for all seeds instead of three per seed."""
+    from etl.factstore import table_columns
+
+    if not seeds:
+        return {}
+    try:
+        recorded = dict(con.execute("SELECT key, value FROM etl_publish_state WHERE list_contains(?, key)",
+                                    [[key for _, _, key, _ in seeds]]).fetchall())
+    except Exception:  # noqa: BLE001 - a connection without the table
+        return {}
+    candidates = [c for c, _, key, digest in seeds if recorded.get(key) == digest]
+    if not candidates:
+        return {}
+    database, existing = con.execute(
+        "SELECT current_database(), list(table_name) FILTER (WHERE list_contains(?, table_name)) FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary",
+        [[c.table for c in candidates]]).fetchall()[0]
+    candidates = [c for c in candidates if c.table in set(existing or [])]
+    columns = table_columns(con, [c.table for c in candidates], database)
+    same = [c for c in candidates
+            if [name for name, _ in columns[c.table]] == c.column_names + ["_batch_id", "_source_row"]]
+    if not same:
+        return {}
+    return dict(con.execute(" UNION ALL ".join(
+        f"SELECT {lit(c.table)}, count(*) FROM {q(database)}.main.{q(c.table)}" for c in same)).fetchall())
+
+
 def _has_table(con, contract: Contract) -> bool:
     return [r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
@@ -93,10 +123,12 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
     from etl.schema import contract_ddl
 
     loaded = {}
-    for contract, path in seed_contracts(directory):
-        key, digest = f"seed:{contract.table}", _digest(contract, path)
-        if _recorded(con, key) == digest and _has_table(con, contract):
-            loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
+    seeds = [(contract, path, f"seed:{contract.table}", _digest(contract, path))
+             for contract, path in seed_contracts(directory)]
+    current = _current_seeds(con, seeds)   # the unchanged ones and their row counts, in three statements for all
+    for contract, path, key, digest in seeds:
+        if contract.table in current:
+            loaded[contract.table] = current[contract.table]
             continue
         VALIDATED[contract.table] += 1
         log.info("seed %s: %s read and validated", contract.table, path)
