@@ -516,22 +516,20 @@ class FactStore:
         names = list(contract.scope)
         inner = ", ".join(f"{scope_expr(contract, n)} AS s{i}" for i, n in enumerate(names))
         match = " AND ".join(f"{scope_expr(contract, n, 't')} = s.s{i}" for i, n in enumerate(names))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {inner} FROM typed WHERE {keep}")
         period = q(contract.period_column)
         by_month = any(self._is_month_scope(contract, n) for n in names)
         if by_month:   # the batch's months bound the files that can hold rows of its scope
-            months = [m for (m,) in con.execute(
-                f"SELECT DISTINCT strftime({period}, '%Y-%m') FROM typed WHERE {keep} AND {period} IS NOT NULL"
-            ).fetchall()]
+            months = _month_labels(con, f"SELECT {period} FROM typed WHERE {keep} AND {period} IS NOT NULL", period)
             candidates = self.files(contract, months)
         else:
             candidates = self.files(contract)
-        if not candidates:
+        if not candidates:   # e.g. a source's first load: no file can hold rows of the scope
             return 0
         only_month = all(self._is_month_scope(contract, n) for n in names)
         if only_month:  # period scope: each candidate file lies wholly inside a re-delivered month
             counts = [(str(p), None, None) for p in candidates]
         else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT DISTINCT {inner} FROM typed WHERE {keep}")
             listed = "[" + ", ".join(lit(str(p)) for p in candidates) + "]"
             # bounded by the batch's scope values (etl.rules.scope_bounds): only the files and row groups whose
             # statistics can hold them are read; a file's row count comes from its footer below
@@ -627,6 +625,16 @@ class FactStore:
                 (f"{period} >= $lo AND {period} < $hi", {"lo": lo, "hi": hi})
             con.execute(f"COPY (SELECT {typed} FROM ({select}) WHERE {where} {order}) "
                         f"TO {lit(str(target / name))} (FORMAT parquet)", params)
+
+
+def _month_labels(con, rows: str, period: str) -> list[str]:
+    """The distinct 'YYYY-MM' labels (DuckDB's strftime) of the period column of `rows`: from the distinct
+    (year, month) pairs, a third of the CPU of a strftime per row (~0.18 CPU s less for 5.3 M survey answers);
+    per row where a period lies outside the years 1-9999 or is infinite, which only strftime spells."""
+    pairs = con.execute(f"SELECT DISTINCT year({period}), month({period}), {period} IS NULL FROM ({rows})").fetchall()
+    if all(missing or (y is not None and 1 <= y <= 9999) for y, _, missing in pairs):
+        return [f"{y:04d}-{m:02d}" for y, m, missing in pairs if not missing]
+    return [m for (m,) in con.execute(f"SELECT DISTINCT strftime({period}, '%Y-%m') FROM ({rows})").fetchall()]
 
 
 WRITE_PER_MONTH_ROWS = 200_000  # at or above this many rows a batch's months are written one COPY each

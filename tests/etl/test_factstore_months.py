@@ -134,3 +134,31 @@ def test_per_month_files_equal_the_partitioned_copy_for_timestamp_periods(tmp_pa
     tmp = tmp_path_factory.mktemp("incidents")
     assert _write(tmp, "new", INCIDENTS, rows, True, monkeypatch) == \
         _write(tmp, "old", INCIDENTS, rows, False, monkeypatch)
+
+
+PERIOD_TEXT = st.one_of(st.none(), st.sampled_from(["infinity", "-infinity"]), st.builds(
+    lambda y, m, d: f"{y if y > 0 else 1 - y:04d}-{m:02d}-{d:02d}" + (" (BC)" if y <= 0 else ""),
+    st.one_of(st.integers(1, 9999), st.integers(-50, 0), st.integers(10000, 12000), st.integers(2019, 2021)),
+    st.integers(1, 12), st.integers(1, 28)))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(PERIOD_TEXT, max_size=15), st.sampled_from(["DATE", "TIMESTAMP"]))
+def test_month_labels_equal_strftime_per_row(values, kind):
+    """The scope delete's month labels (etl/factstore.py `_month_labels`) are DuckDB's strftime labels of the rows,
+    with infinite, BC and five-digit-year periods among them."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TEMP TABLE typed (p {kind})")
+    for v in values:
+        con.execute(f"INSERT INTO typed VALUES (CAST(CAST(? AS VARCHAR) AS {kind}))", [v])
+    rows = "SELECT p FROM typed WHERE p IS NOT NULL"
+    old = sorted(m for (m,) in con.execute(f"SELECT DISTINCT strftime(p, '%Y-%m') FROM ({rows})").fetchall())
+    assert sorted(factstore._month_labels(con, rows, "p")) == old
+
+
+def test_month_labels_by_hand():
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE typed AS SELECT * FROM (VALUES (DATE '2024-01-31'), (DATE '2024-01-01'), "
+                "(DATE '0999-12-05'), (NULL)) t(p)")
+    assert sorted(factstore._month_labels(con, "SELECT p FROM typed WHERE p IS NOT NULL", "p")) == \
+        ["0999-12", "2024-01"]
