@@ -618,13 +618,25 @@ class FactStore:
         writer costs ~2 CPU s more than plain writes of the same 5.3 M rows (docs/benchmark.md, "Survey
         answers and it_costs at 10×, session 8"). The month's rows are picked by a range on the period
         column (bounds are parameters), which DuckDB pushes into the scan of `typed`."""
-        for label, lo, hi in months:
-            target = base / f"{PARTITION}={label}"
-            target.mkdir(exist_ok=True)
-            where, params = (f"{period} IS NULL", None) if lo is None else \
-                (f"{period} >= $lo AND {period} < $hi", {"lo": lo, "hi": hi})
-            con.execute(f"COPY (SELECT {typed} FROM ({select}) WHERE {where} {order}) "
-                        f"TO {lit(str(target / name))} (FORMAT parquet)", params)
+        made = []
+        try:
+            for label, lo, hi in months:
+                target = base / f"{PARTITION}={label}"
+                if not target.is_dir():
+                    target.mkdir()
+                    made.append(target)
+                where, params = (f"{period} IS NULL", None) if lo is None else \
+                    (f"{period} >= $lo AND {period} < $hi", {"lo": lo, "hi": hi})
+                con.execute(f"COPY (SELECT {typed} FROM ({select}) WHERE {where} {order}) "
+                            f"TO {lit(str(target / name))} (FORMAT parquet)", params)
+        except BaseException:   # the caller removes the files written; the month directories made go too
+            for target in made:
+                (target / name).unlink(missing_ok=True)
+                try:
+                    target.rmdir()
+                except OSError:
+                    pass
+            raise
 
 
 def _month_labels(con, rows: str, period: str) -> list[str]:

@@ -103,6 +103,7 @@ def test_a_failed_month_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(duckdb.Error):
         store._write_rows(con, SURVEY, failing, "7", "ORDER BY _source_row")
     assert _files_named(store.source_dir(SURVEY), "part-7-") == []
+    assert list(store.source_dir(SURVEY).iterdir()) == []    # no month directory left behind either
 
 
 HOSTILE_TEXT = st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["", " ", "\u00a0", "'", "--", "å\"ä", "NULL"]))
