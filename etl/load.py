@@ -398,11 +398,23 @@ def _quarantine(con, contract: Contract, file_name: str, batch_id: int, present:
 
 
 def _periods(con, contract: Contract) -> tuple[str | None, str | None]:
+    """The first and last period label of the accepted rows ('YYYY-MM', or the year as text)."""
     expr = period_text_expr(contract)
     if expr is None:
         return None, None
-    return tuple(con.execute(f"""SELECT min({expr}), max({expr}) FROM typed
-                                 WHERE _source_row NOT IN (SELECT _source_row FROM violations)""").fetchall()[0])
+    accepted = "WHERE _source_row NOT IN (SELECT _source_row FROM violations)"
+    col = contract.column(contract.period_column)
+    if expr.startswith("strftime("):
+        # The label of the smallest and largest period instead of the smallest and largest label of every row
+        # (one strftime per row: ~0.2 CPU s for 5.3 M survey answers): the same wherever 'YYYY-MM' sorts as the
+        # dates do, i.e. every period is finite and in the years 1-9999 (else the per-row form below).
+        p = q(col.name)
+        ok = f"isfinite(min({p})) AND isfinite(max({p})) AND year(min({p})) >= 1 AND year(max({p})) <= 9999"
+        lo, hi, fits, seen = con.execute(f"""SELECT strftime(min({p}), '%Y-%m'), strftime(max({p}), '%Y-%m'),
+                                                    {ok}, count({p}) FROM typed {accepted}""").fetchall()[0]
+        if fits or not seen:
+            return (lo, hi) if seen else (None, None)
+    return tuple(con.execute(f"SELECT min({expr}), max({expr}) FROM typed {accepted}").fetchall()[0])
 
 
 CHANGES_DDL = "CREATE TEMP TABLE IF NOT EXISTS etl_changes (table_name VARCHAR, month DATE)"
