@@ -133,7 +133,8 @@ class SourceData:
             names, types = list(self.header), ["VARCHAR"] * len(self.header)
             columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
             source = (f"read_csv($path, delim=$delim, header=false, skip=1, auto_detect=false, "
-                      f"columns={columns}, quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES})")
+                      f"columns={columns}, quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES}, "
+                      f"buffer_size={CSV_BUFFER_BYTES})")
         else:
             described = con.read_parquet(str(path))
             names, types = list(described.columns), [str(t) for t in described.types]
@@ -161,6 +162,12 @@ class SourceData:
 
 
 MAX_LINE_BYTES = 2_000_000
+# DuckDB's CSV buffer (its default is 32 MB). source_raw keeps file order (its rowid is the data row), and
+# with the default buffers that ordered insert cost ~6 of 20 CPU s for the 10x incident export (9.9 M rows,
+# 3 GB) over an unordered one; with 256 MB buffers it costs what the unordered insert costs (14.5 CPU s), the
+# same rows in the same order (docs/benchmark.md, "Incident stage at 10x, session 8"). A file smaller than
+# the buffer gets a buffer of its own size.
+CSV_BUFFER_BYTES = 256 << 20
 MAX_HEADER_BYTES = 64 << 10
 
 
