@@ -168,8 +168,8 @@ MAX_LINE_BYTES = 2_000_000
 # same rows in the same order (docs/benchmark.md, "Incident stage at 10x, session 8"). DuckDB splits a buffer
 # among its threads in pieces that grow with the buffer: a file much smaller than its buffer is read by one
 # thread (a 33 MB file took 0.16 s wall with a 128 or 256 MB buffer, 0.10 s with 32–34 MB), so a file gets a
-# buffer of its own size, at least 32 MB and at most CSV_BUFFER_BYTES. (A file under 32 MB reads as before:
-# DuckDB's default buffer and a given 32 MB cost the same, 18.6–20.3 CPU s for the 10x export.)
+# buffer of its own size, at least 32 MB (which holds a smaller file whole; DuckDB's default buffer and a
+# given 32 MB cost the same, 18.6–20.3 CPU s for the 10x export) and at most CSV_BUFFER_BYTES.
 DEFAULT_CSV_BUFFER_BYTES = 32 << 20
 CSV_BUFFER_BYTES = 256 << 20
 
