@@ -133,7 +133,8 @@ class SourceData:
             names, types = list(self.header), ["VARCHAR"] * len(self.header)
             columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
             source = (f"read_csv($path, delim=$delim, header=false, skip=1, auto_detect=false, "
-                      f"columns={columns}, quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES})")
+                      f"columns={columns}, quote='\"', escape='\"', max_line_size={MAX_LINE_BYTES}, "
+                      f"buffer_size={csv_buffer_bytes(path.stat().st_size)})")
         else:
             described = con.read_parquet(str(path))
             names, types = list(described.columns), [str(t) for t in described.types]
@@ -161,6 +162,22 @@ class SourceData:
 
 
 MAX_LINE_BYTES = 2_000_000
+# DuckDB's CSV buffer. source_raw keeps file order (its rowid is the data row), and
+# with the default buffers that ordered insert cost ~6 of 20 CPU s for the 10x incident export (9.9 M rows,
+# 3 GB) over an unordered one; with 256 MB buffers it costs what the unordered insert costs (14.5 CPU s), the
+# same rows in the same order (docs/benchmark.md, "Incident stage at 10x, session 8"). DuckDB splits a buffer
+# among its threads in pieces that grow with the buffer: a file much smaller than its buffer is read by one
+# thread (a 33 MB file took 0.16 s wall with a 128 or 256 MB buffer, 0.10 s with 32–34 MB), so a file gets a
+# buffer of its own size, at least 32 MB (which holds a smaller file whole; DuckDB's default buffer and a
+# given 32 MB cost the same, 18.6–20.3 CPU s for the 10x export) and at most CSV_BUFFER_BYTES.
+DEFAULT_CSV_BUFFER_BYTES = 32 << 20
+CSV_BUFFER_BYTES = 256 << 20
+
+
+def csv_buffer_bytes(file_bytes: int) -> int:
+    return min(max(file_bytes, DEFAULT_CSV_BUFFER_BYTES), CSV_BUFFER_BYTES)
+
+
 MAX_HEADER_BYTES = 64 << 10
 
 
