@@ -138,6 +138,9 @@ def _metas(con, keys: list[str]) -> dict[str, str]:
 class _Undo:
     created: list[Path] = field(default_factory=list)
     trashed: list[tuple[Path, Path]] = field(default_factory=list)   # (original, in trash)
+    # the generation the write made for its source (kind, name, the link's previous target or None), when
+    # the source was not yet owned in this publish: undone, the version shares the previous one again
+    generation: tuple[str, str, str | None] | None = None
 
 
 class StoreMissing(RuntimeError):
@@ -493,7 +496,11 @@ class FactStore:
         """Replace the batch's revision scope and add its accepted rows (TEMP table `typed`, filtered by
         the SQL condition `keep`) as new files. Returns the number of rows replaced and the undo record."""
         undo = _Undo()
-        self._own("facts", f"source={contract.source}")
+        name = f"source={contract.source}"
+        if ("facts", name) not in self._owned:
+            link = self.dir / "facts" / name
+            undo.generation = ("facts", name, os.readlink(link) if link.is_symlink() else None)
+        self._own("facts", name)
         try:
             replaced = self._delete_scope(con, contract, batch_id, keep, undo)
             undo.created += self._write_rows(
@@ -512,6 +519,19 @@ class FactStore:
             path.unlink(missing_ok=True)
         for original, trashed in undo.trashed:
             os.replace(trashed, original)
+        if undo.generation is not None:   # the version links the generation it shared before the write
+            kind, name, previous = undo.generation
+            link = self.dir / kind / name
+            if previous is None:
+                link.unlink(missing_ok=True)
+            else:
+                tmp = link.with_name(f".{name}.link")
+                tmp.unlink(missing_ok=True)
+                os.symlink(previous, tmp)
+                os.replace(tmp, link)
+            shutil.rmtree(self._gen(kind, name), ignore_errors=True)
+            self._owned.discard((kind, name))
+            undo.generation = None
         if con is not None and contract is not None:
             self.refresh_view(con, contract)
 

@@ -5,6 +5,7 @@ single rows to etl_quarantine and the rest loads. See docs/architecture.md, "Loa
 """
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -252,17 +253,40 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
         create_violations(con, contract, data.file_name, native, data.decimal_comma, plausible_dates(), truncated)
         candidates = con.execute("SELECT count(*) FROM typed").fetchall()[0][0]
         bad = con.execute("SELECT count(DISTINCT _source_row) FROM violations").fetchall()[0][0]
-    with _timed(timings, "gate"):
-        gate = _run_gate(con, contract, present, candidates)
     rows_ok = rows_pass(candidates, bad, contract.max_bad_share)
+    beside = None
+    if rows_ok and _gate_beside_write(con, contract, candidates):
+        # GE (Python) validates the batch in a thread while DuckDB writes its files, which releases the GIL;
+        # the verdict is awaited before the catalog COMMIT (`_write`), and a failing one removes the files.
+        with _timed(timings, "gate fetch"):
+            beside = _GateBeside(con, contract, present, candidates)
+    else:
+        with _timed(timings, "gate"):
+            gate = _agreeing(_run_gate(con, contract, present, candidates), rows_ok)
+        try:
+            _check_bad_share(con, contract, data, candidates, bad, rows_read)
+        except Rejected as err:
+            err.gate = gate
+            raise
+    try:
+        return _validate_and_write(con, contract, data, batch_id, timings, present, rows_read, candidates, bad,
+                                   beside, None if beside else gate)
+    finally:
+        if beside is not None:
+            beside.join()   # never leave GE running (it is not thread-safe) when the batch fails early
+            timings["gate"] = beside.seconds
+
+
+def _agreeing(gate: GateResult, rows_ok: bool) -> GateResult:
     if rows_ok != gate.success:  # one gate: cannot happen unless GE and the row rules drift apart
         raise RuntimeError(f"the Great Expectations verdict ({gate.success}) differs from the row rules' "
                            f"({rows_ok}): {'; '.join(gate.failures)}")
-    try:
-        _check_bad_share(con, contract, data, candidates, bad, rows_read)
-    except Rejected as err:
-        err.gate = gate
-        raise
+    return gate
+
+
+def _validate_and_write(con, contract: Contract, data: SourceData, batch_id: int, timings: dict[str, float],
+                        present: set[str], rows_read: int, candidates: int, bad: int,
+                        beside: _GateBeside | None, gate: GateResult | None) -> tuple[BatchResult, GateResult, tuple]:
     # everything that reads the batch happens before the write: after its COMMIT nothing can fail
     note_for = BATCH_NOTES.get(contract.preprocess)
     note = note_for(con, contract, _table_exists(con, contract.table)) if note_for else None
@@ -271,7 +295,10 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
     periods = _periods(con, contract)
     note_changes(con, contract)  # (table, month) pairs for the incremental measure build
     with _timed(timings, "write"):
-        replaced = _write(con, contract, data.file_name, batch_id, present)
+        replaced = _write(con, contract, data.file_name, batch_id, present,
+                          before_commit=beside.verdict if beside is not None else None)
+    if beside is not None:
+        gate = beside.result
     loaded = candidates - bad
     message = (f"{data.file_name} ({data.read_note}): {rows(loaded)} loaded into {contract.table}, "
                f"{rows(bad)} quarantined, {rows(replaced, 'earlier row')} replaced")
@@ -283,14 +310,22 @@ def _validate_and_insert(con, contract: Contract, data: SourceData, batch_id: in
                        loaded, bad, replaced, reasons), gate, periods
 
 
-def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str]) -> int:
+def _write(con, contract: Contract, file_name: str, batch_id: int, present: set[str],
+           before_commit: Callable[[], object] | None = None) -> int:
     """Replace the scope, insert the accepted rows, quarantine the others: all or nothing.
 
     A fact table kept in the Parquet fact store (etl/factstore.py) gets new files and loses the files of
-    its replaced scope before the catalog transaction; when that transaction fails they are put back."""
+    its replaced scope before the catalog transaction; when that transaction fails they are put back, and so
+    they are when `before_commit` (the Great Expectations verdict, `_GateBeside.verdict`) raises."""
     store = factstore.store_for(con)
     if store is not None and factstore.is_fact(contract):
         replaced, undo = store.write(con, contract, batch_id, _ACCEPTED)
+        if before_commit is not None:
+            try:
+                before_commit()
+            except BaseException:
+                store.undo(undo, con, contract)
+                raise
         con.execute("BEGIN TRANSACTION")
         try:
             _quarantine(con, contract, file_name, batch_id, present)
@@ -353,26 +388,81 @@ def _check_bad_share(con, contract: Contract, data: SourceData, candidates: int,
 GATE_CHUNK_ROWS = 2_000_000  # rows per pandas frame handed to Great Expectations
 
 
-def _typed_chunks(con, columns: list[str]):
-    """The typed batch as pandas frames of GATE_CHUNK_ROWS rows (rowid ranges of the temp table),
-    with `_row_ok`: the row passes every row rule."""
+def _typed_chunks(con, columns: list[str], arrow: bool = False):
+    """The typed batch as pandas frames (Arrow tables with `arrow`) of GATE_CHUNK_ROWS rows (rowid ranges
+    of the temp table), with `_row_ok`: the row passes every row rule."""
     cols = ", ".join(q(c) for c in columns)
     total, base = con.execute("SELECT count(*), coalesce(min(rowid), 0) FROM typed").fetchall()[0]
     clean = con.execute("SELECT count(*) = 0 FROM violations").fetchall()[0][0]
     row_ok = "TRUE" if clean else "_source_row NOT IN (SELECT _source_row FROM violations)"
     for start in range(0, max(total, 1), GATE_CHUNK_ROWS):
         # through Arrow: strings stay Arrow-backed (pandas' str dtype) instead of becoming Python objects
-        yield con.sql(f"SELECT {cols}{', ' if cols else ''}{row_ok} AS {ROW_OK} FROM typed "
-                      f"WHERE rowid >= {base + start} AND rowid < {base + start + GATE_CHUNK_ROWS}"
-                      ).to_arrow_table().to_pandas(date_as_object=False)
+        table = con.sql(f"SELECT {cols}{', ' if cols else ''}{row_ok} AS {ROW_OK} FROM typed "
+                        f"WHERE rowid >= {base + start} AND rowid < {base + start + GATE_CHUNK_ROWS}"
+                        ).to_arrow_table()
+        yield table if arrow else table.to_pandas(date_as_object=False)
+
+
+def _gate_counts(con, columns: list[str], candidates: int) -> BatchCounts:
+    counted = ", ".join(f"count({q(c)})" for c in columns)
+    non_null = con.execute(f"SELECT {counted} FROM typed").fetchall()[0] if columns else ()
+    return BatchCounts(candidates, dict(zip(columns, non_null)))
 
 
 def _run_gate(con, contract: Contract, present: set[str], candidates: int) -> GateResult:
     columns = gate_columns(contract, present)
-    counted = ", ".join(f"count({q(c)})" for c in columns)
-    non_null = con.execute(f"SELECT {counted} FROM typed").fetchall()[0] if columns else ()
-    counts = BatchCounts(candidates, dict(zip(columns, non_null)))
-    return run_suite(contract, _typed_chunks(con, columns), present, counts)
+    return run_suite(contract, _typed_chunks(con, columns), present, _gate_counts(con, columns, candidates))
+
+
+# Up to this many rows the gate's input is fetched whole (Arrow, only the gate's columns) so that GE can run
+# beside the write; a larger batch (100x) keeps the bounded chunk-by-chunk gate before the write.
+GATE_BESIDE_MAX_ROWS = 3 * GATE_CHUNK_ROWS
+
+
+def _gate_beside_write(con, contract: Contract, candidates: int) -> bool:
+    """The gate runs beside the write for a fact-store batch the row rules accept, up to GATE_BESIDE_MAX_ROWS
+    rows. (A batch the row rules reject writes nothing, so its gate runs first, as does a plain table's.)"""
+    return (candidates <= GATE_BESIDE_MAX_ROWS and factstore.is_fact(contract)
+            and factstore.store_for(con) is not None)
+
+
+class _GateBeside:
+    """The Great Expectations suite over the typed batch in a thread. The batch is fetched here, on the
+    caller's connection (a DuckDB connection serves one thread); the thread converts each chunk to pandas
+    and validates it. `verdict()` waits for it and raises unless GE accepts the batch, as the row rules did."""
+
+    def __init__(self, con, contract: Contract, present: set[str], candidates: int):
+        columns = gate_columns(contract, present)
+        counts = _gate_counts(con, columns, candidates)
+        chunks = list(_typed_chunks(con, columns, arrow=True))
+        self.result: GateResult | None = None
+        self.seconds = 0.0
+        self._error: BaseException | None = None
+
+        def frames():
+            while chunks:   # each Arrow chunk is released once converted
+                yield chunks.pop(0).to_pandas(date_as_object=False)
+
+        def validate():
+            started = time.perf_counter()
+            try:
+                self.result = run_suite(contract, frames(), present, counts)
+            except BaseException as err:   # handed to the loading thread by verdict()
+                self._error = err
+            finally:
+                self.seconds = time.perf_counter() - started
+
+        self._thread = threading.Thread(target=validate, name=f"gate-{contract.source}", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def verdict(self) -> GateResult:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return _agreeing(self.result, True)
 
 
 def _delete_scope(con, contract: Contract) -> int:

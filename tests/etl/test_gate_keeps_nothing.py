@@ -87,3 +87,77 @@ def test_the_gate_result_is_kept_and_the_revision_loads(tmp_path):
         (__import__("datetime").date(2024, 1, 1), 30), (__import__("datetime").date(2024, 2, 1), 15),
         (__import__("datetime").date(2024, 3, 1), 7)]
     assert query(wh, "SELECT success FROM etl_gate_results WHERE batch_id = ?", [result.batch_id]) == [(True,)]
+
+
+# The gate beside the write (etl/load.py `_GateBeside`): a fact-store batch the row rules accept is validated
+# by GE in a thread while DuckDB writes its files; the verdict is awaited before the catalog COMMIT.
+
+def test_the_gate_runs_while_the_files_are_written(tmp_path, monkeypatch):
+    import threading
+
+    import etl.factstore
+
+    wh = _published(tmp_path)
+    writing, seen = threading.Event(), {}
+    real_suite, real_write = etl.load.run_suite, etl.factstore.FactStore._write_rows
+
+    def suite(contract, frames, present, counts=None):
+        seen["thread"] = threading.current_thread().name
+        seen["write started first"] = writing.wait(timeout=30)   # never set if the write waited for the gate
+        return real_suite(contract, frames, present, counts)
+
+    def write_rows(self, *args, **kwargs):
+        writing.set()
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(etl.load, "run_suite", suite)
+    monkeypatch.setattr(etl.factstore.FactStore, "_write_rows", write_rows)
+    (result,) = load(wh, tmp_path / "rev" / "eservice_transactions.csv")
+    assert (result.status, result.rows_loaded, result.rows_replaced) == ("loaded", 2, 1)
+    assert seen == {"thread": "gate-eservice_transactions", "write started first": True}
+    assert query(wh, "SELECT success FROM etl_gate_results WHERE batch_id = ?", [result.batch_id]) == [(True,)]
+
+
+def test_a_failing_gate_on_a_first_load_leaves_no_generation(tmp_path, monkeypatch):
+    """The write made the source's first files in a generation of its own; the rejected gate removes both."""
+    wh = tmp_path / "warehouse.duckdb"
+    (tmp_path / "eservices.csv").write_text(ESERVICES, encoding="utf-8")
+    assert [r.status for r in load(wh, fixture("committees.csv"), tmp_path / "eservices.csv")] == ["loaded"] * 2
+    before = snapshot(wh)
+    gens = wh.with_name(wh.stem + ".parquet") / "gens" / "facts" / "source=eservice_transactions"
+    generations = sorted(p.name for p in gens.iterdir())
+
+    monkeypatch.setattr(etl.load, "run_suite",
+                        lambda contract, frames, present, counts=None: GateResult(False, ["injected"], []))
+    (tmp_path / "eservice_transactions.csv").write_text(FIRST, encoding="utf-8")
+    (result,) = load(wh, tmp_path / "eservice_transactions.csv")
+    assert result.status == "rejected"
+    _unchanged_except_the_log(wh, before, [])
+    assert sorted(p.name for p in gens.iterdir()) == generations
+
+
+def test_a_write_that_fails_waits_for_the_gate(tmp_path, monkeypatch):
+    """GE is not thread-safe: a batch that fails during its write returns only after its gate thread ended,
+    and the warehouse is as before."""
+    import threading
+    import time
+
+    import etl.factstore
+
+    wh = _published(tmp_path)
+    before, files_before = snapshot(wh), _facts(wh)
+    real_suite = etl.load.run_suite
+
+    def slow_suite(contract, frames, present, counts=None):
+        time.sleep(0.5)
+        return real_suite(contract, frames, present, counts)
+
+    def broken_write(self, *args, **kwargs):
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(etl.load, "run_suite", slow_suite)
+    monkeypatch.setattr(etl.factstore.FactStore, "_write_rows", broken_write)
+    (result,) = load(wh, tmp_path / "rev" / "eservice_transactions.csv")
+    assert result.status == "rejected" and "disk full (injected)" in result.message
+    assert not [t for t in threading.enumerate() if t.name.startswith("gate-")]
+    _unchanged_except_the_log(wh, before, files_before)
