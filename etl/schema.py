@@ -30,19 +30,22 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     """Idempotent: creates whatever is missing, never drops data. With a fact store registered for the
     connection (a publish), fact tables are views over its Parquet files.
 
-    In a publish, the upgrade check and the DDL (schema.sql and one CREATE TABLE IF NOT EXISTS per contract) are
-    skipped when the catalog records that a publish already ran exactly this DDL on it (SHA-256 of the DDL text,
-    key 'schema' in etl_publish_state): the catalog is only ever changed by publishes, which keep every table
-    the DDL creates, so running it again would change nothing (~4 statements and ~10-15 ms per command)."""
+    In a publish, the DDL (schema.sql and one CREATE TABLE IF NOT EXISTS per contract) is skipped when the upgrade
+    check found nothing to change and the catalog records that a publish already ran exactly this DDL on it
+    (SHA-256 of the DDL text, key 'schema' in etl_publish_state): the catalog is only ever changed by publishes,
+    which keep every table the DDL creates, so running it again would change nothing (~3 statements and
+    ~10 ms per command)."""
     store = factstore.store_for(con)
     contracts = list(load_contracts().values())
     schema_sql = SCHEMA_SQL.read_text(encoding="utf-8")
     contracts_sql = ";\n".join(contract_ddl(c) for c in contracts)
     digest = hashlib.sha256(f"{UPGRADES}\0{schema_sql}\0{contracts_sql}".encode()).hexdigest()
-    current = store is not None and _recorded_schema(con) == digest
+    # the upgrade check always runs (one catalog query): a catalog an earlier version published after this one
+    # (a downgrade, then this version again) keeps this version's digest but may lack what the upgrade adds
+    upgraded = _upgrade_incident_tables(con)
+    current = store is not None and not upgraded and _recorded_schema(con) == digest
     if not current:
-        _upgrade_incident_tables(con)
-        con.execute(schema_sql)
+        _run_ddl(con, schema_sql)
     load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
     if not current:
         con.execute(contracts_sql)   # one round trip: each is IF NOT EXISTS
@@ -50,6 +53,10 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT OR REPLACE INTO etl_publish_state VALUES (?, ?)", [SCHEMA_STATE_KEY, digest])
     if store is not None:  # views over the Parquet fact store (etl/factstore.py), re-created when their files changed
         store.ensure_all(con, [c for c in contracts if factstore.is_fact(c)])
+
+
+def _run_ddl(con: duckdb.DuckDBPyConnection, schema_sql: str) -> None:
+    con.execute(schema_sql)
 
 
 def _recorded_schema(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -69,8 +76,9 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "AND schema_name = 'main'", [table]).fetchall()]
 
 
-def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring a warehouse published by an earlier version up to the incident tables of this one.
+def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    """Bring a warehouse published by an earlier version up to the incident tables of this one; True when
+    something had to change.
 
     * fact_incidents gets source_system (incidents are keyed by system and number); earlier rows get
       the installation's default system (settings.default_itsm_system()).
@@ -78,11 +86,13 @@ def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> None:
       incident_sla. The seeded hours are kept as a version valid from 1900-01-01 in 24x7 hours with no
       batch, so that Q2 does not change until the city loads its own SLA table.
     * the view v_incidents is replaced by the declared model int_incidents (metrics/models/)."""
-    con.execute("DROP VIEW IF EXISTS v_incidents")
     columns = dict(con.execute(
         "SELECT table_name, list(column_name) FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND list_contains(['fact_incidents', 'dim_incident_sla'], table_name) "
-        "GROUP BY table_name").fetchall())   # one catalog query for both tables
+        "AND schema_name = 'main' AND list_contains(['fact_incidents', 'dim_incident_sla', 'v_incidents'], table_name) "
+        "GROUP BY table_name").fetchall())   # one catalog query for the three (duckdb_columns lists views too)
+    had_view = "v_incidents" in columns
+    if had_view:
+        con.execute("DROP VIEW IF EXISTS v_incidents")
     fact = columns.get("fact_incidents", [])
     if fact and "source_system" not in fact:
         con.execute("ALTER TABLE fact_incidents ADD COLUMN source_system VARCHAR")
@@ -94,6 +104,7 @@ def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("""INSERT INTO dim_incident_sla (priority, resolve_hours, calendar, valid_from)
                        SELECT priority, resolve_hours, '24x7', DATE '1900-01-01' FROM dim_incident_sla_seed""")
         con.execute("DROP TABLE dim_incident_sla_seed")
+    return had_view or (bool(fact) and "source_system" not in fact) or (bool(sla) and "valid_from" not in sla)
 
 
 def refresh_calendar(con: duckdb.DuckDBPyConnection, first: str = "2013-01-01", last: str | None = None) -> None:

@@ -103,10 +103,10 @@ def published(tmp_path) -> Path:
 
 
 def _ddl_runs(monkeypatch) -> list[int]:
-    """Counts the upgrade checks create_all runs (it runs them exactly when it runs the DDL)."""
+    """Counts the times create_all runs schema.sql (the contracts' DDL runs with it)."""
     runs = []
-    original = schema._upgrade_incident_tables
-    monkeypatch.setattr(schema, "_upgrade_incident_tables", lambda con: (runs.append(1), original(con)))
+    original = schema._run_ddl
+    monkeypatch.setattr(schema, "_run_ddl", lambda con, sql: (runs.append(1), original(con, sql))[1])
     return runs
 
 
@@ -140,7 +140,7 @@ def test_the_schema_ddl_runs_once_and_again_when_its_text_changes(published, tmp
 
 
 def test_a_catalog_without_the_recorded_digest_runs_the_ddl(published, monkeypatch):
-    """An older catalog (no 'schema' key): the upgrade check and the DDL run, and the digest is recorded."""
+    """An older catalog (no 'schema' key): the DDL runs, and the digest is recorded."""
     wh = published
     from etl_helpers import republish
 
@@ -229,3 +229,21 @@ def test_the_manifest_lists_every_file_after_publishes_that_share_and_own_source
         walked = _walked(version)
         assert manifest["facts"] == walked["facts"] and manifest["models"] == walked["models"]
         assert any(k.startswith("facts/source=it_costs/") for k in manifest["facts"])
+
+
+def test_a_catalog_that_needs_the_upgrade_runs_the_ddl_despite_its_digest(published, monkeypatch):
+    """A catalog that an earlier version published after this one (a downgrade, then this version again) keeps
+    this version's digest; the upgrade check still runs and, when it changes something, so does the DDL."""
+    wh = published
+    from etl_helpers import republish
+
+    recorded = query(wh, "SELECT value FROM etl_publish_state WHERE key = 'schema'")
+    assert len(recorded) == 1
+    republish(wh, "CREATE VIEW v_incidents AS SELECT 1 AS x; DROP TABLE dim_calendar")   # as an earlier version
+    runs = _ddl_runs(monkeypatch)
+    publish(lambda con: None, wh, with_marts=False)
+    assert runs == [1]
+    assert query(wh, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v_incidents'") == [(0,)]
+    assert query(wh, "SELECT count(*) > 0 FROM dim_calendar") == [(True,)]
+    publish(lambda con: None, wh, with_marts=False)
+    assert runs == [1]                                  # nothing left to upgrade: skipped again
