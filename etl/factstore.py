@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from etl.contracts import Contract
 from etl.rules import lit, q, scope_bounds, scope_expr
 
@@ -121,10 +123,6 @@ def object_kinds(con, names: list[str]) -> dict[str, str]:
         "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database() "
         "AND schema_name = 'main' AND NOT temporary AND list_contains($names, view_name)",
         {"names": list(names)}).fetchall())
-
-
-def _meta(con, key: str) -> str | None:
-    return _metas(con, [key]).get(key)
 
 
 def _metas(con, keys: list[str]) -> dict[str, str]:
@@ -223,10 +221,7 @@ class FactStore:
 
     def _set_link(self, kind: str, name: str, target: Path) -> None:
         link = self.dir / kind / name
-        tmp = link.with_name(f".{name}.link")
-        tmp.unlink(missing_ok=True)
-        os.symlink(os.path.relpath(target, link.parent), tmp)
-        os.replace(tmp, link)
+        _replace_link(link, os.path.relpath(target, link.parent))
 
     def _own(self, kind: str, name: str, link_from: Path | None = None, copy: bool = True) -> Path:
         """Before the first change of a source/model in this publish: a new generation for it, made of hard
@@ -351,8 +346,7 @@ class FactStore:
         """`ensure` for every fact contract, with the catalog's object kinds and recorded view bodies read once."""
         names = [c.table for c in contracts]
         kinds = object_kinds(con, names)
-        recorded = dict(con.execute(f"SELECT key, value FROM {STATE_TABLE} WHERE list_contains(?, key)",
-                                    [[f"view:{n}" for n in names]]).fetchall())
+        recorded = publish_state(con, [f"view:{n}" for n in names])
         for contract in contracts:
             self.ensure(con, contract, kinds.get(contract.table, ""), recorded.get(f"view:{contract.table}"))
 
@@ -363,7 +357,7 @@ class FactStore:
         `kind` and `recorded` (the table's type and recorded body) when the caller read them already."""
         if kind is None:
             kind = object_kinds(con, [contract.table]).get(contract.table, "")
-            recorded = _state(con, f"view:{contract.table}")
+            recorded = publish_state(con, [f"view:{contract.table}"]).get(f"view:{contract.table}")
         if kind == "BASE TABLE":
             self._own("facts", f"source={contract.source}")
             for path in self.files(contract):  # the native table is the truth of an older catalog
@@ -394,7 +388,7 @@ class FactStore:
         if recorded is not None and recorded == portable:
             return
         con.execute(f"CREATE OR REPLACE VIEW {contract.table} AS {body}")
-        _set_state(con, f"view:{contract.table}", portable)
+        set_publish_state(con, f"view:{contract.table}", portable)
         self.views_created += 1
 
     def month_range(self) -> tuple[str, str] | None:
@@ -525,10 +519,7 @@ class FactStore:
             if previous is None:
                 link.unlink(missing_ok=True)
             else:
-                tmp = link.with_name(f".{name}.link")
-                tmp.unlink(missing_ok=True)
-                os.symlink(previous, tmp)
-                os.replace(tmp, link)
+                _replace_link(link, previous)
             shutil.rmtree(self._gen(kind, name), ignore_errors=True)
             self._owned.discard((kind, name))
             undo.generation = None
@@ -772,13 +763,6 @@ def _read_manifest(version_dir: Path | None) -> dict:
         return {}
 
 
-def table_fingerprint(con, table: str) -> str:
-    """Columns and types, row count and the sum of the rows' hashes: equal for the same rows in any order."""
-    cols = con.execute(f"DESCRIBE {q(table)}").fetchall()
-    n, h = con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {q(table)} t").fetchall()[0]
-    return json.dumps([[c[0], c[1]] for c in cols]) + f"|{n}|{h}"
-
-
 def table_columns(con, tables: list[str], database: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """[(column, type as DESCRIBE shows it)] of each of `tables` (which must exist), in one statement:
     pragma_table_info per table in one UNION ALL. duckdb_columns() is avoided on purpose: its first call on a
@@ -799,9 +783,10 @@ def table_columns(con, tables: list[str], database: str | None = None) -> dict[s
 
 
 def table_fingerprints(con, tables: list[str]) -> dict[str, str]:
-    """`table_fingerprint` of each of `tables`, in two statements (the columns and types of all, the counts and
-    hash sums in one UNION ALL) instead of two per table: each statement costs ~0.5-1 ms here, and a publish
-    fingerprints ~25 catalog tables. Same strings (tests/etl/test_publish_fixed_cost.py)."""
+    """Per table: its columns and types, row count and the sum of its rows' hashes (equal for the same rows in any
+    order), in two statements (the columns and types of all, the counts and hash sums in one UNION ALL) instead
+    of two per table: each statement costs ~0.5-1 ms here, and a publish fingerprints ~25 catalog tables. The
+    same strings as DESCRIBE + count + hash sum per table (tests/etl/test_publish_fixed_cost.py)."""
     tables = list(dict.fromkeys(tables))
     if not tables:
         return {}
@@ -812,15 +797,25 @@ def table_fingerprints(con, tables: list[str]) -> dict[str, str]:
     return {tables[i]: json.dumps([[c, t] for c, t in cols[tables[i]]]) + f"|{n}|{h}" for i, n, h in sums}
 
 
-def _state(con, key: str) -> str | None:
+def publish_state(con, keys: list[str]) -> dict[str, str]:
+    """The values recorded under `keys` in the catalog's etl_publish_state, in one statement ({} for a
+    connection without the table, e.g. an older catalog or a bare connection)."""
     try:
-        rows = con.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = ?", [key]).fetchall()
-    except Exception:  # noqa: BLE001 - a catalog without the table (a bare connection)
-        return None
-    return rows[0][0] if rows else None
+        return dict(con.execute(f"SELECT key, value FROM {STATE_TABLE} WHERE list_contains(?, key)",
+                                [list(keys)]).fetchall())
+    except duckdb.CatalogException:
+        return {}
 
 
-def _set_state(con, key: str, value: str) -> None:
+def _replace_link(link: Path, text: str) -> None:
+    """Point the symlink `link` at `text` atomically (a new link renamed over the old one)."""
+    tmp = link.with_name(f".{link.name}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(text, tmp)
+    os.replace(tmp, link)
+
+
+def set_publish_state(con, key: str, value: str) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     con.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?)", [key, value])
 

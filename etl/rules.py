@@ -96,11 +96,8 @@ def cast_expr(x: str, col: Column, contract: Contract, decimal_comma: bool) -> s
         n = _number_text(x, decimal_comma)
         return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern(kind, decimal_comma))}) "
                 f"THEN TRY_CAST({n} AS BIGINT) END")  # the pattern allows only '.0…' after the digits
-    if kind == "decimal":
-        # 1e400 parses to infinity: only finite numbers are values
-        n = _number_text(x, decimal_comma)
-        return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern(kind, decimal_comma))}) "
-                f"THEN (CASE WHEN isfinite(TRY_CAST({n} AS DOUBLE)) THEN TRY_CAST({n} AS DOUBLE) END) END")
+    if kind == "decimal":  # 1e400 parses to infinity: only finite numbers are values
+        return finite_expr(decimal_number_expr(x, decimal_comma))
     if kind == "boolean":
         trues = ", ".join(lit(w) for w in TRUE_WORDS)
         falses = ", ".join(lit(w) for w in FALSE_WORDS)
@@ -175,7 +172,7 @@ def raw_expr(name: str, native: frozenset[str], contract: Contract | None = None
 
 
 def decimal_number_expr(x: str, decimal_comma: bool) -> str:
-    """The first step of cast_expr for a decimal: the number the text `x` parses to (infinite ones too)."""
+    """The first step of a decimal's cast: the number the text `x` parses to (infinite ones too)."""
     return (f"CASE WHEN regexp_full_match({x}, {lit(number_pattern('decimal', decimal_comma))}) "
             f"THEN TRY_CAST({_number_text(x, decimal_comma)} AS DOUBLE) END")
 

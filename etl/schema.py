@@ -43,14 +43,15 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
     # the upgrade check always runs (one catalog query): a catalog an earlier version published after this one
     # (a downgrade, then this version again) keeps this version's digest but may lack what the upgrade adds
     upgraded = _upgrade_incident_tables(con)
-    current = store is not None and not upgraded and _recorded_schema(con) == digest
+    current = (store is not None and not upgraded
+               and factstore.publish_state(con, [SCHEMA_STATE_KEY]).get(SCHEMA_STATE_KEY) == digest)
     if not current:
         _run_ddl(con, schema_sql)
     load_seeds(con)  # before the contracts' tables: deliveries reference seed tables (dim_portfolios)
     if not current:
         con.execute(contracts_sql)   # one round trip: each is IF NOT EXISTS
         if store is not None:
-            con.execute("INSERT OR REPLACE INTO etl_publish_state VALUES (?, ?)", [SCHEMA_STATE_KEY, digest])
+            factstore.set_publish_state(con, SCHEMA_STATE_KEY, digest)
     if store is not None:  # views over the Parquet fact store (etl/factstore.py), re-created when their files changed
         store.ensure_all(con, [c for c in contracts if factstore.is_fact(c)])
 
@@ -59,21 +60,7 @@ def _run_ddl(con: duckdb.DuckDBPyConnection, schema_sql: str) -> None:
     con.execute(schema_sql)
 
 
-def _recorded_schema(con: duckdb.DuckDBPyConnection) -> str | None:
-    try:
-        rows = con.execute("SELECT value FROM etl_publish_state WHERE key = ?", [SCHEMA_STATE_KEY]).fetchall()
-    except duckdb.CatalogException:   # an older catalog without the table
-        return None
-    return rows[0][0] if rows else None
-
-
 UPGRADES = "incident_tables-1"   # part of the schema digest: change it when an upgrade step changes
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
-        "AND schema_name = 'main'", [table]).fetchall()]
 
 
 def _upgrade_incident_tables(con: duckdb.DuckDBPyConnection) -> bool:

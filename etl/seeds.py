@@ -71,27 +71,14 @@ def _digest(contract: Contract, csv_path: Path) -> str:
     return h.hexdigest()
 
 
-def _recorded(con, key: str) -> str | None:
-    try:
-        rows = con.execute("SELECT value FROM etl_publish_state WHERE key = ?", [key]).fetchall()
-    except Exception:  # noqa: BLE001 - a connection without the table
-        return None
-    return rows[0][0] if rows else None
-
-
 def _current_seeds(con, seeds: list[tuple[Contract, Path, str, str]]) -> dict[str, int]:
     """table → row count of the seeds whose recorded digest is their files' and whose table exists with the
-    contract's columns (what `_recorded(...) == digest and _has_table(...)` decides per seed), in three
-    statements for all seeds instead of three per seed."""
-    from etl.factstore import table_columns
+    contract's columns, in three statements for all seeds."""
+    from etl.factstore import publish_state, table_columns
 
     if not seeds:
         return {}
-    try:
-        recorded = dict(con.execute("SELECT key, value FROM etl_publish_state WHERE list_contains(?, key)",
-                                    [[key for _, _, key, _ in seeds]]).fetchall())
-    except Exception:  # noqa: BLE001 - a connection without the table
-        return {}
+    recorded = publish_state(con, [key for _, _, key, _ in seeds])
     candidates = [c for c, _, key, digest in seeds if recorded.get(key) == digest]
     if not candidates:
         return {}
@@ -107,13 +94,6 @@ def _current_seeds(con, seeds: list[tuple[Contract, Path, str, str]]) -> dict[st
         return {}
     return dict(con.execute(" UNION ALL ".join(
         f"SELECT {lit(c.table)}, count(*) FROM {q(database)}.main.{q(c.table)}" for c in same)).fetchall())
-
-
-def _has_table(con, contract: Contract) -> bool:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
-        "AND schema_name = 'main' ORDER BY column_index", [contract.table]).fetchall()] \
-        == contract.column_names + ["_batch_id", "_source_row"]
 
 
 def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
@@ -150,7 +130,7 @@ def load_seeds(con, directory: Path | None = None) -> dict[str, int]:
         loaded[contract.table] = con.execute(f"SELECT count(*) FROM {q(contract.table)}").fetchone()[0]
         for temp in ("typed", "violations", "cand"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
-        if _recorded(con, key) is not None or _table_exists(con, "etl_publish_state"):
+        if _table_exists(con, "etl_publish_state"):   # a publish's catalog (not a bare connection)
             con.execute("INSERT OR REPLACE INTO etl_publish_state VALUES (?, ?)", [key, digest])
     return loaded
 

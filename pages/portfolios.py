@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics import portfolio_query as pq
 from ui import portfolio_figures as figs
+from ui.i18n import count_key
 from ui.page import setup_page
 from ui.tables import show_table, show_table_groups
 
@@ -52,7 +53,7 @@ show_table_groups(pd.DataFrame({
     t("council.col.spent_sek"): [fmt.mnkr(v) for v in shown.spent_sek],
     t("council.col.spent_pct"): [fmt.percent(v) for v in shown.spent_pct],
 }), "portfolios_frames", groups=[int(p) for p in shown.portfolio_id],
-    labels={p: t("council.label.group_years" + ("_one" if n_years[p] == 1 else ""), portfolio=port_name[p],
+    labels={p: t(count_key("council.label.group_years", n_years[p]), portfolio=port_name[p],
                  n=fmt.number(n_years[p])) for p in port_name if p in n_years.index},
     group_column=t("council.col.portfolio"))
 first_year = ctx.q(pq.ledger_first_year)
@@ -109,8 +110,7 @@ st.subheader(t("council.section.project_list"))
 def project_group(p: int) -> str:
     """A portfolio's section head on a phone: its name, its number of projects and of those over the grant."""
     mine = plist[plist.portfolio_id == p]
-    label = t("council.label.group_projects" + ("_one" if len(mine) == 1 else ""), portfolio=port_name[p],
-              n=fmt.number(len(mine)))
+    label = t(count_key("council.label.group_projects", len(mine)), portfolio=port_name[p], n=fmt.number(len(mine)))
     over = int(mine.over_budget.sum())
     return t("council.label.group_over_budget", group=label, n=fmt.number(over)) if over else label
 

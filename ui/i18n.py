@@ -80,6 +80,12 @@ def translate(key: str, lang: str = DEFAULT_LANG, strict: bool | None = None, **
     return text
 
 
+def count_key(key: str, n: int) -> str:
+    """The translation key of a text about `n` things: `<key>_one` for exactly one, else `key` (Swedish and
+    English have these two plural forms; the tables hold both, e.g. "1 project" / "2 projects")."""
+    return f"{key}_one" if n == 1 else key
+
+
 def translator(lang: str) -> Callable[..., str]:
     def t(key: str, **fmt: Any) -> str:
         return translate(key, lang, **fmt)

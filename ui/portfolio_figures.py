@@ -66,14 +66,20 @@ def balance_figure(balance: pd.DataFrame, t: Callable, lang: str = "sv") -> go.F
                 marker_color=BLUE, marker_pattern_shape="/",
                 text=[format_percent(v, 1, lang) for v in balance.granted_share], textangle=0)
     # long focus-area names break into lines on the axis (one line each, they were cut at the left on a phone)
-    ticks = [_wrap(x, CATEGORY_WRAP) for x in labels]
-    lines = max((x.count("<br>") + 1 for x in ticks), default=1)
-    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed", tickvals=labels, ticktext=ticks),
-                      height=max(420, (16 * lines + 24) * len(labels) + 200))
+    yaxis, height = _category_rows(labels)
+    fig.update_layout(barmode="group", yaxis=yaxis, height=height)
     return _layout(fig, t("council.fig.balance"), "", lang=lang)
 
 
 CATEGORY_WRAP = 24  # characters of a category (axis tick) label line
+
+
+def _category_rows(labels: list[str]) -> tuple[dict, int]:
+    """The category axis of a horizontal bar chart, first label at the top, each broken into lines of
+    CATEGORY_WRAP characters; and the figure height that gives every row its lines (at least 420 px)."""
+    ticks = [_wrap(x, CATEGORY_WRAP) for x in labels]
+    lines = max((x.count("<br>") + 1 for x in ticks), default=1)
+    return dict(autorange="reversed", tickvals=labels, ticktext=ticks), max(420, (16 * lines + 24) * len(labels) + 200)
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -84,24 +90,28 @@ def _wrap(text: str, width: int = 24) -> str:
 
 
 def status_figure(by_status: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:
-    """Stacked bars: number of projects per portfolio by status (innovative tier hatched)."""
+    """Stacked horizontal bars: number of projects per portfolio by status (innovative tier hatched). The
+    portfolios are rows, named on the axis in lines as in balance_figure: as columns, their long names stood
+    on end and ran into each other on a phone."""
     fig = go.Figure()
     pids = sorted(by_status.portfolio_id.unique())
     name = "name_en" if lang == "en" else "name_sv"
     names = by_status.drop_duplicates("portfolio_id").set_index("portfolio_id")[name]
-    labels = {p: _wrap(f"{int(p)}. {names[p]}") for p in pids}         # names, not bare numbers (issue 14)
+    labels = [f"{int(p)}. {names[p]}" for p in pids]         # names, not bare numbers (issue 14)
     for status in ("applied", "granted", "running", "finished", "stopped"):
         for tier in ("basic", "differentiating", "innovative"):
             sub = by_status[(by_status.status == status) & (by_status.tier == tier)]
             if sub.empty:
                 continue
             counts = sub.set_index("portfolio_id").n_projects.reindex(pids, fill_value=0)
-            fig.add_bar(x=[labels[p] for p in pids], y=counts.values,
+            fig.add_bar(y=labels, x=counts.values, orientation="h",
                         name=f"{t('council.status.' + status)} · {t('council.tier.' + tier)}",
                         marker_color=STATUS_COLOURS[status], marker_pattern_shape=TIER_PATTERNS[tier])
-    # room for the legend under the plot: one row an entry on a phone
-    fig.update_layout(barmode="stack", xaxis_title=t("council.col.portfolio"), height=420 + LEGEND_ROW * len(fig.data))
-    return _layout(fig, t("council.fig.status"), t("council.axis.projects"), lang=lang)
+    # and room for the legend under the plot: one row an entry on a phone
+    yaxis, height = _category_rows(labels)
+    fig.update_layout(barmode="stack", xaxis_title=t("council.axis.projects"), yaxis=yaxis,
+                      height=height + LEGEND_ROW * len(fig.data))
+    return _layout(fig, t("council.fig.status"), "", lang=lang)
 
 
 def curves_figure(curves: pd.DataFrame, t: Callable, lang: str = "sv") -> go.Figure:

@@ -34,9 +34,13 @@ def test_balance_figure_shares(con):
 
 def test_status_figure_counts_by_status_and_tier(con):
     fig = figs.status_figure(pq.projects_by_status(con), T)
-    names = {tr.name: list(tr.y) for tr in fig.data}
-    # x axis: portfolios 1, 2, 3, 5 (4 has no projects), by name
-    assert [x.split("<br>")[0][:3] for x in fig.data[0].x] == ["1. ", "2. ", "3. ", "5. "]
+    names = {tr.name: list(tr.x) for tr in fig.data}
+    # a row per portfolio: 1, 2, 3, 5 (4 has no projects), by name, the first at the top
+    assert [y[:3] for y in fig.data[0].y] == ["1. ", "2. ", "3. ", "5. "]
+    assert fig.layout.yaxis.autorange == "reversed" and {tr.orientation for tr in fig.data} == {"h"}
+    # the names break into lines on the axis (standing on end as columns, they ran into each other at 390 px)
+    assert list(fig.layout.yaxis.tickvals) == list(fig.data[0].y)
+    assert all(len(line) <= 24 for tick in fig.layout.yaxis.ticktext for line in tick.split("<br>"))
     assert names["Avslutat · Differentierande"] == [1, 1, 0, 0]
     assert names["Stoppat · Innovativ"] == [0, 0, 0, 1]
     assert [tr.marker.pattern.shape for tr in fig.data if "Innovativ" in tr.name] == ["/"]   # not colour alone
@@ -168,9 +172,11 @@ def test_portfolio_charts_put_their_legend_under_the_plot(con):
     for name, fig in figures.items():
         legend = fig.layout.legend
         assert (legend.orientation, legend.yref, legend.y, legend.yanchor, legend.x) == ("h", "container", 0, "bottom", 0), name
-    # one legend row an entry on a phone: the status chart grows by that much
+    # one legend row an entry on a phone: the status chart grows by that much beyond the height its rows need
+    # (each portfolio row holds its name's lines, as in the balance chart)
     status = figures["status"]
-    assert status.layout.height == 420 + 20 * len(status.data)
+    rows = max(tick.count("<br>") + 1 for tick in status.layout.yaxis.ticktext)
+    assert status.layout.height == max(420, (16 * rows + 24) * len(status.layout.yaxis.tickvals) + 200) + 20 * len(status.data)
     # the focus-area names break into lines on the axis, the data keep them whole
     balance = figures["balance"]
     assert list(balance.layout.yaxis.tickvals) == list(balance.data[0].y)
